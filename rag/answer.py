@@ -1,0 +1,137 @@
+"""``Query`` + ``Hit``s -> ``Answer``: verbatim sentences with [n] citations,
+or an honest "not in the archive".
+
+In: the parsed query and the retrieved hits. Out: an ``Answer`` whose text is
+the answering sentence(s) quoted verbatim, each followed by [n], with one
+``Citation`` per sentence (article, passage, character span, scores). No LLM.
+
+A sentence may answer only if it passes the evidence gate:
+
+* it covers the question's concepts (``min_coverage`` of their weight; a
+  concept found elsewhere in the same passage counts half),
+* it is about the province the question names: the sentence names it, or it
+  sits in an article about that province and names no other province,
+* every year the question names appears in the passage,
+* a "how many / how much" question gets a sentence with a number in it.
+
+A question naming several provinces (a comparison) needs one sentence per
+province. When the gate rejects everything, the answer says so and the best
+passages are returned as ``related``, not as evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .chunking import sentences
+from .query import Query
+from .schema import Answer, Citation, Hit
+from .vietnamese import NUMBER_RE, find_provinces, fold
+
+NO_ANSWER = {
+    "vi": "Không tìm thấy thông tin này trong kho bài viết.",
+    "en": "The archive does not contain this information.",
+}
+EN_PREFIX = "From the archive (quoted in Vietnamese): "
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit: Hit
+    start: int
+    end: int
+    text: str
+    coverage: float
+    score: float
+    provinces: tuple[str, ...]
+    has_number: bool
+    years_ok: bool
+
+
+def _contains(haystack: str, phrase: str) -> bool:
+    return f" {phrase} " in haystack
+
+
+def _padded(text: str) -> str:
+    return " " + " ".join("".join(ch if ch.isalnum() else " " for ch in fold(text)).split()) + " "
+
+
+class ExtractiveAnswerer:
+    def __init__(self, min_coverage: float = 0.75, max_hits: int = 8):
+        self.min_coverage = min_coverage
+        self.max_hits = max_hits
+
+    def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
+        weights = [2.0 if " " in c.alternatives[0] else 1.0 for c in query.concepts]
+        total = sum(weights)
+        seen: set[tuple[str, int]] = set()
+        out = []
+        for hit in hits[: self.max_hits]:
+            chunk, article = hit.chunk, hit.article
+            context = _padded(f"{chunk.header} {chunk.text}")
+            years_ok = all(y in chunk.text or y in chunk.header for y in query.years)
+            rank_bonus = 0.3 / hit.rank
+            for start, end in sentences(article.text, chunk.start, chunk.end):
+                if (article.id, start) in seen:
+                    continue
+                seen.add((article.id, start))
+                text = article.text[start:end]
+                padded = _padded(text)
+                got = 0.0
+                for c, w in zip(query.concepts, weights):
+                    if any(_contains(padded, a) for a in c.alternatives):
+                        got += w
+                    elif any(_contains(context, a) for a in c.alternatives):
+                        got += w / 2
+                coverage = got / total if total else 0.0
+                has_number = any(not (1950 <= _as_int(m.group()) <= 2099) for m in NUMBER_RE.finditer(text))
+                provinces = tuple(dict.fromkeys(m.province for m in find_provinces(text)))
+                score = coverage + rank_bonus + (0.2 if query.wants_number and has_number else 0.0)
+                out.append(Candidate(hit, start, end, text, coverage, score, provinces, has_number, years_ok))
+        return sorted(out, key=lambda c: -c.score)
+
+    def _supports(self, query: Query, c: Candidate, province: str | None) -> bool:
+        if c.coverage < self.min_coverage or not c.years_ok or not query.concepts:
+            return False
+        if query.wants_number and not c.has_number:
+            return False
+        if province is None:
+            return True
+        if province in c.provinces:
+            return True
+        return c.hit.article.province == province and not (set(c.provinces) - {province})
+
+    def answer(self, query: Query, hits: list[Hit]) -> Answer:
+        lang = query.language
+        cands = self.candidates(query, hits)
+        chosen: list[Candidate] = []
+        for province in query.provinces or (None,):
+            best = next((c for c in cands if self._supports(query, c, province)), None)
+            if best is None:
+                chosen = []
+                break
+            if best not in chosen:
+                chosen.append(best)
+        if not chosen:
+            related = []
+            for hit in hits[:3]:
+                best = next((c for c in cands if c.hit is hit), None)
+                if best:
+                    related.append(_cite(len(related) + 1, best))
+            return Answer(query.original, NO_ANSWER[lang], False, related=tuple(related), searched=query.expanded)
+        citations = tuple(_cite(i + 1, c) for i, c in enumerate(chosen))
+        body = " ".join(f"{c.sentence} [{c.n}]" for c in citations)
+        return Answer(query.original, (EN_PREFIX if lang == "en" else "") + body, True, citations, searched=query.expanded)
+
+
+def _as_int(token: str) -> int:
+    return int(token) if token.isdigit() else -1
+
+
+def _cite(n: int, c: Candidate) -> Citation:
+    a, ch = c.hit.article, c.hit.chunk
+    return Citation(
+        n=n, article_id=a.id, title=a.title, date=a.date, outlet=a.outlet, province=a.province,
+        chunk_id=ch.id, text=ch.text, sentence=c.text, start=c.start, end=c.end,
+        score=round(c.hit.score, 4), dense=round(c.hit.dense, 4), lexical=round(c.hit.lexical, 4),
+    )

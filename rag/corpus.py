@@ -1,0 +1,73 @@
+"""Corpus folder -> list of ``Article`` (plus what was skipped and why).
+
+In: ``corpus/`` with one text file per article (the file stem is the article
+id) and ``metadata.json`` mapping ids to title/outlet/author/date/province/
+language. Out: cleaned articles in id order; files that are binary or
+undecodable are reported in ``skipped`` with a reason and never stop the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CorpusError
+from .ingest import Undecodable, build_article
+from .schema import Article
+
+log = logging.getLogger(__name__)
+
+METADATA_FILE = "metadata.json"
+TEXT_SUFFIXES = {".txt", ".md"}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    file: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Corpus:
+    articles: tuple[Article, ...]
+    skipped: tuple[Skipped, ...] = field(default=())
+
+
+def read_metadata(corpus_dir: Path) -> dict[str, dict]:
+    path = corpus_dir / METADATA_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CorpusError(f"{path} must map article ids to metadata objects")
+    return data
+
+
+def article_files(corpus_dir: Path) -> list[Path]:
+    return sorted(
+        p for p in corpus_dir.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name != METADATA_FILE
+    )
+
+
+def load_corpus(corpus_dir: Path) -> Corpus:
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder not found: {corpus_dir}")
+    metadata = read_metadata(corpus_dir)
+    articles, skipped = [], []
+    for path in article_files(corpus_dir):
+        if path.suffix.lower() not in TEXT_SUFFIXES:
+            skipped.append(Skipped(path.name, f"not a text article (expected {', '.join(sorted(TEXT_SUFFIXES))})"))
+            continue
+        try:
+            articles.append(build_article(path.stem, path.read_bytes(), metadata.get(path.stem), path.name))
+        except (Undecodable, OSError) as exc:
+            skipped.append(Skipped(path.name, str(exc)))
+    for s in skipped:
+        log.warning("skipped %s: %s", s.file, s.reason)
+    return Corpus(tuple(articles), tuple(skipped))

@@ -1,0 +1,181 @@
+"""Question -> ``Query``: what to search for and what an answer must contain.
+
+In: the user's question (any length, with or without diacritics, Vietnamese
+or English) and an optional accent restorer. Out: a ``Query`` with the
+normalised text, an expanded search text (abbreviations expanded both ways:
+FDI <-> vốn đầu tư nước ngoài, XNK <-> xuất nhập khẩu, ...; English terms
+mapped to their Vietnamese wording), the provinces and years it names, its
+language, and its *concepts*: the content words/phrases, each with its
+accepted alternatives, that the answering sentence must cover.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from .errors import BadQuestion
+from .vietnamese import find_provinces, fold, has_diacritics, normalize_text, words
+
+# Concept table: every spelling in a row means the same thing. The first
+# entry is the Vietnamese wording added to the search text.
+SYNONYMS: list[tuple[str, ...]] = [
+    ("vốn đầu tư nước ngoài", "FDI", "đầu tư trực tiếp nước ngoài", "có vốn đầu tư nước ngoài",
+     "foreign direct investment", "foreign-invested", "foreign invested", "foreign investment"),
+    ("ODA", "hỗ trợ phát triển chính thức", "official development assistance"),
+    ("phi chính phủ", "NGO", "NGOs", "PCPNN", "phi chính phủ nước ngoài", "non-governmental", "non governmental"),
+    ("xuất nhập khẩu", "XNK", "import-export", "import and export", "imports and exports", "exports and imports",
+     "trade turnover", "import export"),
+    ("kinh tế - xã hội", "KT-XH", "KTXH", "kinh tế xã hội", "socio-economic"),
+    ("an ninh - quốc phòng", "AN-QP", "ANQP", "an ninh quốc phòng", "security and defence", "security and defense"),
+    ("ngoại giao kinh tế", "NGKT", "economic diplomacy"),
+    ("ủy ban nhân dân", "UBND", "uỷ ban nhân dân", "people's committee"),
+    ("hiệp định thương mại tự do", "FTA", "FTAs", "free trade agreement", "free trade agreements"),
+    ("ngân hàng phát triển châu á", "ADB", "asian development bank"),
+    ("ngân hàng thế giới", "WB", "world bank"),
+    ("tiểu vùng mê công mở rộng", "GMS", "greater mekong subregion"),
+    ("hội đồng nhân dân", "HĐND"),
+    ("dự án", "project", "projects"),
+    ("vốn đăng ký", "registered capital"),
+    ("lao động", "việc làm", "jobs", "workers", "employment"),
+    ("đoàn", "delegations", "delegation"),
+    ("giám đốc", "director"),
+    ("sở ngoại vụ", "department of foreign affairs", "foreign affairs department"),
+    ("thỏa thuận", "thoả thuận", "agreement", "agreements"),
+    ("viện trợ", "aid"),
+    ("cửa khẩu", "border gate", "border gates", "border crossing"),
+    ("biên giới", "border"),
+    ("du lịch", "tourism", "tourist", "tourists"),
+    ("dân số", "population"),
+    ("công viên địa chất", "geopark"),
+    ("cửa khẩu thông minh", "smart border gate", "smart border gates"),
+    ("trung quốc", "china", "chinese"),
+    ("hàn quốc", "korea", "korean"),
+    ("nhật bản", "japan", "japanese"),
+    ("quảng tây", "guangxi"),
+    ("vân nam", "yunnan"),
+    ("di sản", "heritage"),
+    ("cán bộ", "officials", "civil servants"),
+    ("hoạt động đối ngoại cấp cao", "high-level foreign affairs activities", "high-level diplomatic activities"),
+    ("kim ngạch", "turnover"),
+    ("đường biên giới", "borderline", "border length"),
+    ("ký kết", "signed"),
+    ("tổng vốn", "total capital", "total investment"),
+    ("hiệu lực", "valid", "in effect", "active"),
+    ("khu công nghiệp", "industrial park", "industrial zone"),
+    ("thu ngân sách", "budget revenue"),
+]
+
+# Words that carry no content of their own (folded). Province names and
+# years are handled separately.
+STOPWORDS = set(
+    """co bao nhieu la ai gi nao khi nhung cac cua va voi trong tai o duoc da dang se thi sao con nhu the
+    cho den tu bang hay hoac mot nay do nam tinh thanh pho hien nay hien bao gio may muc vay a nhi nhe
+    ve theo ra len vao nhat hon kem it bi boi tren duoi sau truoc gom nguoi lam di ten cai chiec viec ma
+    toan dia ban so luong tong cong moi ca qua
+    what which who whom whose when where why how many much is are was were do does did the a an of in on
+    for to from and or by with at as be been has have had its it this that these those there their
+    province provinces city about according vietnam viet nam""".split()
+)
+NUMBER_CUES = ("bao nhieu", "may ", "how many", "how much", "ty le", "muc ", "tong ", "kim ngach", "what percentage")
+_EN_HINTS = set("what which who when where why how many much is are does did the of in projects".split())
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the answer must mention; any alternative counts."""
+
+    alternatives: tuple[str, ...]  # folded phrases
+    label: str
+
+
+@dataclass(frozen=True)
+class Query:
+    original: str
+    text: str  # accent-restored when typed without diacritics
+    expanded: str
+    provinces: tuple[str, ...]
+    years: tuple[str, ...]
+    language: str  # "vi" or "en"
+    unaccented: bool
+    concepts: tuple[Concept, ...]
+    wants_number: bool
+    truncated: bool = False
+
+
+def _folded_key(phrase: str) -> str:
+    return " ".join(words(phrase))
+
+
+_PHRASES: list[tuple[str, int]] = sorted(
+    ((_folded_key(p), i) for i, row in enumerate(SYNONYMS) for p in row),
+    key=lambda x: -len(x[0]),
+)
+
+
+def detect_language(text: str) -> str:
+    if has_diacritics(text):
+        return "vi"
+    tokens = words(text)
+    hits = sum(1 for t in tokens if t in _EN_HINTS)
+    return "en" if tokens and (hits >= 2 or hits / len(tokens) >= 0.3) else "vi"
+
+
+def _concepts(folded: str, language: str) -> tuple[list[Concept], list[int]]:
+    """Concepts and the synonym rows they came from."""
+    text = f" {folded} "
+    concepts, rows = [], []
+    for phrase, row in _PHRASES:
+        pattern = re.compile(r"(?<=\W)" + re.escape(phrase) + r"(?=\W)")
+        if pattern.search(text):
+            if row not in rows:
+                rows.append(row)
+                alts = tuple(sorted({_folded_key(p) for p in SYNONYMS[row]}))
+                concepts.append(Concept(alts, SYNONYMS[row][0]))
+            text = pattern.sub(" # ", text)
+    for m in find_provinces(text):
+        text = text[: m.start] + " " * (m.end - m.start) + text[m.end :]
+    if language == "vi":
+        for w in words(text):
+            if _YEAR.fullmatch(w) or any(w in c.alternatives for c in concepts):
+                continue
+            if w.isdigit() or (w not in STOPWORDS and len(w) > 1):
+                concepts.append(Concept((w,), w))
+    return concepts, rows
+
+
+def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], str] | None = None) -> Query:
+    if not isinstance(question, str) or not question.strip():
+        raise BadQuestion("The question is empty. Ask something, e.g. 'Lạng Sơn có bao nhiêu dự án FDI?'")
+    text = " ".join(normalize_text(question).split())
+    truncated = len(text) > max_chars
+    if truncated:
+        cut = text.rfind(" ", 0, max_chars)
+        text = text[: cut if cut > max_chars // 2 else max_chars]
+    language = detect_language(text)
+    unaccented = language == "vi" and not has_diacritics(text)
+    searched = restore(text) if (unaccented and restore) else text
+    folded = fold(text)
+    concepts, rows = _concepts(" ".join(words(text)), language)
+    extra = [
+        p for r in rows for i, p in enumerate(SYNONYMS[r][:3])
+        if (i == 0 or p.isupper() or has_diacritics(p)) and fold(p) not in folded
+    ]
+    provinces = tuple(dict.fromkeys(m.province for m in find_provinces(text)))
+    if language == "en":
+        extra = list(provinces) + extra
+    expanded = searched + (" (" + ", ".join(extra) + ")" if extra else "")
+    return Query(
+        original=text,
+        text=searched,
+        expanded=expanded,
+        provinces=provinces,
+        years=tuple(dict.fromkeys(_YEAR.findall(text))),
+        language=language,
+        unaccented=unaccented,
+        concepts=tuple(concepts),
+        wants_number=any(cue in f"{folded} " for cue in NUMBER_CUES),
+        truncated=truncated,
+    )

@@ -1,0 +1,108 @@
+"""``Query`` -> ranked ``Hit``s, fusing dense (FAISS) and lexical (BM25) scores.
+
+In: a parsed query, the loaded index (chunks, articles, BM25, vectors) and the
+query embedder. Out: the top-k chunks. Candidates are the union of the dense
+and lexical top lists; scores are fused either by weighted sum of normalised
+scores (``fusion="weighted"``) or reciprocal rank fusion (``"rrf"``).
+Articles about a province the question names get a boost; optional hard
+filters keep only one province or a date range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embedder import Embedder
+from .lexical import BM25, tokenize
+from .query import Query
+from .schema import Hit
+from .settings import Settings
+from .store import IndexData
+from .vectors import VectorIndex
+
+
+@dataclass(frozen=True)
+class Filters:
+    province: str | None = None
+    date_from: str | None = None  # ISO yyyy-mm-dd, inclusive
+    date_to: str | None = None
+
+    def allows(self, province: str, date: str) -> bool:
+        if self.province and province != self.province:
+            return False
+        if self.date_from or self.date_to:
+            if not date:
+                return False
+            if self.date_from and date < self.date_from:
+                return False
+            if self.date_to and date > self.date_to:
+                return False
+        return True
+
+
+def _minmax(x: np.ndarray) -> np.ndarray:
+    if x.size == 0:
+        return x
+    lo, hi = float(x.min()), float(x.max())
+    return (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    order = np.argsort(-scores, kind="stable")
+    ranks = np.empty(len(scores), dtype=np.float32)
+    ranks[order] = np.arange(1, len(scores) + 1)
+    return ranks
+
+
+def fuse(dense: np.ndarray, lexical: np.ndarray, method: str, dense_weight: float, rrf_k: int) -> np.ndarray:
+    """Fuse two score arrays over the same candidates; higher is better."""
+    if method == "rrf":
+        return 1.0 / (rrf_k + _ranks(dense)) + 1.0 / (rrf_k + _ranks(lexical))
+    if method == "weighted":
+        lex = lexical / lexical.max() if lexical.size and lexical.max() > 0 else np.zeros_like(lexical)
+        return dense_weight * _minmax(dense) + (1 - dense_weight) * lex
+    raise ValueError(f"unknown fusion method {method!r} (use 'weighted' or 'rrf')")
+
+
+class Retriever:
+    def __init__(self, data: IndexData, vectors: VectorIndex, embedder: Embedder, settings: Settings):
+        self.data = data
+        self.vectors = vectors
+        self.embedder = embedder
+        self.settings = settings
+        self.bm25 = BM25(data.tokens)
+        self.article_of = [data.articles[c.article_id] for c in data.chunks]
+
+    def search(self, query: Query, k: int | None = None, filters: Filters = Filters()) -> list[Hit]:
+        s = self.settings
+        k = k or s.k
+        n = len(self.data.chunks)
+        if n == 0:
+            return []
+        allowed = np.array([filters.allows(a.province, a.date) for a in self.article_of])
+        if not allowed.any():
+            return []
+
+        qvec = self.embedder.embed_queries([query.expanded])[0]
+        lexical = self.bm25.scores(tokenize(query.expanded))
+        wide = n if not allowed.all() else min(n, s.candidates)
+        rows, _ = self.vectors.search(qvec, wide)
+        lex_top = np.argsort(-lexical)[: s.candidates]
+        cand = np.array(sorted({int(r) for r in rows if r >= 0} | {int(r) for r in lex_top if lexical[r] > 0}))
+        cand = cand[allowed[cand]]
+        if cand.size == 0:
+            return []
+        dense = self.data.vectors[cand] @ qvec
+        lex = lexical[cand]
+        fused = fuse(dense, lex, s.fusion, s.dense_weight, s.rrf_k)
+        if query.provinces:
+            scale = 1.0 if s.fusion == "weighted" else 2.0 / (s.rrf_k + 1)
+            about = np.array([self.article_of[r].province in query.provinces for r in cand])
+            fused = fused + s.province_boost * scale * about
+        order = np.argsort(-fused, kind="stable")[:k]
+        return [
+            Hit(self.data.chunks[cand[i]], self.article_of[cand[i]], float(fused[i]), float(dense[i]), float(lex[i]), rank + 1)
+            for rank, i in enumerate(order)
+        ]

@@ -1,0 +1,100 @@
+"""Typed values that travel between the stages.
+
+corpus -> ``Article`` -> ``Chunk`` -> (vectors + lexical index) -> ``Hit`` ->
+``Answer`` with ``Citation``s. All frozen; ``to_dict`` gives the JSON shape
+used by the CLI, the UI and the eval reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned article. ``text`` is what chunk offsets point into."""
+
+    id: str
+    text: str
+    title: str = ""
+    outlet: str = ""
+    author: str = ""
+    date: str = ""  # ISO yyyy-mm-dd, or "" when the page states none
+    province: str = ""
+    language: str = "vi"
+    source_file: str = ""
+
+    def header(self) -> str:
+        """Short context line embedded and shown with every chunk."""
+        parts = [self.title or self.id]
+        if self.province:
+            parts.append(self.province)
+        if self.date:
+            parts.append(self.date)
+        return " | ".join(parts)
+
+    def metadata(self) -> dict:
+        d = asdict(self)
+        d.pop("text")
+        return d
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of an article: ``article.text[start:end] == text``."""
+
+    id: str  # "{article_id}:{n}"
+    article_id: str
+    n: int
+    start: int
+    end: int
+    text: str
+    header: str
+
+    def for_embedding(self) -> str:
+        return f"{self.header}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with the scores that ranked it."""
+
+    chunk: Chunk
+    article: Article
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+    rank: int = 0
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    article_id: str
+    title: str
+    date: str
+    outlet: str
+    province: str
+    chunk_id: str
+    text: str  # the whole passage
+    sentence: str  # the answering sentence, verbatim
+    start: int  # span of ``sentence`` in the cleaned article
+    end: int
+    score: float
+    dense: float
+    lexical: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    answerable: bool
+    citations: tuple[Citation, ...] = ()
+    related: tuple[Citation, ...] = ()  # closest passages when not answerable
+    searched: str = ""  # the question as searched, after expansion
+    notices: tuple[str, ...] = ()
+    timings: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)

