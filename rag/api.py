@@ -11,6 +11,7 @@ use (``auto_index=True``) or explained with ``IndexMissing``.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 
@@ -19,9 +20,9 @@ from .answer import ExtractiveAnswerer
 from .embedder import E5Embedder, Embedder
 from .errors import BadQuestion, IndexMissing
 from .indexer import IndexReport, update_index
-from .query import parse_query
+from .query import check_question, parse_query, without_provinces
 from .retrieval import Filters, Retriever
-from .schema import Answer
+from .schema import Answer, Hit
 from .settings import Settings
 from .store import dense_index, live_generation, read_index, read_manifest
 from .vietnamese import canonical_province
@@ -75,6 +76,9 @@ class RAG:
         }
 
     # ------------------------------------------------------------ questions
+    def _parse(self, question: str):
+        return parse_query(question, self.settings.max_question_chars, self._restorer.restore)
+
     def ask(
         self,
         question: str,
@@ -82,24 +86,68 @@ class RAG:
         province: str | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
+        fusion: str | None = None,
     ) -> Answer:
-        t0 = time.perf_counter()
+        """Answer ``question`` from the archive, citing the passages used."""
+        return self.ask_with_hits(question, k, province, date_from, date_to, fusion)[0]
+
+    def ask_with_hits(
+        self,
+        question: str,
+        k: int | None = None,
+        province: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        fusion: str | None = None,
+    ) -> tuple[Answer, list[Hit]]:
+        """``ask`` plus the ranked passages it looked at (for evaluation and the UI)."""
+        check_question(question)
+        filters = Filters(_province(province), _date(date_from), _date(date_to))
+        t_load = time.perf_counter()
         retriever = self.load()
-        query = parse_query(question, self.settings.max_question_chars, self._restorer.restore)
+        t0 = time.perf_counter()
+        query = self._parse(question)
         t1 = time.perf_counter()
-        filters = Filters(_province(province), date_from or None, date_to or None)
-        hits = retriever.search(query, k=max(k or self.settings.k, self.answerer.max_hits), filters=filters)
+        k = k or self.settings.k
+        depth = max(k, self.answerer.max_hits)
+        if len(query.provinces) > 1:  # a comparison: one search per province, interleaved
+            lists = [
+                retriever.search(self._parse(without_provinces(query.original, p)), depth, filters, fusion)
+                for p in query.provinces
+            ]
+            hits = _interleave(lists)
+        else:
+            hits = retriever.search(query, k=depth, filters=filters, fusion=fusion)
         t2 = time.perf_counter()
         answer = self.answerer.answer(query, hits)
         t3 = time.perf_counter()
         notices = (TRUNCATION_NOTICE.format(n=len(query.original)),) if query.truncated else ()
         timings = {
+            "load_ms": round((t0 - t_load) * 1000, 2),
             "parse_ms": round((t1 - t0) * 1000, 2),
             "retrieve_ms": round((t2 - t1) * 1000, 2),
             "answer_ms": round((t3 - t2) * 1000, 2),
             "total_ms": round((t3 - t0) * 1000, 2),
         }
-        return replace(answer, notices=notices, timings=timings)
+        return replace(answer, notices=notices, timings=timings), hits[:k]
+
+
+def _interleave(lists: list[list[Hit]]) -> list[Hit]:
+    seen, out = set(), []
+    for group in zip(*lists):
+        for hit in group:
+            if hit.chunk.id not in seen:
+                seen.add(hit.chunk.id)
+                out.append(hit)
+    return out
+
+
+def _date(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise BadQuestion(f"Dates must be written YYYY-MM-DD, got {value!r}.")
+    return value
 
 
 def _province(name: str | None) -> str | None:

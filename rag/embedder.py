@@ -40,6 +40,7 @@ class E5Embedder:
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ModelError("sentence-transformers is not installed: pip install -e .") from exc
         transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
         path = ensure_model_dir(settings.cache_dir / "models", settings.model_dir_name)
         self.model = SentenceTransformer(str(path), device="cpu")
         self.model_id = settings.model_id

@@ -59,6 +59,7 @@ SYNONYMS: list[tuple[str, ...]] = [
     ("cán bộ", "officials", "civil servants"),
     ("hoạt động đối ngoại cấp cao", "high-level foreign affairs activities", "high-level diplomatic activities"),
     ("kim ngạch", "turnover"),
+    ("phần trăm", "percent", "percentage"),
     ("đường biên giới", "borderline", "border length"),
     ("ký kết", "signed"),
     ("tổng vốn", "total capital", "total investment"),
@@ -78,7 +79,14 @@ STOPWORDS = set(
     for to from and or by with at as be been has have had its it this that these those there their
     province provinces city about according vietnam viet nam""".split()
 )
-NUMBER_CUES = ("bao nhieu", "may ", "how many", "how much", "ty le", "muc ", "tong ", "kim ngach", "what percentage")
+NUMBER_CUES = ("bao nhieu", "may ", "how many", "how much", "how long", "how large", "ty le", "muc ", "tong ",
+               "kim ngach", "what percentage")
+# Generic words that count half: an answer may well paraphrase them away.
+SOFT = {"tham gia", "kim ngach", "dat", "thu hut", "hoat dong", "cong tac", "gia tri", "trien khai",
+        "tiep nhan", "thuc hien", "nhan", "cong", "tac", "tham", "gia", "hien"}
+# Words that make a question ask for something other than a figure.
+NON_NUMBER_CUES = ("ai", "gi", "nao", "dau", "the nao", "who", "what", "which", "when", "where", "why", "how")
+_UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may|how many|nhieu|so luong|so)\s+(?!sanh\b)(\w+(?:\s+\w+)?)")
 _EN_HINTS = set("what which who when where why how many much is are does did the of in projects".split())
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
@@ -89,6 +97,12 @@ class Concept:
 
     alternatives: tuple[str, ...]  # folded phrases
     label: str
+
+    @property
+    def weight(self) -> float:
+        if any(a in SOFT for a in self.alternatives):
+            return 0.5
+        return 2.0 if any(" " in a for a in self.alternatives) else 1.0
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,9 @@ class Query:
     unaccented: bool
     concepts: tuple[Concept, ...]
     wants_number: bool
+    prefers_number: bool = False  # keyword-style question ("Còn vốn ODA?"): figures welcome
+    unit: tuple[str, ...] = ()  # folded alternatives of what "bao nhiêu X" counts
+    bigrams: frozenset[str] = frozenset()
     truncated: bool = False
 
 
@@ -146,9 +163,43 @@ def _concepts(folded: str, language: str) -> tuple[list[Concept], list[int]]:
     return concepts, rows
 
 
-def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], str] | None = None) -> Query:
+def check_question(question: object) -> None:
     if not isinstance(question, str) or not question.strip():
         raise BadQuestion("The question is empty. Ask something, e.g. 'Lạng Sơn có bao nhiêu dự án FDI?'")
+
+
+def _bigrams(folded: str) -> set[str]:
+    toks = [t for t in folded.split() if t not in STOPWORDS]
+    return {f"{a} {b}" for a, b in zip(toks, toks[1:])}
+
+
+def _unit(folded: str) -> tuple[str, ...]:
+    """'lang son co bao nhieu du an fdi' -> ('du an',); synonyms included."""
+    m = _UNIT_AFTER.search(folded)
+    if not m:
+        return ()
+    unit = m.group(1)
+    for phrase, row in _PHRASES:
+        if unit.startswith(phrase + " ") or unit == phrase:
+            return tuple(sorted({_folded_key(p) for p in SYNONYMS[row]}))
+    first = unit.split()[0]
+    return (first,) if first not in STOPWORDS else ()
+
+
+def without_provinces(question: str, keep: str) -> str:
+    """The question with every named province but ``keep`` removed (for one
+    sub-search per province in a comparison)."""
+    out, last = [], 0
+    for m in find_provinces(question):
+        if m.province != keep:
+            out.append(question[last : m.start])
+            last = m.end
+    out.append(question[last:])
+    return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], str] | None = None) -> Query:
+    check_question(question)
     text = " ".join(normalize_text(question).split())
     truncated = len(text) > max_chars
     if truncated:
@@ -176,6 +227,9 @@ def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], s
         language=language,
         unaccented=unaccented,
         concepts=tuple(concepts),
-        wants_number=any(cue in f"{folded} " for cue in NUMBER_CUES),
+        wants_number=(wants := any(cue in f"{folded} " for cue in NUMBER_CUES)),
+        prefers_number=wants or not any(w in NON_NUMBER_CUES for w in words(text)),
+        unit=_unit(" ".join(words(text))),
+        bigrams=frozenset(_bigrams(" ".join(words(text)))),
         truncated=truncated,
     )

@@ -75,8 +75,11 @@ class Retriever:
         self.bm25 = BM25(data.tokens)
         self.article_of = [data.articles[c.article_id] for c in data.chunks]
 
-    def search(self, query: Query, k: int | None = None, filters: Filters = Filters()) -> list[Hit]:
+    def search(
+        self, query: Query, k: int | None = None, filters: Filters = Filters(), fusion: str | None = None
+    ) -> list[Hit]:
         s = self.settings
+        fusion = fusion or s.fusion
         k = k or s.k
         n = len(self.data.chunks)
         if n == 0:
@@ -96,9 +99,9 @@ class Retriever:
             return []
         dense = self.data.vectors[cand] @ qvec
         lex = lexical[cand]
-        fused = fuse(dense, lex, s.fusion, s.dense_weight, s.rrf_k)
+        fused = fuse(dense, lex, fusion, s.dense_weight, s.rrf_k)
         if query.provinces:
-            scale = 1.0 if s.fusion == "weighted" else 2.0 / (s.rrf_k + 1)
+            scale = 1.0 if fusion == "weighted" else 2.0 / (s.rrf_k + 1)
             about = np.array([self.article_of[r].province in query.provinces for r in cand])
             fused = fused + s.province_boost * scale * about
         order = np.argsort(-fused, kind="stable")[:k]

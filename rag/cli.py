@@ -1,0 +1,131 @@
+"""The ``rag`` command: ``index``, ``ask``, ``eval``.
+
+In: command-line arguments. Out: readable text for people or JSON lines for
+machines, and an exit code (0 ok, 2 bad input or unusable index/corpus,
+1 unexpected failure). Every command calls ``rag.api.RAG``; domain errors
+become a one-line message here, nowhere deeper.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+from pathlib import Path
+
+from .errors import RagError
+from .settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    s = Settings(corpus_dir=Path(args.corpus), index_dir=Path(args.index))
+    if getattr(args, "fusion", None):
+        s = s.with_(fusion=args.fusion)
+    return s
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from .api import RAG
+
+    report = RAG(_settings(args)).index(rebuild=args.rebuild, progress=not args.quiet)
+    print(report.summary())
+    return 0
+
+
+def _print_answer(answer, out) -> None:
+    for notice in answer.notices:
+        print(f"! {notice}", file=out)
+    print(textwrap.fill(answer.answer, width=100), file=out)
+    sources = answer.citations or answer.related
+    if sources:
+        print("\nNguồn:" if answer.citations else "\nĐoạn liên quan (không phải bằng chứng):", file=out)
+    for c in sources:
+        meta = ", ".join(x for x in (c.outlet, c.province, c.date or "không rõ ngày") if x)
+        print(f"  [{c.n}] {c.title} ({meta}) — {c.article_id}, ký tự {c.start}–{c.end}", file=out)
+        print(textwrap.indent(textwrap.fill(f"“{c.sentence}”", width=96), "      "), file=out)
+    print(f"  ({answer.timings.get('total_ms', 0):.0f} ms)", file=out)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .api import RAG
+
+    rag = RAG(_settings(args))
+    for i, question in enumerate(args.questions):
+        answer = rag.ask(question, k=args.k, province=args.province, date_from=args.date_from, date_to=args.date_to)
+        if args.json:
+            d = answer.to_dict()
+            d["citations"] = d["citations"][: args.k] if args.k else d["citations"]
+            print(json.dumps(d, ensure_ascii=False), flush=True)
+        else:
+            if len(args.questions) > 1:
+                print(("\n" if i else "") + f"? {answer.question}")
+            _print_answer(answer, sys.stdout)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .api import RAG
+    from .evaluation import run_eval, write_reports
+
+    rag = RAG(_settings(args))
+    result = run_eval(rag, Path(args.set), progress=not args.quiet)
+    md = write_reports(result, Path(args.out))
+    print(md)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="rag",
+        description="Hỏi đáp trên kho bài báo tiếng Việt, trích dẫn nguyên văn. "
+        "Q&A over Vietnamese news articles with verbatim citations.",
+    )
+    p.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    p.add_argument("--index", default="index", help="index folder (default: index)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    pi = sub.add_parser("index", help="build or update the index (only new/changed articles are embedded)")
+    pi.add_argument("--rebuild", action="store_true", help="ignore the existing index and rebuild from scratch")
+    pi.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    pi.set_defaults(func=cmd_index)
+
+    pa = sub.add_parser("ask", help="answer one or more questions (builds the index on first use)")
+    pa.add_argument("questions", nargs="+", metavar="QUESTION")
+    pa.add_argument("--json", action="store_true", help="one JSON object per line per question")
+    pa.add_argument("--k", type=int, default=None, help="number of passages to cite at most")
+    pa.add_argument("--province", help="only search articles about this province, e.g. 'Lạng Sơn'")
+    pa.add_argument("--from", dest="date_from", help="only articles dated on/after YYYY-MM-DD")
+    pa.add_argument("--to", dest="date_to", help="only articles dated on/before YYYY-MM-DD")
+    pa.add_argument("--fusion", choices=["weighted", "rrf"], help="score fusion (default: weighted)")
+    pa.set_defaults(func=cmd_ask)
+
+    pe = sub.add_parser("eval", help="run the eval set; print and write eval/report.md + eval/report.json")
+    pe.add_argument("--set", default="eval/qa.jsonl", help="eval set (JSONL)")
+    pe.add_argument("--out", default="eval", help="folder for report.md and report.json")
+    pe.add_argument("--fusion", choices=["weighted", "rrf"], help="score fusion to evaluate")
+    pe.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    pe.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    if args.command == "ask" and args.k is not None and args.k < 1:
+        print("error: --k must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

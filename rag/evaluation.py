@@ -1,0 +1,263 @@
+"""Eval set -> metrics and reports.
+
+In: ``eval/qa.jsonl`` (question, reference answer, required numbers and
+names, gold article id, gold evidence sentence, type, answerable) and a
+``RAG``. Out: an ``EvalResult`` and ``eval/report.md`` + ``eval/report.json``
+with retrieval hit@1/hit@5/MRR against the gold evidence, answer accuracy,
+citation accuracy, refusal accuracy, false-answer rate, latency p50/p95, a
+per-type breakdown, the fusion comparison and the failures. The metric
+functions at the top are pure and unit-tested.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .vietnamese import fold, number_values
+
+Span = tuple[str, int, int]  # article_id, start, end
+
+
+# ------------------------------------------------------------ pure metrics
+def overlaps(a: Span, b: Span) -> bool:
+    return a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
+
+
+def first_rank(spans: Sequence[Span], gold: Sequence[Span]) -> int | None:
+    """1-based rank of the first span overlapping any gold evidence span."""
+    return next((i for i, s in enumerate(spans, 1) if any(overlaps(s, g) for g in gold)), None)
+
+
+def hit_at(ranks: Sequence[int | None], k: int) -> float:
+    return sum(1 for r in ranks if r is not None and r <= k) / len(ranks) if ranks else 0.0
+
+
+def mrr(ranks: Sequence[int | None]) -> float:
+    return sum(1.0 / r for r in ranks if r) / len(ranks) if ranks else 0.0
+
+
+def has_number(text: str, value: float, rel_tol: float = 1e-6) -> bool:
+    """True when ``text`` writes ``value`` in any Vietnamese or English notation."""
+    return any(abs(v - value) <= rel_tol * max(1.0, abs(value)) for v in number_values(text))
+
+
+def has_name(text: str, name: str) -> bool:
+    return " ".join(fold(name).split()) in " ".join(fold(text).split())
+
+
+def answer_correct(text: str, numbers: Iterable[float], names: Iterable[str]) -> bool:
+    return all(has_number(text, n) for n in numbers) and all(has_name(text, n) for n in names)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    lo, hi = int(pos), min(int(pos) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+# ------------------------------------------------------------------ harness
+@dataclass(frozen=True)
+class Item:
+    id: str
+    type: str
+    question: str
+    answerable: bool
+    reference_answer: str = ""
+    required_numbers: tuple[float, ...] = ()
+    required_names: tuple[str, ...] = ()
+    gold_article_id: str = ""
+    gold_evidence: tuple[str, ...] = ()  # any of these sentences is valid evidence
+
+
+@dataclass
+class Outcome:
+    item: Item
+    answer: str
+    answered: bool
+    rank: int | None
+    correct: bool
+    cited_gold: bool
+    latency_ms: float
+    cited: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EvalResult:
+    summary: dict
+    by_type: dict
+    fusion: dict
+    outcomes: list[Outcome]
+    settings: dict
+
+
+def load_items(path: Path) -> list[Item]:
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        try:
+            items.append(Item(
+                id=d["id"], type=d["type"], question=d["question"], answerable=bool(d["answerable"]),
+                reference_answer=d.get("reference_answer", ""),
+                required_numbers=tuple(float(x) for x in d.get("required_numbers", [])),
+                required_names=tuple(d.get("required_names", [])),
+                gold_article_id=d.get("gold_article_id", ""),
+                gold_evidence=tuple([ev] if isinstance(ev := d.get("gold_evidence", ""), str) else ev),
+            ))
+        except KeyError as exc:
+            raise ValueError(f"{path}:{n}: missing field {exc}") from exc
+    return items
+
+
+def gold_spans(item: Item, articles: dict) -> list[Span]:
+    if not item.answerable:
+        return []
+    article = articles.get(item.gold_article_id)
+    if article is None:
+        raise ValueError(f"{item.id}: gold article {item.gold_article_id!r} is not in the index")
+    spans = []
+    for evidence in item.gold_evidence:
+        start = article.text.find(evidence)
+        if start < 0:
+            raise ValueError(f"{item.id}: gold evidence not found in {item.gold_article_id}: {evidence!r}")
+        spans.append((article.id, start, start + len(evidence)))
+    return spans
+
+
+def _run(rag, items: list[Item], fusion: str, progress: bool) -> list[Outcome]:
+    from tqdm import tqdm
+
+    articles = rag.load().data.articles
+    rag.ask("Lạng Sơn có bao nhiêu dự án FDI?", fusion=fusion)  # warm-up, not timed
+    outcomes = []
+    for item in tqdm(items, desc=f"eval ({fusion})", disable=not progress, unit="q"):
+        gold = gold_spans(item, articles)
+        t0 = time.perf_counter()
+        answer, hits = rag.ask_with_hits(item.question, fusion=fusion)
+        latency = (time.perf_counter() - t0) * 1000
+        spans = [(h.chunk.article_id, h.chunk.start, h.chunk.end) for h in hits]
+        cited = [(c.article_id, c.start, c.end) for c in answer.citations]
+        rank = first_rank(spans, gold) if gold else None
+        correct = answer.answerable and answer_correct(answer.answer, item.required_numbers, item.required_names)
+        outcomes.append(Outcome(
+            item=item, answer=answer.answer, answered=answer.answerable, rank=rank,
+            correct=correct if item.answerable else not answer.answerable,
+            cited_gold=first_rank(cited, gold) is not None,
+            latency_ms=latency, cited=[c.chunk_id for c in answer.citations],
+        ))
+    return outcomes
+
+
+def summarize(outcomes: list[Outcome]) -> dict:
+    answerable = [o for o in outcomes if o.item.answerable]
+    unanswerable = [o for o in outcomes if not o.item.answerable]
+    ranks = [o.rank for o in answerable]
+    latencies = [o.latency_ms for o in outcomes]
+    n_ans = len(answerable) or 1
+    return {
+        "questions": len(outcomes),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "hit@1": round(hit_at(ranks, 1), 4),
+        "hit@5": round(hit_at(ranks, 5), 4),
+        "mrr": round(mrr(ranks), 4),
+        "answer_accuracy": round(sum(o.correct for o in answerable) / n_ans, 4),
+        "citation_accuracy": round(sum(o.cited_gold for o in answerable) / n_ans, 4),
+        "refusal_accuracy": round(sum(not o.answered for o in unanswerable) / (len(unanswerable) or 1), 4),
+        "false_answer_rate": round(sum(o.answered and not o.correct for o in answerable) / n_ans, 4),
+        "abstained_on_answerable": round(sum(not o.answered for o in answerable) / n_ans, 4),
+        "latency_p50_ms": round(percentile(latencies, 0.5), 2),
+        "latency_p95_ms": round(percentile(latencies, 0.95), 2),
+    }
+
+
+def run_eval(rag, path: Path, progress: bool = True) -> EvalResult:
+    items = load_items(path)
+    if not items:
+        raise ValueError(f"{path} holds no questions")
+    main = rag.settings.fusion
+    other = "rrf" if main == "weighted" else "weighted"
+    outcomes = _run(rag, items, main, progress)
+    alt = summarize(_run(rag, items, other, progress))
+    summary = summarize(outcomes)
+    keys = ("hit@1", "hit@5", "mrr", "answer_accuracy", "citation_accuracy", "refusal_accuracy", "false_answer_rate")
+    fusion = {main: {k: summary[k] for k in keys}, other: {k: alt[k] for k in keys}}
+    types = sorted({o.item.type for o in outcomes})
+    by_type = {}
+    for t in types:
+        group = [o for o in outcomes if o.item.type == t]
+        s = summarize(group)
+        by_type[t] = {"n": len(group), **{k: s[k] for k in ("hit@5", "answer_accuracy", "citation_accuracy", "refusal_accuracy")}}
+        by_type[t]["correct"] = round(sum(o.correct for o in group) / len(group), 4)
+    settings = {"fusion": main, "dense_weight": rag.settings.dense_weight, "k": rag.settings.k,
+                "chunk_chars": rag.settings.chunk_chars, "model": rag.settings.model_id, "eval_set": str(path)}
+    return EvalResult(summary, by_type, fusion, outcomes, settings)
+
+
+def failures(result: EvalResult) -> list[Outcome]:
+    return [o for o in result.outcomes if not o.correct or (o.item.answerable and not o.cited_gold)]
+
+
+def render_markdown(result: EvalResult) -> str:
+    s = result.summary
+    lines = [
+        "# Evaluation report",
+        "",
+        f"Eval set `{result.settings['eval_set']}`: {s['questions']} questions "
+        f"({s['answerable']} answerable, {s['unanswerable']} not answerable from the archive). "
+        f"Fusion: {result.settings['fusion']}. Model: {result.settings['model']}.",
+        "",
+        "| metric | value |",
+        "|---|---|",
+    ]
+    for key in ("hit@1", "hit@5", "mrr", "answer_accuracy", "citation_accuracy", "refusal_accuracy",
+                "false_answer_rate", "abstained_on_answerable", "latency_p50_ms", "latency_p95_ms"):
+        lines.append(f"| {key} | {s[key]} |")
+    lines += ["", "## Fusion comparison (same eval set)", "", "| fusion | " + " | ".join(next(iter(result.fusion.values()))) + " |",
+              "|---|" + "---|" * len(next(iter(result.fusion.values())))]
+    for name, m in result.fusion.items():
+        lines.append(f"| {name} | " + " | ".join(str(v) for v in m.values()) + " |")
+    lines += ["", "## By question type", "", "| type | n | correct | hit@5 | answer acc. | citation acc. |", "|---|---|---|---|---|---|"]
+    for t, m in result.by_type.items():
+        lines.append(f"| {t} | {m['n']} | {m['correct']} | {m['hit@5']} | {m['answer_accuracy']} | {m['citation_accuracy']} |")
+    fails = failures(result)
+    lines += ["", f"## Failures ({len(fails)})", ""]
+    if not fails:
+        lines.append("None.")
+    for o in fails:
+        why = []
+        if o.item.answerable and not o.answered:
+            why.append("abstained")
+        elif o.item.answerable and not o.correct:
+            why.append("answer lacks required numbers/names")
+        if not o.item.answerable and o.answered:
+            why.append("answered an unanswerable question")
+        if o.item.answerable and not o.cited_gold:
+            why.append(f"gold evidence not cited (retrieval rank {o.rank})")
+        lines.append(f"- **{o.item.id}** ({o.item.type}) {o.item.question} — {'; '.join(why)}")
+        lines.append(f"  - expected: {o.item.reference_answer}")
+        lines.append(f"  - got: {o.answer[:300]}")
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(result: EvalResult, out_dir: Path) -> str:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md = render_markdown(result)
+    (out_dir / "report.md").write_text(md, encoding="utf-8")
+    payload = {
+        "summary": result.summary, "by_type": result.by_type, "fusion": result.fusion, "settings": result.settings,
+        "outcomes": [
+            {**asdict(o), "item": asdict(o.item)} for o in result.outcomes
+        ],
+    }
+    (out_dir / "report.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+    return md
