@@ -70,7 +70,7 @@ class ExtractiveAnswerer:
         for hit in hits[: self.max_hits * max(1, len(query.provinces))]:
             chunk, article = hit.chunk, hit.article
             context = _padded(f"{chunk.header} {chunk.text}")
-            rank_bonus = 0.3 / hit.rank
+            rank_bonus = 0.2 / hit.rank
             for start, end in sentences(article.text, chunk.start, chunk.end):
                 text = article.text[start:end]
                 # a year may sit in the sentence before ("từ năm 2010 đến nay, ... Tỉnh cũng đã cử ...")
@@ -95,7 +95,7 @@ class ExtractiveAnswerer:
                 if query.bigrams:
                     score += 0.4 * sum(_contains(padded, b) for b in query.bigrams) / len(query.bigrams)
                 if query.prefers_number and numbers:
-                    score += 0.2 + 0.6 * _focus(query, text, numbers)
+                    score += 0.2 + 0.8 * _focus(query, text, numbers)
                 out.append(Candidate(hit, start, end, text, coverage, score, provinces, bool(numbers), years_ok))
         return sorted(out, key=lambda c: -c.score)
 
@@ -154,7 +154,8 @@ def _focus(query: Query, text: str, numbers: list) -> float:
     best = 0.0
     asked = set(_padded(query.original).split())
     total = sum(c.weight for c in query.concepts) or 1.0
-    for m in numbers:
+    # With no unit to look for, the sentence's first figure is its head.
+    for m in numbers if query.unit else numbers[:1]:
         after = text[m.end() : m.end() + 80]
         skip = 0
         if query.unit:
@@ -162,8 +163,8 @@ def _focus(query: Query, text: str, numbers: list) -> float:
             if u is None:
                 continue  # counts something else
             skip = len(u.split())
-        unit = (1.0 if query.unit else 0.5) * (0.4 if _qualified(after, asked, skip) else 1.0)
-        window = _padded(text[max(0, m.start() - 80) : m.end() + 80])
+        unit = 0.0 if _qualified(after, asked, skip) else (1.0 if query.unit else 0.5)
+        window = _padded(text[max(0, m.start() - 60) : m.end() + 60])
         near = sum(c.weight for c in query.concepts if any(_contains(window, a) for a in c.alternatives))
         best = max(best, 0.5 * unit + 0.5 * near / total)
     return best
