@@ -151,7 +151,6 @@ def _focus(query: Query, text: str, numbers: list) -> float:
     """How well the best number in ``text`` answers "bao nhiêu X": the number
     is followed by the unit X, not narrowed by a name the question does not
     ask about, with the question's concepts close around it."""
-    best = 0.0
     asked = set(_padded(query.original).split())
     total = sum(c.weight for c in query.concepts) or 1.0
     # With no unit to look for, the sentence's first figure is its head.
@@ -166,8 +165,8 @@ def _focus(query: Query, text: str, numbers: list) -> float:
         unit = 0.0 if _qualified(after, asked, skip) else (1.0 if query.unit else 0.5)
         window = _padded(text[max(0, m.start() - 60) : m.end() + 60])
         near = sum(c.weight for c in query.concepts if any(_contains(window, a) for a in c.alternatives))
-        best = max(best, 0.5 * unit + 0.5 * near / total)
-    return best
+        return 0.5 * unit + 0.5 * near / total  # the first count of the unit is the sentence's head
+    return 0.0
 
 
 def _as_int(token: str) -> int:

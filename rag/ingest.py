@@ -103,7 +103,8 @@ class Detected:
 
 
 def _dedup_key(paragraph: str) -> str:
-    return re.sub(r"\W+", "", fold(paragraph))
+    """Same words, whatever the dashes, spaces or dateline prefix."""
+    return re.sub(r"\W+", "", fold(_DATELINE.sub("", paragraph, count=1)))
 
 
 def clean(raw: str) -> tuple[str, Detected]:

@@ -1,0 +1,58 @@
+"""Shared fixtures. ``HashEmbedder`` is the fake for the slow part (the neural
+model): deterministic bag-of-folded-words vectors, so the fast tests exercise
+the real chunking, lexical index, FAISS, fusion and answering code."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.settings import Settings
+from rag.vietnamese import words
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+
+
+class HashEmbedder:
+    model_id = Settings().model_id
+    dim = Settings().dim
+
+    def __init__(self):
+        self.passages_embedded = 0
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for w in words(text):
+            h = int.from_bytes(hashlib.md5(w.encode()).digest()[:4], "little")
+            v[h % self.dim] += 1.0
+        n = np.linalg.norm(v)
+        return v / n if n else v
+
+    def embed_queries(self, texts):
+        return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_passages(self, texts, progress=False):
+        self.passages_embedded += len(texts)
+        return self.embed_queries(texts)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture
+def settings(tmp_path: Path, corpus_copy: Path) -> Settings:
+    return Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
+
+
+@pytest.fixture
+def fake() -> HashEmbedder:
+    return HashEmbedder()

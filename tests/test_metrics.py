@@ -1,0 +1,36 @@
+import pytest
+
+from rag.evaluation import answer_correct, first_rank, has_name, has_number, hit_at, mrr, percentile
+
+
+def test_number_formats_are_normalised():
+    assert has_number("đạt 23.630,9 triệu USD", 23630.9)
+    assert has_number("about 23,630.9 million USD", 23630.9)
+    assert has_number("hơn 1.200 lao động", 1200)
+    assert has_number("1,5 triệu USD", 1.5)
+    assert has_number("hơn 228 triệu USD", 228)
+    assert has_number("0,228 tỷ USD", 228e6)
+    assert not has_number("hơn 1.200 lao động", 12)
+    assert not has_number("20 dự án", 28)
+
+
+def test_names_ignore_case_and_accents():
+    assert has_name("Bà TRỊNH Tuyết  Mai cho biết", "Trịnh Tuyết Mai")
+    assert has_name("ba trinh tuyet mai", "Trịnh Tuyết Mai")
+    assert not has_name("Bà Trịnh Mai", "Trịnh Tuyết Mai")
+
+
+def test_answer_correct_needs_everything():
+    assert answer_correct("28 dự án, 228 triệu USD", [28, 228], [])
+    assert not answer_correct("28 dự án", [28, 228], [])
+    assert not answer_correct("28 dự án, 228 triệu USD", [28, 228], ["Lạng Sơn"])
+
+
+def test_rank_metrics():
+    gold = [("a", 10, 20)]
+    assert first_rank([("b", 0, 100), ("a", 0, 9), ("a", 15, 30)], gold) == 3
+    assert first_rank([("a", 20, 30)], gold) is None  # touching is not overlapping
+    ranks = [1, 3, None, 2]
+    assert hit_at(ranks, 1) == 0.25 and hit_at(ranks, 5) == 0.75
+    assert mrr(ranks) == pytest.approx((1 + 1 / 3 + 0 + 1 / 2) / 4)
+    assert percentile([1, 2, 3, 4], 0.5) == 2.5 and percentile([], 0.5) == 0.0

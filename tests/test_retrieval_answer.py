@@ -1,0 +1,86 @@
+import numpy as np
+import pytest
+
+from rag.api import RAG
+from rag.errors import BadQuestion
+from rag.evaluation import answer_correct
+from rag.lexical import BM25, tokenize
+from rag.query import parse_query
+from rag.retrieval import fuse
+
+FDI_000 = "28 dự án có vốn đầu tư nước ngoài"
+
+
+def test_fuse_weighted_and_rrf():
+    dense = np.array([0.9, 0.5, 0.1], dtype=np.float32)
+    lex = np.array([0.0, 10.0, 5.0], dtype=np.float32)
+    w = fuse(dense, lex, "weighted", 0.5, 60)
+    assert np.allclose(w, [0.5, 0.5 * 0.5 + 0.5, 0.25])
+    r = fuse(dense, lex, "rrf", 0.5, 60)
+    assert np.allclose(r, [1 / 61 + 1 / 63, 1 / 62 + 1 / 61, 1 / 63 + 1 / 62])
+    with pytest.raises(ValueError):
+        fuse(dense, lex, "max", 0.5, 60)
+
+
+def test_bm25_unaccented_query_matches_accented_text():
+    rows = [tokenize(t) for t in ["Lạng Sơn có 28 dự án", "Lào Cai có 20 dự án FDI", "Cao Bằng biên giới"]]
+    scores = BM25(rows).scores(tokenize("lang son du an"))
+    assert int(np.argmax(scores)) == 0 and scores[2] == 0
+
+
+def test_query_expands_abbreviations_both_ways():
+    q = parse_query("Lạng Sơn có bao nhiêu dự án FDI?")
+    assert "vốn đầu tư nước ngoài" in q.expanded and q.provinces == ("Lạng Sơn",) and q.wants_number
+    q2 = parse_query("kim ngạch xuất nhập khẩu")
+    assert "XNK" in q2.expanded
+    assert parse_query("How many FDI projects does Lao Cai have?").language == "en"
+
+
+def test_bad_questions():
+    for bad in ["", "   \n\t"]:
+        with pytest.raises(BadQuestion):
+            parse_query(bad)
+    q = parse_query("dự án " * 5000, max_chars=1000)
+    assert q.truncated and len(q.original) <= 1000
+
+
+@pytest.fixture
+def rag(settings, fake):
+    return RAG(settings, embedder=fake)
+
+
+def test_fdi_question_cites_lang_son_not_other_provinces(rag):
+    for question in ["Lạng Sơn có bao nhiêu dự án FDI?", "lang son co bao nhieu du an fdi"]:
+        a = rag.ask(question)
+        assert a.answerable, question
+        assert answer_correct(a.answer, [28, 228], [])
+        assert [c.article_id for c in a.citations] == ["000_bf7702f0972e1e9e"]
+        c = a.citations[0]
+        assert FDI_000 in c.sentence
+        article = rag.load().data.articles[c.article_id]
+        assert article.text[c.start : c.end] == c.sentence
+
+
+def test_unanswerable_questions_are_refused(rag):
+    for question in ["Dân số Lạng Sơn là bao nhiêu?", "Hà Giang có bao nhiêu dự án FDI?",
+                     "Kim ngạch xuất nhập khẩu qua Lạng Sơn năm 2015 đạt bao nhiêu?"]:
+        a = rag.ask(question)
+        assert not a.answerable and a.answer == "Không tìm thấy thông tin này trong kho bài viết.", question
+        assert not a.citations
+
+
+def test_comparison_cites_one_sentence_per_province(rag):
+    a = rag.ask("Lạng Sơn và Lào Cai có bao nhiêu dự án FDI?")
+    assert a.answerable and answer_correct(a.answer, [28, 20], [])
+    assert {c.province for c in a.citations} == {"Lạng Sơn", "Lào Cai"}
+
+
+def test_province_filter_and_long_question(rag):
+    a = rag.ask("có bao nhiêu dự án FDI?", province="lao cai")
+    assert all(c.province == "Lào Cai" for c in a.citations + a.related)
+    long = rag.ask("Lạng Sơn có bao nhiêu dự án FDI? " + "x" * 20000)
+    assert long.notices and long.timings["total_ms"] >= 0
+    with pytest.raises(BadQuestion):
+        rag.ask("FDI?", province="Atlantis")
+    with pytest.raises(BadQuestion):
+        rag.ask("FDI?", date_from="2020/01/01")

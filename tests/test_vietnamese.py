@@ -1,0 +1,52 @@
+import pytest
+
+from rag.vietnamese import canonical_province, find_numbers, find_provinces, fold, normalize_text, parse_number
+
+
+def test_normalize_makes_nfc_and_plain_spaces():
+    decomposed = "Lạng Sơn".encode("utf-8").decode("utf-8")
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", decomposed) + " có 120\u00a0chương\u2009trình\u200b"
+    out = normalize_text(text)
+    assert out == "Lạng Sơn có 120 chương trình"
+    assert unicodedata.is_normalized("NFC", out)
+
+
+def test_fold_strips_diacritics_and_keeps_length():
+    assert fold("Lạng Sơn ĐỒNG Đăng") == "lang son dong dang"
+    assert len(fold("Hợp tác quốc tế")) == len("Hợp tác quốc tế")
+
+
+@pytest.mark.parametrize(
+    "token, expected",
+    [
+        ("1.200", 1200.0),
+        ("23.630,9", 23630.9),
+        ("1,5", 1.5),
+        ("540,5", 540.5),
+        ("10.389", 10389.0),
+        ("1,200.5", 1200.5),
+        ("548.960", 548960.0),
+        ("2026", 2026.0),
+    ],
+)
+def test_parse_number_first_reading(token, expected):
+    assert parse_number(token)[0] == pytest.approx(expected)
+
+
+def test_ambiguous_three_digit_group_keeps_both_readings():
+    # Vietnamese writes "1,501 tỷ USD" for 1.501 billion; "1.200 lao động" for 1200.
+    assert set(parse_number("1,501")) == {1501.0, 1.501}
+
+
+def test_find_numbers_adds_scaled_values():
+    (n,) = find_numbers("hơn 228\u00a0triệu USD")
+    assert 228.0 in n.values and 228e6 in n.values
+
+
+def test_provinces_found_with_or_without_accents():
+    found = [m.province for m in find_provinces("lang son, Cao  Bằng và Bà Rịa – Vũng Tàu; Hoà Bình")]
+    assert found == ["Lạng Sơn", "Cao Bằng", "Bà Rịa - Vũng Tàu", "Hòa Bình"]
+    assert canonical_province("lao cai") == "Lào Cai"
+    assert canonical_province("Atlantis") is None
