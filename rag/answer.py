@@ -64,39 +64,15 @@ class ExtractiveAnswerer:
         self.max_hits = max_hits
 
     def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
-        total = sum(c.weight for c in query.concepts)
+        """Every sentence of the top passages, best first."""
         seen: set[tuple[str, int]] = set()
         out = []
         for hit in hits[: self.max_hits * max(1, len(query.provinces))]:
-            chunk, article = hit.chunk, hit.article
-            context = _padded(f"{chunk.header} {chunk.text}")
-            rank_bonus = 0.2 / hit.rank
-            for start, end in sentences(article.text, chunk.start, chunk.end):
-                text = article.text[start:end]
-                # a year may sit in the sentence before ("từ năm 2010 đến nay, ... Tỉnh cũng đã cử ...")
-                lead_in = article.text[max(0, start - 300) : end]
-                years_ok = all(y in lead_in or y in chunk.header for y in query.years)
-                if (article.id, start) in seen:
-                    continue
-                seen.add((article.id, start))
-                padded = _padded(text)
-                got = 0.0
-                for c in query.concepts:
-                    if any(_contains(padded, a) for a in c.alternatives):
-                        got += c.weight
-                    elif any(_contains(context, a) for a in c.alternatives):
-                        got += c.weight / 2
-                coverage = got / total if total else 0.0
-                numbers = [m for m in NUMBER_RE.finditer(text) if not (1950 <= _as_int(m.group()) <= 2099)]
-                provinces = tuple(dict.fromkeys(m.province for m in find_provinces(text)))
-                score = coverage + rank_bonus
-                if query.years and years_ok:
-                    score += 0.3
-                if query.bigrams:
-                    score += 0.4 * sum(_contains(padded, b) for b in query.bigrams) / len(query.bigrams)
-                if query.prefers_number and numbers:
-                    score += 0.2 + 0.8 * _focus(query, text, numbers)
-                out.append(Candidate(hit, start, end, text, coverage, score, provinces, bool(numbers), years_ok))
+            context = _padded(f"{hit.chunk.header} {hit.chunk.text}")
+            for start, end in sentences(hit.article.text, hit.chunk.start, hit.chunk.end):
+                if (hit.article.id, start) not in seen:
+                    seen.add((hit.article.id, start))
+                    out.append(_score(query, hit, start, end, context))
         return sorted(out, key=lambda c: -c.score)
 
     def _supports(self, query: Query, c: Candidate, province: str | None) -> bool:
@@ -131,6 +107,33 @@ class ExtractiveAnswerer:
         citations = tuple(_cite(i + 1, c) for i, c in enumerate(chosen))
         body = " ".join(f"{c.sentence} [{c.n}]" for c in citations)
         return Answer(query.original, (EN_PREFIX if lang == "en" else "") + body, True, citations, searched=query.expanded)
+
+
+def _score(query: Query, hit: Hit, start: int, end: int, context: str) -> Candidate:
+    text = hit.article.text[start:end]
+    padded = _padded(text)
+    total = sum(c.weight for c in query.concepts)
+    got = 0.0
+    for c in query.concepts:
+        if any(_contains(padded, a) for a in c.alternatives):
+            got += c.weight
+        elif any(_contains(context, a) for a in c.alternatives):
+            got += c.weight / 2  # elsewhere in the same passage
+    coverage = got / total if total else 0.0
+    # a year may sit in the sentence before ("từ năm 2010 đến nay, ... Tỉnh cũng đã cử ...")
+    lead_in = hit.article.text[max(0, start - 300) : end]
+    years_ok = all(y in lead_in or y in hit.chunk.header for y in query.years)
+    numbers = [m for m in NUMBER_RE.finditer(text) if not (1950 <= _as_int(m.group()) <= 2099)]
+    provinces = tuple(dict.fromkeys(m.province for m in find_provinces(text)))
+
+    score = coverage + 0.2 / hit.rank
+    if query.years and years_ok:
+        score += 0.3
+    if query.bigrams:
+        score += 0.4 * sum(_contains(padded, b) for b in query.bigrams) / len(query.bigrams)
+    if query.prefers_number and numbers:
+        score += 0.2 + 0.8 * _focus(query, text, numbers)
+    return Candidate(hit, start, end, text, coverage, score, provinces, bool(numbers), years_ok)
 
 
 def _qualified(after: str, asked: set[str], skip: int) -> bool:

@@ -79,17 +79,10 @@ class RAG:
     def _parse(self, question: str):
         return parse_query(question, self.settings.max_question_chars, self._restorer.restore)
 
-    def ask(
-        self,
-        question: str,
-        k: int | None = None,
-        province: str | None = None,
-        date_from: str | None = None,
-        date_to: str | None = None,
-        fusion: str | None = None,
-    ) -> Answer:
-        """Answer ``question`` from the archive, citing the passages used."""
-        return self.ask_with_hits(question, k, province, date_from, date_to, fusion)[0]
+    def ask(self, question: str, **options) -> Answer:
+        """Answer ``question`` from the archive, citing the passages used.
+        Options as for ``ask_with_hits``: k, province, date_from, date_to, fusion."""
+        return self.ask_with_hits(question, **options)[0]
 
     def ask_with_hits(
         self,

@@ -34,6 +34,18 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from .api import RAG
+
+    status = RAG(_settings(args)).status()
+    if status["index"] is None:
+        print(f"No index in {args.index}. Build it with: rag index")
+        return 2
+    for key, value in status.items():
+        print(f"{key:>10}: {value}")
+    return 0
+
+
 def _print_answer(answer, out) -> None:
     for notice in answer.notices:
         print(f"! {notice}", file=out)
@@ -51,7 +63,15 @@ def _print_answer(answer, out) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     from .api import RAG
 
+    from .query import check_question
+    from .store import live_generation
+
+    for question in args.questions:
+        check_question(question)  # before any model is loaded
     rag = RAG(_settings(args))
+    if live_generation(rag.settings.index_dir) is None:
+        print(f"No index in {rag.settings.index_dir} yet: building it now (first use)…", file=sys.stderr)
+        print(rag.index(progress=True).summary(), file=sys.stderr)
     for i, question in enumerate(args.questions):
         answer = rag.ask(question, k=args.k, province=args.province, date_from=args.date_from, date_to=args.date_to)
         if args.json:
@@ -91,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     pi.add_argument("--rebuild", action="store_true", help="ignore the existing index and rebuild from scratch")
     pi.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     pi.set_defaults(func=cmd_index)
+
+    ps = sub.add_parser("status", help="show the index: articles, chunks, model, last build")
+    ps.set_defaults(func=cmd_status)
 
     pa = sub.add_parser("ask", help="answer one or more questions (builds the index on first use)")
     pa.add_argument("questions", nargs="+", metavar="QUESTION")

@@ -205,7 +205,7 @@ def convert(source: Path, target: Path) -> Path:
             "position_embedding_type": "absolute",
         }
         (tmp / "config.json").write_text(json.dumps(config, indent=2))
-        save_file({k: v for k, v in _state_dict(img).items()}, str(tmp / "model.safetensors"))
+        save_file(_state_dict(img), str(tmp / "model.safetensors"))
         _tokenizer(img).save_pretrained(str(tmp))
         (tmp / "modules.json").write_text(json.dumps([
             {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},

@@ -12,7 +12,6 @@ functions at the top are pure and unit-tested.
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path

@@ -215,6 +215,8 @@ def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], s
         if (i == 0 or p.isupper() or has_diacritics(p)) and fold(p) not in folded
     ]
     provinces = tuple(dict.fromkeys(m.province for m in find_provinces(text)))
+    wants = any(cue in f"{folded} " for cue in NUMBER_CUES)
+    unit = _unit(" ".join(words(text)))
     if language == "en":
         extra = list(provinces) + extra
     expanded = searched + (" (" + ", ".join(extra) + ")" if extra else "")
@@ -227,9 +229,10 @@ def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], s
         language=language,
         unaccented=unaccented,
         concepts=tuple(concepts),
-        wants_number=(wants := any(cue in f"{folded} " for cue in NUMBER_CUES)),
-        prefers_number=wants or not any(w in NON_NUMBER_CUES for w in words(text)),
-        unit=_unit(" ".join(words(text))),
+        wants_number=wants,
+        # "nhiều dự án hơn", "số dự án" count something too
+        prefers_number=wants or bool(unit) or not any(w in NON_NUMBER_CUES for w in words(text)),
+        unit=unit,
         bigrams=frozenset(_bigrams(" ".join(words(text)))),
         truncated=truncated,
     )
