@@ -75,9 +75,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for i, question in enumerate(args.questions):
         answer = rag.ask(question, k=args.k, province=args.province, date_from=args.date_from, date_to=args.date_to)
         if args.json:
-            d = answer.to_dict()
-            d["citations"] = d["citations"][: args.k] if args.k else d["citations"]
-            print(json.dumps(d, ensure_ascii=False), flush=True)
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
         else:
             if len(args.questions) > 1:
                 print(("\n" if i else "") + f"? {answer.question}")
@@ -118,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     pa = sub.add_parser("ask", help="answer one or more questions (builds the index on first use)")
     pa.add_argument("questions", nargs="+", metavar="QUESTION")
     pa.add_argument("--json", action="store_true", help="one JSON object per line per question")
-    pa.add_argument("--k", type=int, default=None, help="number of passages to cite at most")
+    pa.add_argument("--k", type=int, default=None, help="number of passages to retrieve (default 5)")
     pa.add_argument("--province", help="only search articles about this province, e.g. 'Lạng Sơn'")
     pa.add_argument("--from", dest="date_from", help="only articles dated on/after YYYY-MM-DD")
     pa.add_argument("--to", dest="date_to", help="only articles dated on/before YYYY-MM-DD")
