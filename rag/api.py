@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
+from typing import Sequence
 
 from .accents import AccentRestorer
 from .answer import ExtractiveAnswerer
 from .embedder import E5Embedder, Embedder
 from .errors import BadQuestion, IndexMissing
+from .followup import rewrite
 from .indexer import IndexReport, update_index
 from .query import check_question, parse_query, without_provinces
 from .retrieval import Filters, Retriever
@@ -92,14 +94,19 @@ class RAG:
         date_from: str | None = None,
         date_to: str | None = None,
         fusion: str | None = None,
+        history: Sequence[str] = (),
     ) -> tuple[Answer, list[Hit]]:
-        """``ask`` plus the ranked passages it looked at (for evaluation and the UI)."""
+        """``ask`` plus the ranked passages it looked at (for evaluation and the UI).
+
+        ``history``: the conversation's earlier standalone questions; a
+        follow-up such as "Còn Lào Cai thì sao?" is rewritten against them."""
         check_question(question)
+        standalone = rewrite(question, history).standalone
         filters = Filters(_province(province), _date(date_from), _date(date_to))
         t_load = time.perf_counter()
         retriever = self.load()
         t0 = time.perf_counter()
-        query = self._parse(question)
+        query = self._parse(standalone)
         t1 = time.perf_counter()
         k = k or self.settings.k
         depth = max(k, self.answerer.max_hits)
@@ -122,7 +129,8 @@ class RAG:
             "answer_ms": round((t3 - t2) * 1000, 2),
             "total_ms": round((t3 - t0) * 1000, 2),
         }
-        return replace(answer, notices=notices, timings=timings), hits[:k]
+        answer = replace(answer, question=question, standalone=standalone, notices=notices, timings=timings)
+        return answer, hits[:k]
 
 
 def _interleave(lists: list[list[Hit]]) -> list[Hit]:

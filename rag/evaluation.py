@@ -74,12 +74,14 @@ class Item:
     required_names: tuple[str, ...] = ()
     gold_article_id: str = ""
     gold_evidence: tuple[str, ...] = ()  # any of these sentences is valid evidence
+    history: tuple[str, ...] = ()  # earlier questions of a multi-turn case
 
 
 @dataclass
 class Outcome:
     item: Item
     answer: str
+    standalone: str
     answered: bool
     rank: int | None
     correct: bool
@@ -111,6 +113,7 @@ def load_items(path: Path) -> list[Item]:
                 required_names=tuple(d.get("required_names", [])),
                 gold_article_id=d.get("gold_article_id", ""),
                 gold_evidence=tuple([ev] if isinstance(ev := d.get("gold_evidence", ""), str) else ev),
+                history=tuple(d.get("history", [])),
             ))
         except KeyError as exc:
             raise ValueError(f"{path}:{n}: missing field {exc}") from exc
@@ -141,14 +144,14 @@ def _run(rag, items: list[Item], fusion: str, progress: bool) -> list[Outcome]:
     for item in tqdm(items, desc=f"eval ({fusion})", disable=not progress, unit="q"):
         gold = gold_spans(item, articles)
         t0 = time.perf_counter()
-        answer, hits = rag.ask_with_hits(item.question, fusion=fusion)
+        answer, hits = rag.ask_with_hits(item.question, fusion=fusion, history=item.history)
         latency = (time.perf_counter() - t0) * 1000
         spans = [(h.chunk.article_id, h.chunk.start, h.chunk.end) for h in hits]
         cited = [(c.article_id, c.start, c.end) for c in answer.citations]
         rank = first_rank(spans, gold) if gold else None
         correct = answer.answerable and answer_correct(answer.answer, item.required_numbers, item.required_names)
         outcomes.append(Outcome(
-            item=item, answer=answer.answer, answered=answer.answerable, rank=rank,
+            item=item, answer=answer.answer, standalone=answer.standalone, answered=answer.answerable, rank=rank,
             correct=correct if item.answerable else not answer.answerable,
             cited_gold=first_rank(cited, gold) is not None,
             latency_ms=latency, cited=[c.chunk_id for c in answer.citations],
@@ -243,6 +246,8 @@ def render_markdown(result: EvalResult) -> str:
         if o.item.answerable and not o.cited_gold:
             why.append(f"gold evidence not cited (retrieval rank {o.rank})")
         lines.append(f"- **{o.item.id}** ({o.item.type}) {o.item.question} — {'; '.join(why)}")
+        if o.item.history:
+            lines.append(f"  - after: {' / '.join(o.item.history)} → searched: {o.standalone}")
         lines.append(f"  - expected: {o.item.reference_answer}")
         lines.append(f"  - got: {o.answer[:300]}")
     return "\n".join(lines) + "\n"

@@ -86,7 +86,7 @@ SOFT = {"tham gia", "kim ngach", "dat", "thu hut", "hoat dong", "cong tac", "gia
         "tiep nhan", "thuc hien", "nhan", "cong", "tac", "tham", "gia", "hien"}
 # Words that make a question ask for something other than a figure.
 NON_NUMBER_CUES = ("ai", "gi", "nao", "dau", "the nao", "who", "what", "which", "when", "where", "why", "how")
-_UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may|how many|nhieu|so luong|so)\s+(?!sanh\b)(\w+(?:\s+\w+)?)")
+_UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may|how many|nhieu|so luong|so)\s+(?!sanh\b)(\w+)")
 _EN_HINTS = set("what which who when where why how many much is are does did the of in projects".split())
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
@@ -174,16 +174,20 @@ def _bigrams(folded: str) -> set[str]:
 
 
 def _unit(folded: str) -> tuple[str, ...]:
-    """'lang son co bao nhieu du an fdi' -> ('du an',); synonyms included."""
+    """What 'bao nhiêu X' / 'how many X' counts, with synonyms:
+    'lang son co bao nhieu du an fdi' -> dự án; 'how many fdi projects' -> projects."""
     m = _UNIT_AFTER.search(folded)
     if not m:
         return ()
-    unit = m.group(1)
-    for phrase, row in _PHRASES:
-        if unit.startswith(phrase + " ") or unit == phrase:
-            return tuple(sorted({_folded_key(p) for p in SYNONYMS[row]}))
-    first = unit.split()[0]
-    return (first,) if first not in STOPWORDS else ()
+    following = folded[m.start(1) :].split()[:3]
+    english = m.group(0).startswith("how many")
+    # Vietnamese names the counted noun first ("bao nhiêu dự án FDI"), English last ("how many FDI projects").
+    for i in range(len(following) - 1, -1, -1) if english else (0,):
+        tail = " ".join(following[i:]) + " "
+        for phrase, row in _PHRASES:
+            if tail.startswith(phrase + " "):
+                return tuple(sorted({_folded_key(p) for p in SYNONYMS[row]}))
+    return () if english or following[0] in STOPWORDS else (following[0],)
 
 
 def without_provinces(question: str, keep: str) -> str:

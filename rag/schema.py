@@ -92,7 +92,8 @@ class Answer:
     answerable: bool
     citations: tuple[Citation, ...] = ()
     related: tuple[Citation, ...] = ()  # closest passages when not answerable
-    searched: str = ""  # the question as searched, after expansion
+    standalone: str = ""  # the question after follow-up rewriting (== question when none)
+    searched: str = ""  # the standalone question as searched, after expansion
     notices: tuple[str, ...] = ()
     timings: dict = field(default_factory=dict)
 
