@@ -12,21 +12,25 @@ use (``auto_index=True``) or explained with ``IndexMissing``.
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections import Counter
 from dataclasses import replace
 from typing import Sequence
 
 from .accents import AccentRestorer
 from .answer import ExtractiveAnswerer
+from .corpus import load_corpus
 from .embedder import E5Embedder, Embedder
 from .errors import BadQuestion, IndexMissing
 from .followup import rewrite
 from .indexer import IndexReport, update_index
 from .query import check_question, parse_query, without_provinces
 from .retrieval import Filters, Retriever
-from .schema import Answer, Hit
+from .schema import Answer, Article, Hit
 from .settings import Settings
 from .store import dense_index, live_generation, read_index, read_manifest
+from .uploads import Added, add_article, delete_article
 from .vietnamese import canonical_province
 
 TRUNCATION_NOTICE = "Câu hỏi quá dài nên đã được cắt còn {n} ký tự."
@@ -40,6 +44,7 @@ class RAG:
         self._retriever: Retriever | None = None
         self._restorer: AccentRestorer | None = None
         self.answerer = ExtractiveAnswerer()
+        self._lock = threading.RLock()  # one index swap or question at a time (UI threads)
 
     # ---------------------------------------------------------------- parts
     @property
@@ -49,12 +54,17 @@ class RAG:
         return self._embedder
 
     def index(self, rebuild: bool = False, progress: bool = False) -> IndexReport:
-        report = update_index(self.settings, lambda: self.embedder, rebuild=rebuild, progress=progress)
-        if report.wrote:
-            self._retriever = None  # reload on next question
-        return report
+        with self._lock:
+            report = update_index(self.settings, lambda: self.embedder, rebuild=rebuild, progress=progress)
+            if report.wrote:
+                self._retriever = None  # reload on next question
+            return report
 
     def load(self) -> Retriever:
+        with self._lock:
+            return self._load()
+
+    def _load(self) -> Retriever:
         if self._retriever is None:
             if live_generation(self.settings.index_dir) is None:
                 if not self.auto_index:
@@ -64,6 +74,24 @@ class RAG:
             self._retriever = Retriever(data, dense_index(self.settings.index_dir), self.embedder, self.settings)
             self._restorer = AccentRestorer().fit(c.text for c in data.chunks)
         return self._retriever
+
+    def articles(self) -> list[tuple[Article, int]]:
+        """The indexed articles with their chunk counts."""
+        data = self.load().data
+        counts = Counter(c.article_id for c in data.chunks)
+        return [(a, counts[a.id]) for a in data.articles.values()]
+
+    def add_article(self, data: bytes, filename: str = "", **meta: str) -> tuple[Added, IndexReport]:
+        """Save an uploaded/pasted article into the corpus and index it incrementally."""
+        with self._lock:
+            existing = load_corpus(self.settings.corpus_dir).articles
+            added = add_article(self.settings.corpus_dir, data, existing, filename, **meta)
+            return added, self.index()
+
+    def delete_article(self, article_id: str) -> IndexReport:
+        with self._lock:
+            delete_article(self.settings.corpus_dir, article_id)
+            return self.index()
 
     def status(self) -> dict:
         manifest = read_manifest(self.settings.index_dir)
@@ -103,8 +131,12 @@ class RAG:
         check_question(question)
         standalone = rewrite(question, history).standalone
         filters = Filters(_province(province), _date(date_from), _date(date_to))
+        with self._lock:
+            return self._ask(question, standalone, filters, k, fusion)
+
+    def _ask(self, question, standalone, filters, k, fusion) -> tuple[Answer, list[Hit]]:
         t_load = time.perf_counter()
-        retriever = self.load()
+        retriever = self._load()
         t0 = time.perf_counter()
         query = self._parse(standalone)
         t1 = time.perf_counter()

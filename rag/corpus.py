@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,10 +49,18 @@ def read_metadata(corpus_dir: Path) -> dict[str, dict]:
     return data
 
 
+def write_metadata(corpus_dir: Path, metadata: dict[str, dict]) -> None:
+    """Replace ``metadata.json`` atomically (write aside, then rename)."""
+    path = corpus_dir / METADATA_FILE
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def article_files(corpus_dir: Path) -> list[Path]:
     return sorted(
         p for p in corpus_dir.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.name != METADATA_FILE
+        if p.is_file() and not p.name.startswith(".") and p.name != METADATA_FILE and not p.name.endswith(".tmp")
     )
 
 

@@ -1,0 +1,279 @@
+"""Gradio chat UI: ``python app.py [--host 127.0.0.1] [--port 7860]``.
+
+Tabs: chat (streamed answers with [n] markers and their highlighted source
+passages, follow-up questions, filters), corpus (list, upload/paste, delete;
+incremental re-indexing), evaluation (run the eval set, charts, failures).
+A named API endpoint ``ask`` serves scripts through ``gradio_client``.
+Everything calls ``rag.api.RAG``; domain errors become ``gr.Error`` messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from rag.api import RAG
+from rag.errors import RagError
+from rag.render import answer_html
+from rag.settings import Settings
+from rag.vietnamese import PROVINCES
+
+log = logging.getLogger("rag.app")
+
+EXAMPLES = [
+    "Lạng Sơn có bao nhiêu dự án FDI?",
+    "Còn Lào Cai thì sao?",
+    "Ai là Giám đốc Sở Ngoại vụ Cao Bằng?",
+    "Kim ngạch xuất nhập khẩu của Lạng Sơn 6 tháng đầu năm 2024?",
+    "lang son co bao nhieu du an fdi",
+    "Dân số Lạng Sơn là bao nhiêu?",
+]
+ALL = "Tất cả"
+CSS = """
+.rag-source {border-left: 3px solid #999; padding: 4px 8px; margin: 6px 0; font-size: 0.92em}
+.rag-meta {color: #666} .rag-searched, .rag-notice {color: #555; font-size: 0.9em; margin-top: 4px}
+.rag-noinfo {color: #a35d00} .rag-sources-title {margin-top: 8px; font-weight: 600}
+.rag-passage mark {background: #fff3a3}
+"""
+
+
+def friendly(fn):
+    """Turn errors into readable ``gr.Error`` messages; never a stack trace on the page."""
+    import gradio as gr
+
+    def message(exc: Exception) -> gr.Error:
+        if isinstance(exc, gr.Error):
+            return exc
+        if isinstance(exc, (RagError, ValueError)):
+            return gr.Error(str(exc))
+        log.exception("request failed")
+        return gr.Error(f"Lỗi nội bộ ({type(exc).__name__}). Máy chủ vẫn hoạt động; hãy thử lại.")
+
+    if getattr(fn, "__code__", None) and fn.__code__.co_flags & 0x20:  # generator
+
+        @functools.wraps(fn)
+        def gen(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - the edge of the app
+                raise message(exc) from exc
+
+        return gen
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the edge of the app
+            raise message(exc) from exc
+
+    return wrapper
+
+
+def build(rag: RAG):
+    import gradio as gr
+    import pandas as pd
+
+    def status_md() -> str:
+        s = rag.status()
+        if s["index"] is None:
+            return "**Chỉ mục:** chưa có."
+        return (f"**Chỉ mục:** {s['articles']} bài, {s['chunks']} đoạn · mô hình: {s['model']} · "
+                f"cập nhật: {s['built_at']}")
+
+    def articles_table() -> pd.DataFrame:
+        rows = [
+            {"mã bài": a.id, "tiêu đề": a.title, "nguồn": a.outlet, "ngày": a.date, "tỉnh": a.province, "số đoạn": n}
+            for a, n in rag.articles()
+        ]
+        return pd.DataFrame(rows, columns=["mã bài", "tiêu đề", "nguồn", "ngày", "tỉnh", "số đoạn"])
+
+    def article_ids():
+        return gr.update(choices=[a.id for a, _ in rag.articles()], value=None)
+
+    # ------------------------------------------------------------- chat
+    @friendly
+    def respond(question, messages, history, province, date_from, date_to, k):
+        question = (question or "").strip()
+        if not question:
+            raise gr.Error("Hãy nhập câu hỏi.")
+        answer = rag.ask(
+            question, k=int(k), province=None if province in (None, "", ALL) else province,
+            date_from=date_from or None, date_to=date_to or None, history=history,
+        )
+        messages = messages + [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
+        history = history + [answer.standalone]
+        words = answer.answer.split(" ")
+        for i in range(0, len(words), 4):  # answers appear progressively
+            messages[-1]["content"] = answer_html(answer, shown_text=" ".join(words[: i + 4]))
+            yield "", messages, history
+            time.sleep(0.02)
+        messages[-1]["content"] = answer_html(answer)
+        yield "", messages, history
+
+    def clear():
+        return [], [], ""
+
+    # ----------------------------------------------------------- corpus
+    @friendly
+    def upload(file, pasted, title, date, outlet, province):
+        if file is not None:
+            path = Path(file if isinstance(file, str) else file.name)
+            if path.stat().st_size > 5 * 1024 * 1024:
+                raise gr.Error("Tệp quá lớn; giới hạn là 5 MB.")
+            data, name = path.read_bytes(), os.path.basename(getattr(file, "orig_name", "") or path.name)
+        elif pasted and pasted.strip():
+            data, name = pasted.encode("utf-8"), "pasted.txt"
+        else:
+            raise gr.Error("Hãy chọn tệp hoặc dán nội dung bài viết.")
+        added, report = rag.add_article(
+            data, name, title=title or "", date=date or "", outlet=outlet or "",
+            province="" if province in (None, "", ALL) else province,
+        )
+        msg = f"Đã thêm **{added.title}** (`{added.article_id}`); {report.embedded} đoạn được lập chỉ mục trong {report.seconds:.1f} s."
+        return msg, articles_table(), article_ids(), status_md(), None, ""
+
+    @friendly
+    def remove(article_id):
+        if not article_id:
+            raise gr.Error("Hãy chọn bài cần xóa.")
+        report = rag.delete_article(article_id)
+        return (f"Đã xóa `{article_id}`; chỉ mục còn {report.chunks} đoạn.", articles_table(), article_ids(),
+                status_md())
+
+    # ------------------------------------------------------------- eval
+    @friendly
+    def evaluate(progress=gr.Progress()):
+        from rag.evaluation import failures, run_eval
+
+        progress(0, desc="Đang chạy bộ đánh giá…")
+        result = run_eval(rag, Path("eval/qa.jsonl"), progress=False)
+        summary = pd.DataFrame([{"chỉ số": k, "giá trị": v} for k, v in result.summary.items()])
+        by_type = pd.DataFrame([{"loại": t, "tỉ lệ đúng": m["correct"], "số câu": m["n"]} for t, m in result.by_type.items()])
+        lat = pd.DataFrame({"độ trễ (ms)": [round(o.latency_ms, 1) for o in result.outcomes]})
+        fails = "\n".join(
+            f"- **{o.item.id}** ({o.item.type}) {o.item.question}\n  - cần: {o.item.reference_answer}\n  - được: {o.answer[:200]}"
+            for o in failures(result)
+        ) or "Không có."
+        return summary, by_type, lat, fails
+
+    # ------------------------------------------------------------ layout
+    provinces = [ALL] + sorted(PROVINCES)
+    with gr.Blocks(title="Hỏi đáp kho bài báo") as demo:
+        gr.Markdown("# Hỏi đáp kho bài báo tiếng Việt\nTrả lời bằng trích dẫn nguyên văn; nói rõ khi kho bài không có thông tin.")
+        status = gr.Markdown(status_md())
+        with gr.Tabs():
+            with gr.Tab("Hỏi đáp"):
+                history = gr.State([])
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        chat = gr.Chatbot(label="Hội thoại", height=520, sanitize_html=False, elem_id="chat")
+                        box = gr.Textbox(label="Câu hỏi", placeholder="Nhập câu hỏi, ví dụ: Lạng Sơn có bao nhiêu dự án FDI?",
+                                         elem_id="question", autofocus=True)
+                        with gr.Row():
+                            send = gr.Button("Gửi", variant="primary", elem_id="send")
+                            reset = gr.Button("Xóa hội thoại", elem_id="clear")
+                        gr.Examples(EXAMPLES, inputs=box, label="Câu hỏi mẫu")
+                    with gr.Column(scale=1):
+                        gr.Markdown("### Bộ lọc")
+                        province = gr.Dropdown(provinces, value=ALL, label="Tỉnh")
+                        date_from = gr.Textbox(label="Từ ngày (YYYY-MM-DD)", placeholder="2020-01-01")
+                        date_to = gr.Textbox(label="Đến ngày (YYYY-MM-DD)", placeholder="2024-12-31")
+                        k = gr.Slider(1, 10, value=5, step=1, label="Số đoạn truy xuất")
+                inputs = [box, chat, history, province, date_from, date_to, k]
+                box.submit(respond, inputs, [box, chat, history], api_visibility="private")
+                send.click(respond, inputs, [box, chat, history], api_visibility="private")
+                reset.click(clear, None, [chat, history, box], api_visibility="private")
+
+            with gr.Tab("Kho bài viết"):
+                table = gr.Dataframe(articles_table(), label="Các bài đã lập chỉ mục", interactive=False)
+                with gr.Row():
+                    with gr.Column():
+                        gr.Markdown("### Thêm bài")
+                        file = gr.File(label="Tệp .txt, .md, .html (≤ 5 MB)", file_types=[".txt", ".md", ".html", ".htm"],
+                                       elem_id="upload")
+                        pasted = gr.Textbox(label="…hoặc dán nội dung", lines=6, elem_id="pasted")
+                        with gr.Row():
+                            title = gr.Textbox(label="Tiêu đề (tùy chọn)")
+                            date = gr.Textbox(label="Ngày (tùy chọn)", placeholder="YYYY-MM-DD")
+                        with gr.Row():
+                            outlet = gr.Textbox(label="Nguồn (tùy chọn)")
+                            up_province = gr.Dropdown(provinces, value=ALL, label="Tỉnh (tùy chọn)")
+                        add = gr.Button("Thêm vào kho", variant="primary", elem_id="add")
+                    with gr.Column():
+                        gr.Markdown("### Xóa bài")
+                        victim = gr.Dropdown([a.id for a, _ in rag.articles()], label="Mã bài")
+                        delete = gr.Button("Xóa bài", variant="stop")
+                        corpus_msg = gr.Markdown(elem_id="corpus-msg")
+                add.click(upload, [file, pasted, title, date, outlet, up_province],
+                          [corpus_msg, table, victim, status, file, pasted], api_visibility="private")
+                delete.click(remove, victim, [corpus_msg, table, victim, status], api_visibility="private")
+
+            with gr.Tab("Đánh giá"):
+                run = gr.Button("Chạy bộ đánh giá (eval/qa.jsonl)", variant="primary")
+                with gr.Row():
+                    summary = gr.Dataframe(label="Chỉ số tổng hợp", interactive=False)
+                    per_type = gr.BarPlot(x="loại", y="tỉ lệ đúng", title="Tỉ lệ đúng theo loại câu hỏi", y_lim=[0, 1])
+                latency = gr.BarPlot(x="độ trễ (ms)", y="độ trễ (ms)", x_bin=5, y_aggregate="count",
+                                     title="Phân bố độ trễ (ms)")
+                fails = gr.Markdown()
+                run.click(evaluate, None, [summary, per_type, latency, fails], api_visibility="private")
+
+        @friendly
+        def ask(question: str, province: str = "", k: int = 5, history: list[str] | None = None) -> dict:
+            """Answer a question from the archive. Returns the answer text, whether the
+            archive supports it, the standalone question searched, and the citations."""
+            answer = rag.ask(question, k=int(k or 5), province=province or None, history=history or ())
+            return answer.to_dict()
+
+        gr.api(ask, api_name="ask")
+    return demo
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="Giao diện hỏi đáp kho bài báo (Gradio).")
+    p.add_argument("--host", default="127.0.0.1", help="address to serve on (default: loopback only)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--share", action="store_true", help="also open a public share link (off by default)")
+    p.add_argument("--auth", default=os.environ.get("RAG_AUTH"),
+                   help="basic auth as user:password (or env RAG_AUTH) for a shared deployment")
+    p.add_argument("--corpus", default="corpus")
+    p.add_argument("--index", default="index")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    try:
+        import gradio  # noqa: F401
+    except ImportError:
+        print("The UI needs gradio: pip install -e '.[ui]'", file=sys.stderr)
+        return 2
+    auth = None
+    if args.auth:
+        user, _, password = args.auth.partition(":")
+        if not user or not password:
+            print("error: --auth must be user:password", file=sys.stderr)
+            return 2
+        auth = (user, password)
+
+    rag = RAG(Settings(corpus_dir=Path(args.corpus), index_dir=Path(args.index)))
+    try:
+        if rag.status()["index"] is None:
+            print("Chưa có chỉ mục: đang lập chỉ mục lần đầu…", file=sys.stderr)
+        print(rag.index(progress=True).summary(), file=sys.stderr)
+        rag.load()  # models and index in memory before the first question
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    demo = build(rag)
+    demo.queue(default_concurrency_limit=8)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth, css=CSS,
+                show_error=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""``Answer`` -> HTML for the chat UI. Pure functions; every piece of article
+or user text is HTML-escaped (articles can contain markup or script), and the
+answering sentence is highlighted inside its passage with ``<mark>``.
+
+The output is one HTML block without blank lines, so a Markdown renderer
+around it (Gradio's chatbot) passes it through untouched.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from .schema import Answer, Citation
+
+
+def highlight(passage: str, sentence: str) -> str:
+    """Escaped ``passage`` with the first occurrence of ``sentence`` in <mark>."""
+    at = passage.find(sentence) if sentence else -1
+    if at < 0:
+        return escape(passage)
+    end = at + len(sentence)
+    return f"{escape(passage[:at])}<mark>{escape(sentence)}</mark>{escape(passage[end:])}"
+
+
+def _meta(c: Citation) -> str:
+    parts = [c.outlet, c.province, c.date or "không rõ ngày"]
+    return " · ".join(escape(p) for p in parts if p)
+
+
+def citation_html(c: Citation) -> str:
+    return (
+        f'<div class="rag-source"><div class="rag-source-head"><b>[{c.n}]</b> {escape(c.title or c.article_id)}'
+        f' <span class="rag-meta">({_meta(c)}) — {escape(c.article_id)} · điểm {c.score:.3f}</span></div>'
+        f'<div class="rag-passage">{highlight(c.text, c.sentence)}</div></div>'
+    )
+
+
+def answer_html(answer: Answer, shown_text: str | None = None) -> str:
+    """The chat message: answer, the searched question if it was rewritten,
+    then sources (or related passages for a "not in the archive" answer).
+    ``shown_text`` replaces the answer text while it is still streaming."""
+    text = answer.answer if shown_text is None else shown_text
+    out = []
+    if not answer.answerable:
+        out.append('<div class="rag-noinfo"><b>Không có thông tin trong kho bài viết</b></div>')
+    out.append(f'<div class="rag-answer">{escape(text)}</div>')
+    if answer.standalone and answer.standalone != answer.question:
+        out.append(f'<div class="rag-searched">Đã tìm: <i>{escape(answer.standalone)}</i></div>')
+    for notice in answer.notices:
+        out.append(f'<div class="rag-notice">{escape(notice)}</div>')
+    if shown_text is None:
+        if answer.citations:
+            out.append('<div class="rag-sources-title">Nguồn:</div>')
+            out += [citation_html(c) for c in answer.citations]
+        elif answer.related:
+            out.append('<div class="rag-sources-title">Đoạn liên quan (không phải bằng chứng):</div>')
+            out += [citation_html(c) for c in answer.related]
+    return "".join(out)
