@@ -152,14 +152,15 @@ def build(rag: RAG):
         from rag.evaluation import failures, run_eval
 
         progress(0, desc="Đang chạy bộ đánh giá…")
-        result = run_eval(rag, Path("eval/qa.jsonl"), progress=False)
+        result = run_eval(rag, Path(__file__).parent / "eval" / "qa.jsonl", progress=False)
         summary = pd.DataFrame([{"chỉ số": k, "giá trị": v} for k, v in result.summary.items()])
         by_type = pd.DataFrame([{"loại": t, "tỉ lệ đúng": m["correct"], "số câu": m["n"]} for t, m in result.by_type.items()])
         lat = pd.DataFrame({"độ trễ (ms)": [round(o.latency_ms, 1) for o in result.outcomes]})
-        fails = "\n".join(
+        items = [
             f"- **{o.item.id}** ({o.item.type}) {o.item.question}\n  - cần: {o.item.reference_answer}\n  - được: {o.answer[:200]}"
             for o in failures(result)
-        ) or "Không có."
+        ]
+        fails = "### Câu trả lời sai hoặc thiếu\n" + ("\n".join(items) or "Không có.")
         return summary, by_type, lat, fails
 
     # ------------------------------------------------------------ layout

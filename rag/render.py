@@ -27,11 +27,13 @@ def _meta(c: Citation) -> str:
     return " · ".join(escape(p) for p in parts if p)
 
 
-def citation_html(c: Citation) -> str:
+def citation_html(c: Citation, evidence: bool = True) -> str:
+    """One source; only evidence gets its answering sentence highlighted."""
+    passage = highlight(c.text, c.sentence) if evidence else escape(c.text)
     return (
         f'<div class="rag-source"><div class="rag-source-head"><b>[{c.n}]</b> {escape(c.title or c.article_id)}'
         f' <span class="rag-meta">({_meta(c)}) — {escape(c.article_id)} · điểm {c.score:.3f}</span></div>'
-        f'<div class="rag-passage">{highlight(c.text, c.sentence)}</div></div>'
+        f'<div class="rag-passage">{passage}</div></div>'
     )
 
 
@@ -54,5 +56,5 @@ def answer_html(answer: Answer, shown_text: str | None = None) -> str:
             out += [citation_html(c) for c in answer.citations]
         elif answer.related:
             out.append('<div class="rag-sources-title">Đoạn liên quan (không phải bằng chứng):</div>')
-            out += [citation_html(c) for c in answer.related]
+            out += [citation_html(c, evidence=False) for c in answer.related]
     return "".join(out)

@@ -30,6 +30,7 @@ def test_no_information_shows_related_not_sources():
                related=(cite("Đoạn gần nhất.", "Đoạn gần nhất."),))
     html = answer_html(a)
     assert "Không có thông tin" in html and "không phải bằng chứng" in html and "Nguồn:" not in html
+    assert "<mark>" not in html  # related passages are not presented as evidence
 
 
 def test_streaming_shows_partial_text_without_sources():
