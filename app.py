@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     demo = build(rag)
     demo.queue(default_concurrency_limit=8)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth, css=CSS,
-                show_error=False)
+                show_error=False, max_file_size="5mb")
     return 0
 
 
