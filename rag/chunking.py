@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 
 from .schema import Article, Chunk
+from .vietnamese import UPPER
 
 # A sentence ends at . ! ? … (plus closing quotes/brackets) before whitespace
 # and an upper-case letter, digit, quote or bracket; or at a paragraph break.
-_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-ZĐÀ-Ỹ0-9])")
+_END = re.compile(rf"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[{UPPER}0-9])")
 _ABBREV = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Th\.S|v\.v|St|Mr|Dr|Ths|Q|P|Đ)\.)$")
 
 

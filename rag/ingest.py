@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .schema import Article
-from .vietnamese import find_provinces, fold, normalize_text
+from .vietnamese import UPPER, find_provinces, fold, normalize_text
 
 
 class Undecodable(Exception):
@@ -88,7 +88,7 @@ _TAIL = re.compile(
 _SITE_NAME = re.compile(r"^(cổng thông tin điện tử .+|báo điện tử .+)$", re.IGNORECASE)
 _DATELINE = re.compile(r"^\(?([A-ZĐ]{2,6})\)?\s*[-–—]\s*")
 OUTLET_CODES = {"LSO": "Báo Lạng Sơn", "TTXVN": "TTXVN", "VNA": "TTXVN", "VOV": "VOV", "QĐND": "Báo Quân đội nhân dân"}
-_AUTHOR = re.compile(r"^([A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3})(?:\s*\(?\s*tổng hợp\s*\)?)?\s*$")
+_AUTHOR = re.compile(rf"^([{UPPER}]\w*(?:\s+[{UPPER}]\w*){{0,3}})(?:\s*\(?\s*tổng hợp\s*\)?)?\s*$")
 
 
 @dataclass(frozen=True)

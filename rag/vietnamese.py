@@ -18,6 +18,11 @@ _ODD_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u2007]")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 
 
+# Upper-case letters of Vietnamese, for regexes ("À-Ỹ" as a range would also
+# take in lower-case letters such as "ó").
+UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+
+
 def normalize_text(text: str) -> str:
     """NFC, plain spaces, ``\\n`` line ends, no zero-width characters."""
     text = unicodedata.normalize("NFC", text)
