@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 import time
+from html import escape
 from pathlib import Path
 
 from rag.api import RAG
@@ -34,11 +35,12 @@ EXAMPLES = [
     "Dân số Lạng Sơn là bao nhiêu?",
 ]
 ALL = "Tất cả"
+MODES = {"Tự động": "auto", "Trích dẫn nguyên văn": "extractive", "Mô hình ngôn ngữ (đã kiểm chứng)": "llm"}
 CSS = """
 .rag-source {border-left: 3px solid #999; padding: 4px 8px; margin: 6px 0; font-size: 0.92em}
 .rag-meta {color: #666} .rag-searched, .rag-notice {color: #555; font-size: 0.9em; margin-top: 4px}
 .rag-noinfo {color: #a35d00} .rag-sources-title {margin-top: 8px; font-weight: 600}
-.rag-passage mark {background: #fff3a3}
+.rag-passage mark {background: #fff3a3} .rag-mode {color: #555; font-size: 0.85em; font-style: italic}
 """
 
 
@@ -98,23 +100,32 @@ def build(rag: RAG):
 
     # ------------------------------------------------------------- chat
     @friendly
-    def respond(question, messages, history, province, date_from, date_to, k):
+    def respond(question, messages, history, province, date_from, date_to, k, mode_label):
         question = (question or "").strip()
         if not question:
             raise gr.Error("Hãy nhập câu hỏi.")
-        answer = rag.ask(
-            question, k=int(k), province=None if province in (None, "", ALL) else province,
+        messages = messages + [{"role": "user", "content": question}, {"role": "assistant", "content": "…"}]
+        yield "", messages, history
+        events = rag.ask_stream(
+            question, mode=MODES[mode_label], k=int(k), province=None if province in (None, "", ALL) else province,
             date_from=date_from or None, date_to=date_to or None, history=history,
         )
-        messages = messages + [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
-        history = history + [answer.standalone]
-        words = answer.answer.split(" ")
-        for i in range(0, len(words), 4):  # answers appear progressively
-            messages[-1]["content"] = answer_html(answer, shown_text=" ".join(words[: i + 4]))
-            yield "", messages, history
-            time.sleep(0.02)
-        messages[-1]["content"] = answer_html(answer)
-        yield "", messages, history
+        shown = ""
+        for event in events:
+            if isinstance(event, str):  # generated tokens, streamed as they come
+                shown += event
+                messages[-1]["content"] = f'<div class="rag-answer">{escape(shown)}▌</div>'
+                yield "", messages, history
+                continue
+            answer = event
+            if answer.answer_mode == "extractive":  # quoted sentences appear progressively too
+                words = answer.answer.split(" ")
+                for i in range(0, len(words), 4):
+                    messages[-1]["content"] = answer_html(answer, shown_text=" ".join(words[: i + 4]))
+                    yield "", messages, history
+                    time.sleep(0.02)
+            messages[-1]["content"] = answer_html(answer)
+            yield "", messages, history + [answer.standalone]
 
     def clear():
         return [], [], ""
@@ -165,6 +176,9 @@ def build(rag: RAG):
 
     # ------------------------------------------------------------ layout
     provinces = [ALL] + sorted(PROVINCES)
+    default_mode = "Tự động"
+    llm_note = ("Tự động: dùng mô hình ngôn ngữ (kiểm chứng từng con số, tên và [n]); nếu không đạt thì trích nguyên văn."
+                if rag.llm_available() else "Chưa cài mô hình ngôn ngữ (pip install -e \".[llm]\"): trả lời bằng trích dẫn.")
     with gr.Blocks(title="Hỏi đáp kho bài báo") as demo:
         gr.Markdown("# Hỏi đáp kho bài báo tiếng Việt\nTrả lời bằng trích dẫn nguyên văn; nói rõ khi kho bài không có thông tin.")
         status = gr.Markdown(status_md())
@@ -186,7 +200,9 @@ def build(rag: RAG):
                         date_from = gr.Textbox(label="Từ ngày (YYYY-MM-DD)", placeholder="2020-01-01")
                         date_to = gr.Textbox(label="Đến ngày (YYYY-MM-DD)", placeholder="2024-12-31")
                         k = gr.Slider(1, 10, value=5, step=1, label="Số đoạn truy xuất")
-                inputs = [box, chat, history, province, date_from, date_to, k]
+                        mode = gr.Radio(list(MODES), value=default_mode, label="Cách trả lời", elem_id="mode",
+                                        info=llm_note)
+                inputs = [box, chat, history, province, date_from, date_to, k, mode]
                 box.submit(respond, inputs, [box, chat, history], api_visibility="private")
                 send.click(respond, inputs, [box, chat, history], api_visibility="private")
                 reset.click(clear, None, [chat, history, box], api_visibility="private")
@@ -226,10 +242,13 @@ def build(rag: RAG):
                 run.click(evaluate, None, [summary, per_type, latency, fails], api_visibility="private")
 
         @friendly
-        def ask(question: str, province: str = "", k: int = 5, history: list[str] | None = None) -> dict:
+        def ask(question: str, province: str = "", k: int = 5, history: list[str] | None = None,
+                mode: str = "auto") -> dict:
             """Answer a question from the archive. Returns the answer text, whether the
-            archive supports it, the standalone question searched, and the citations."""
-            answer = rag.ask(question, k=int(k or 5), province=province or None, history=history or ())
+            archive supports it, how it was written (answer_mode), the standalone
+            question searched, and the citations. mode: auto, extractive or llm."""
+            answer = rag.ask(question, mode=mode or "auto", k=int(k or 5), province=province or None,
+                             history=history or ())
             return answer.to_dict()
 
         gr.api(ask, api_name="ask")
@@ -269,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if rag.llm_available():
+        print("Đang nạp mô hình ngôn ngữ…", file=sys.stderr)
+        try:
+            rag.load_llm()
+        except RagError as exc:  # the chat still works with quoted answers
+            print(f"warning: {exc}; answers will be quoted (extractive)", file=sys.stderr)
     demo = build(rag)
     demo.queue(default_concurrency_limit=8)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth, css=CSS,

@@ -16,16 +16,18 @@ import threading
 import time
 from collections import Counter
 from dataclasses import replace
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from .accents import AccentRestorer
+from . import llm
 from .answer import ExtractiveAnswerer
 from .corpus import load_corpus
 from .embedder import E5Embedder, Embedder
 from .errors import BadQuestion, IndexMissing
 from .followup import rewrite
+from .generate import LLMAnswerer
 from .indexer import IndexReport, update_index
-from .query import check_question, parse_query, without_provinces
+from .query import check_question, detect_language, parse_query, without_provinces
 from .retrieval import Filters, Retriever
 from .schema import Answer, Article, Hit
 from .settings import Settings
@@ -37,7 +39,15 @@ TRUNCATION_NOTICE = "Câu hỏi quá dài nên đã được cắt còn {n} ký 
 
 
 class RAG:
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None, auto_index: bool = True):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        auto_index: bool = True,
+        chat_model=None,
+    ):
+        """``embedder`` and ``chat_model`` (a LangChain chat model) replace the
+        configured ones, e.g. with fakes in tests."""
         self.settings = settings or Settings()
         self._embedder = embedder
         self.auto_index = auto_index
@@ -45,6 +55,8 @@ class RAG:
         self._restorer: AccentRestorer | None = None
         self.answerer = ExtractiveAnswerer()
         self._lock = threading.RLock()  # one index swap or question at a time (UI threads)
+        self._llm: LLMAnswerer | None = LLMAnswerer(chat_model) if chat_model is not None else None
+        self._llm_lock = threading.Lock()  # the local model generates one answer at a time
 
     # ---------------------------------------------------------------- parts
     @property
@@ -109,10 +121,40 @@ class RAG:
     def _parse(self, question: str):
         return parse_query(question, self.settings.max_question_chars, self._restorer.restore)
 
-    def ask(self, question: str, **options) -> Answer:
+    def ask(self, question: str, mode: str | None = None, **options) -> Answer:
         """Answer ``question`` from the archive, citing the passages used.
-        Options as for ``ask_with_hits``: k, province, date_from, date_to, fusion."""
-        return self.ask_with_hits(question, **options)[0]
+        ``mode``: "extractive", "llm" or "auto" (default: ``settings.answer_mode``).
+        Other options as for ``ask_with_hits``: k, province, date_from, date_to, fusion, history."""
+        *_, final = self.ask_stream(question, mode, **options)
+        return final
+
+    def ask_stream(self, question: str, mode: str | None = None, **options) -> Iterator[str | Answer]:
+        """Like ``ask``, yielding generated text pieces first, then the final ``Answer``."""
+        answer, _ = self.ask_with_hits(question, **options)
+        yield from self.generate(answer, mode)
+
+    def generate(self, answer: Answer, mode: str | None = None) -> Iterator[str | Answer]:
+        """Turn an extractive answer into a verified generated one, per ``mode``."""
+        mode = mode or self.settings.answer_mode
+        if mode not in ("extractive", "llm", "auto"):
+            raise BadQuestion(f"Unknown answer mode {mode!r}: use extractive, llm or auto.")
+        if mode == "extractive":
+            yield answer
+            return
+        if mode == "auto" and not self.llm_available():
+            yield replace(answer, mode_reason="LLM not installed: " + llm.INSTALL_HINT)
+            return
+        with self._llm_lock:
+            yield from self.load_llm().stream(answer, detect_language(answer.standalone or answer.question))
+
+    def load_llm(self) -> LLMAnswerer:
+        """The generative model, loaded once (``LLMUnavailable`` with an install hint if missing)."""
+        if self._llm is None:
+            self._llm = LLMAnswerer(llm.make_chat_model(self.settings))
+        return self._llm
+
+    def llm_available(self) -> bool:
+        return self._llm is not None or llm.available(self.settings)
 
     def ask_with_hits(
         self,

@@ -11,12 +11,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import textwrap
 from pathlib import Path
 
 from .errors import RagError
 from .settings import Settings
+
+
+MODES = ["auto", "extractive", "llm"]
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -50,6 +54,10 @@ def _print_answer(answer, out) -> None:
     for notice in answer.notices:
         print(f"! {notice}", file=out)
     print(textwrap.fill(answer.answer, width=100), file=out)
+    if answer.answer_mode == "llm":
+        print("  (câu trả lời do mô hình ngôn ngữ viết, đã kiểm chứng với các nguồn)", file=out)
+    elif answer.answer_mode == "extractive-fallback":
+        print(f"  (trích nguyên văn: câu trả lời của mô hình bị loại — {answer.mode_reason})", file=out)
     sources = answer.citations or answer.related
     if sources:
         print("\nNguồn:" if answer.citations else "\nĐoạn liên quan (không phải bằng chứng):", file=out)
@@ -73,7 +81,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"No index in {rag.settings.index_dir} yet: building it now (first use)…", file=sys.stderr)
         print(rag.index(progress=True).summary(), file=sys.stderr)
     for i, question in enumerate(args.questions):
-        answer = rag.ask(question, k=args.k, province=args.province, date_from=args.date_from, date_to=args.date_to)
+        answer = rag.ask(question, mode=args.mode, k=args.k, province=args.province, date_from=args.date_from,
+                         date_to=args.date_to)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
         else:
@@ -88,7 +97,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation import run_eval, write_reports
 
     rag = RAG(_settings(args))
-    result = run_eval(rag, Path(args.set), progress=not args.quiet)
+    result = run_eval(rag, Path(args.set), progress=not args.quiet, mode=args.mode)
     md = write_reports(result, Path(args.out))
     print(md)
     return 0
@@ -121,12 +130,16 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--from", dest="date_from", help="only articles dated on/after YYYY-MM-DD")
     pa.add_argument("--to", dest="date_to", help="only articles dated on/before YYYY-MM-DD")
     pa.add_argument("--fusion", choices=["weighted", "rrf"], help="score fusion (default: weighted)")
+    pa.add_argument("--mode", choices=MODES, default="auto",
+                    help="extractive: quote sentences; llm: generated answer verified against the passages "
+                         "(falls back to extractive); auto (default): llm when installed")
     pa.set_defaults(func=cmd_ask)
 
     pe = sub.add_parser("eval", help="run the eval set; print and write eval/report.md + eval/report.json")
     pe.add_argument("--set", default="eval/qa.jsonl", help="eval set (JSONL)")
     pe.add_argument("--out", default="eval", help="folder for report.md and report.json")
     pe.add_argument("--fusion", choices=["weighted", "rrf"], help="score fusion to evaluate")
+    pe.add_argument("--mode", choices=MODES, default="extractive", help="answer mode to evaluate (default: extractive)")
     pe.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     pe.set_defaults(func=cmd_eval)
     return p
@@ -146,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into head & co.
+        sys.stdout = open(os.devnull, "w")
+        return 0
 
 
 if __name__ == "__main__":

@@ -27,3 +27,7 @@ class ModelError(RagError):
 
 class CorpusError(RagError):
     """The corpus folder or its metadata cannot be used."""
+
+
+class LLMUnavailable(RagError):
+    """The generative model (or its runtime/backend) is not installed or not reachable."""

@@ -88,6 +88,10 @@ class Outcome:
     cited_gold: bool
     latency_ms: float
     cited: list[str] = field(default_factory=list)
+    answer_mode: str = "extractive"
+    mode_reason: str = ""
+    ttft_ms: float | None = None
+    ungrounded: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -135,16 +139,20 @@ def gold_spans(item: Item, articles: dict) -> list[Span]:
     return spans
 
 
-def _run(rag, items: list[Item], fusion: str, progress: bool) -> list[Outcome]:
+def _run(rag, items: list[Item], fusion: str, progress: bool, mode: str = "extractive") -> list[Outcome]:
     from tqdm import tqdm
 
+    from .generate import passages_of
+    from .verify import verify
+
     articles = rag.load().data.articles
-    rag.ask("Lạng Sơn có bao nhiêu dự án FDI?", fusion=fusion)  # warm-up, not timed
+    rag.ask("Lạng Sơn có bao nhiêu dự án FDI?", fusion=fusion, mode=mode)  # warm-up, not timed
     outcomes = []
-    for item in tqdm(items, desc=f"eval ({fusion})", disable=not progress, unit="q"):
+    for item in tqdm(items, desc=f"eval ({fusion}, {mode})", disable=not progress, unit="q"):
         gold = gold_spans(item, articles)
         t0 = time.perf_counter()
         answer, hits = rag.ask_with_hits(item.question, fusion=fusion, history=item.history)
+        *_, answer = rag.generate(answer, mode)
         latency = (time.perf_counter() - t0) * 1000
         spans = [(h.chunk.article_id, h.chunk.start, h.chunk.end) for h in hits]
         cited = [(c.article_id, c.start, c.end) for c in answer.citations]
@@ -155,6 +163,10 @@ def _run(rag, items: list[Item], fusion: str, progress: bool) -> list[Outcome]:
             correct=correct if item.answerable else not answer.answerable,
             cited_gold=first_rank(cited, gold) is not None,
             latency_ms=latency, cited=[c.chunk_id for c in answer.citations],
+            answer_mode=answer.answer_mode, mode_reason=answer.mode_reason, ttft_ms=answer.timings.get("ttft_ms"),
+            # numbers in the returned answer that its cited passages do not contain (must stay 0)
+            ungrounded=list(verify(answer.answer, passages_of(answer.citations)).ungrounded_numbers)
+            if answer.answerable else [],
         ))
     return outcomes
 
@@ -165,7 +177,7 @@ def summarize(outcomes: list[Outcome]) -> dict:
     ranks = [o.rank for o in answerable]
     latencies = [o.latency_ms for o in outcomes]
     n_ans = len(answerable) or 1
-    return {
+    out = {
         "questions": len(outcomes),
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),
@@ -179,20 +191,36 @@ def summarize(outcomes: list[Outcome]) -> dict:
         "abstained_on_answerable": round(sum(not o.answered for o in answerable) / n_ans, 4),
         "latency_p50_ms": round(percentile(latencies, 0.5), 2),
         "latency_p95_ms": round(percentile(latencies, 0.95), 2),
+        "ungrounded_numbers": sum(len(o.ungrounded) for o in outcomes),
     }
+    called = [o for o in outcomes if o.answer_mode != "extractive"]
+    if called:  # the LLM was asked at least once
+        ttfts = [o.ttft_ms for o in called if o.ttft_ms is not None]
+        out.update({
+            "generated": sum(o.answer_mode == "llm" for o in outcomes),
+            "fell_back": sum(o.answer_mode == "extractive-fallback" for o in outcomes),
+            "generated_share": round(sum(o.answer_mode == "llm" for o in called) / len(called), 4),
+            "ttft_p50_ms": round(percentile(ttfts, 0.5), 1),
+            "ttft_p95_ms": round(percentile(ttfts, 0.95), 1),
+        })
+    return out
 
 
-def run_eval(rag, path: Path, progress: bool = True) -> EvalResult:
+def run_eval(rag, path: Path, progress: bool = True, mode: str = "extractive") -> EvalResult:
+    """Score the eval set. The other fusion method is scored too in extractive
+    mode (cheap); in LLM modes only the configured one (generation is slow)."""
     items = load_items(path)
     if not items:
         raise ValueError(f"{path} holds no questions")
     main = rag.settings.fusion
-    other = "rrf" if main == "weighted" else "weighted"
-    outcomes = _run(rag, items, main, progress)
-    alt = summarize(_run(rag, items, other, progress))
+    outcomes = _run(rag, items, main, progress, mode)
     summary = summarize(outcomes)
     keys = ("hit@1", "hit@5", "mrr", "answer_accuracy", "citation_accuracy", "refusal_accuracy", "false_answer_rate")
-    fusion = {main: {k: summary[k] for k in keys}, other: {k: alt[k] for k in keys}}
+    fusion = {main: {k: summary[k] for k in keys}}
+    if mode == "extractive":
+        other = "rrf" if main == "weighted" else "weighted"
+        alt = summarize(_run(rag, items, other, progress))
+        fusion[other] = {k: alt[k] for k in keys}
     types = sorted({o.item.type for o in outcomes})
     by_type = {}
     for t in types:
@@ -200,13 +228,13 @@ def run_eval(rag, path: Path, progress: bool = True) -> EvalResult:
         s = summarize(group)
         by_type[t] = {"n": len(group), **{k: s[k] for k in ("hit@5", "answer_accuracy", "citation_accuracy", "refusal_accuracy")}}
         by_type[t]["correct"] = round(sum(o.correct for o in group) / len(group), 4)
-    settings = {"fusion": main, "dense_weight": rag.settings.dense_weight, "k": rag.settings.k,
+    settings = {"mode": mode, "fusion": main, "dense_weight": rag.settings.dense_weight, "k": rag.settings.k,
                 "chunk_chars": rag.settings.chunk_chars, "model": rag.settings.model_id, "eval_set": str(path)}
     return EvalResult(summary, by_type, fusion, outcomes, settings)
 
 
 def failures(result: EvalResult) -> list[Outcome]:
-    return [o for o in result.outcomes if not o.correct or (o.item.answerable and not o.cited_gold)]
+    return [o for o in result.outcomes if not o.correct or (o.item.answerable and not o.cited_gold) or o.ungrounded]
 
 
 def render_markdown(result: EvalResult) -> str:
@@ -216,14 +244,16 @@ def render_markdown(result: EvalResult) -> str:
         "",
         f"Eval set `{result.settings['eval_set']}`: {s['questions']} questions "
         f"({s['answerable']} answerable, {s['unanswerable']} not answerable from the archive). "
-        f"Fusion: {result.settings['fusion']}. Model: {result.settings['model']}.",
+        f"Answer mode: {result.settings['mode']}. Fusion: {result.settings['fusion']}. Model: {result.settings['model']}.",
         "",
         "| metric | value |",
         "|---|---|",
     ]
     for key in ("hit@1", "hit@5", "mrr", "answer_accuracy", "citation_accuracy", "refusal_accuracy",
-                "false_answer_rate", "abstained_on_answerable", "latency_p50_ms", "latency_p95_ms"):
-        lines.append(f"| {key} | {s[key]} |")
+                "false_answer_rate", "abstained_on_answerable", "latency_p50_ms", "latency_p95_ms",
+                "ungrounded_numbers", "generated", "fell_back", "generated_share", "ttft_p50_ms", "ttft_p95_ms"):
+        if key in s:
+            lines.append(f"| {key} | {s[key]} |")
     lines += ["", "## Fusion comparison (same eval set)", "", "| fusion | " + " | ".join(next(iter(result.fusion.values()))) + " |",
               "|---|" + "---|" * len(next(iter(result.fusion.values())))]
     for name, m in result.fusion.items():
@@ -245,6 +275,8 @@ def render_markdown(result: EvalResult) -> str:
             why.append("answered an unanswerable question")
         if o.item.answerable and not o.cited_gold:
             why.append(f"gold evidence not cited (retrieval rank {o.rank})")
+        if o.answer_mode == "extractive-fallback":
+            why.append(f"LLM answer rejected: {o.mode_reason}")
         lines.append(f"- **{o.item.id}** ({o.item.type}) {o.item.question} — {'; '.join(why)}")
         if o.item.history:
             lines.append(f"  - after: {' / '.join(o.item.history)} → searched: {o.standalone}")

@@ -50,6 +50,11 @@ def answer_html(answer: Answer, shown_text: str | None = None) -> str:
         out.append(f'<div class="rag-searched">Đã tìm: <i>{escape(answer.standalone)}</i></div>')
     for notice in answer.notices:
         out.append(f'<div class="rag-notice">{escape(notice)}</div>')
+    if shown_text is None and answer.answer_mode == "llm":
+        out.append('<div class="rag-mode">Câu trả lời do mô hình ngôn ngữ viết, đã kiểm chứng với các nguồn.</div>')
+    elif shown_text is None and answer.answer_mode == "extractive-fallback":
+        out.append(f'<div class="rag-mode">Câu trả lời của mô hình bị loại ({escape(answer.mode_reason)}); '
+                   "hiển thị câu trích nguyên văn.</div>")
     if shown_text is None:
         if answer.citations:
             out.append('<div class="rag-sources-title">Nguồn:</div>')

@@ -96,6 +96,9 @@ class Answer:
     searched: str = ""  # the standalone question as searched, after expansion
     notices: tuple[str, ...] = ()
     timings: dict = field(default_factory=dict)
+    answer_mode: str = "extractive"  # "llm", "extractive" or "extractive-fallback"
+    mode_reason: str = ""  # why the LLM was not used or its answer was rejected
+    generated: str = ""  # a rejected generated answer, kept for inspection
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -50,6 +50,15 @@ class Settings:
     # questions
     max_question_chars: int = 1000
 
+    # answers: "extractive", "llm" or "auto" (the LLM when installed)
+    answer_mode: str = "extractive"
+    llm_backend: str = field(default_factory=lambda: os.environ.get("RAG_LLM_BACKEND", "local"))
+    llm_runtime: str = field(default_factory=lambda: os.environ.get("RAG_LLM_RUNTIME", "llama-cpp"))
+    llm_base_url: str = field(default_factory=lambda: os.environ.get("RAG_LLM_BASE_URL", ""))
+    llm_model: str = field(default_factory=lambda: os.environ.get("RAG_LLM_MODEL", ""))
+    llm_max_tokens: int = 160
+    llm_threads: int = 2
+
     def index_signature(self) -> dict:
         return {
             "model": self.model_id,

@@ -19,7 +19,7 @@ def test_ask_json_lines(capsys, settings, fake, monkeypatch):
 
     monkeypatch.setattr(rag.api, "E5Embedder", lambda s: fake)  # the model is the slow part
     code = cli.main(["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir),
-                     "ask", "--json", "Lạng Sơn có bao nhiêu dự án FDI?", "Dân số Lạng Sơn?"])
+                     "ask", "--json", "--mode", "extractive", "Lạng Sơn có bao nhiêu dự án FDI?", "Dân số Lạng Sơn?"])
     assert code == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [d["answerable"] for d in lines] == [True, False]

@@ -1,0 +1,110 @@
+"""Extractive ``Answer`` -> fluent generated ``Answer``, checked against its passages.
+
+In: the question, the extractive answer (whose evidence gate has already
+decided answerability and picked the passages), and a LangChain chat model.
+Out: a stream of text pieces, then the final ``Answer`` with ``answer_mode``:
+
+* ``extractive`` — the gate refused: the model is never called;
+* ``llm`` — the generated text passed ``verify`` (numbers, names, [n] and
+  provinces all grounded in the passages it cites);
+* ``extractive-fallback`` — generation failed verification or errored; the
+  extractive answer is returned, with the reason in ``mode_reason``.
+
+The chain is ``ChatPromptTemplate | chat model | StrOutputParser``. The
+passages given are the cited ones, numbered as in the extractive answer and
+labelled with article title, province and date, so the model cannot borrow
+another province's figure unnoticed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Iterator
+
+from .schema import Answer, Citation
+from .verify import Passage, verify
+
+SYSTEM = (
+    "Bạn là trợ lý kiểm chứng thông tin cho nhà báo. Chỉ dùng các đoạn trích được đánh số. "
+    "Trả lời bằng {language}, 1–3 câu ngắn, nêu đúng tên tỉnh và giữ nguyên các con số như trong đoạn trích. "
+    "Mỗi câu trả lời PHẢI kết thúc bằng số đoạn trích trong ngoặc vuông, ví dụ: \"Tỉnh A có 5 dự án [1].\" "
+    "Không thêm thông tin không có trong đoạn trích."
+)
+HUMAN = "{passages}\n\nCâu hỏi: {question}"
+LANGUAGE = {"vi": "tiếng Việt", "en": "English"}
+
+
+def passages_of(citations: tuple[Citation, ...]) -> list[Passage]:
+    return [
+        Passage(c.n, c.text, " | ".join(x for x in (c.title, c.province, c.date) if x), c.province)
+        for c in citations
+    ]
+
+
+def format_passages(passages: list[Passage]) -> str:
+    return "\n\n".join(f"[{p.n}] ({p.header})\n{p.text}" for p in passages)
+
+
+def build_chain(chat_model):
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+
+    prompt = ChatPromptTemplate.from_messages([("system", SYSTEM), ("human", HUMAN)])
+    return prompt | chat_model | StrOutputParser()
+
+
+class LLMAnswerer:
+    def __init__(self, chat_model):
+        self.chain = build_chain(chat_model)
+
+    def stream(self, extractive: Answer, language: str) -> Iterator[str | Answer]:
+        """Yield text pieces as they are generated, then the final ``Answer``."""
+        if not extractive.answerable:
+            yield replace(extractive, answer_mode="extractive", mode_reason="not answerable from the archive: model not called")
+            return
+        passages = passages_of(extractive.citations)
+        question = extractive.standalone or extractive.question
+        t0 = time.perf_counter()
+        ttft = None
+        pieces: list[str] = []
+        try:
+            for piece in self.chain.stream({
+                "language": LANGUAGE.get(language, "tiếng Việt"),
+                "passages": format_passages(passages),
+                "question": question,
+            }):
+                if ttft is None:
+                    ttft = time.perf_counter() - t0
+                pieces.append(piece)
+                yield piece
+        except Exception as exc:  # noqa: BLE001 - any backend failure falls back to the safe answer
+            yield self._fallback(extractive, f"generation failed: {exc}", t0, ttft)
+            return
+        text = "".join(pieces).strip()
+        if len(passages) == 1 and "[" not in text:
+            # One passage given: its claims can only come from it. The verifier
+            # still checks every number and name against that passage.
+            text = f"{text} [1]"
+        verdict = verify(text, passages, question)
+        if not verdict.ok:
+            yield self._fallback(extractive, "; ".join(verdict.reasons), t0, ttft, text)
+            return
+        yield replace(extractive, answer=text, answer_mode="llm", timings=_timings(extractive, t0, ttft))
+
+    @staticmethod
+    def _fallback(extractive: Answer, reason: str, t0: float, ttft: float | None, generated: str = "") -> Answer:
+        return replace(
+            extractive, answer_mode="extractive-fallback", mode_reason=reason, generated=generated,
+            timings=_timings(extractive, t0, ttft),
+        )
+
+
+def _timings(answer: Answer, t0: float, ttft: float | None) -> dict:
+    llm_ms = (time.perf_counter() - t0) * 1000
+    return {
+        **answer.timings,
+        "ttft_ms": round(ttft * 1000, 1) if ttft is not None else None,
+        "llm_ms": round(llm_ms, 1),
+        "total_ms": round(answer.timings.get("total_ms", 0) + llm_ms, 1),
+    }

@@ -1,0 +1,107 @@
+"""Generated answer + the passages it was given -> grounded or not, and why.
+
+In: the model's answer text, the numbered passages (text, article province),
+and the question. Out: a ``Verdict``. Pure functions, no model.
+
+Checks, claim by claim (the text up to each ``[n]`` marker):
+
+* every ``[n]`` refers to a passage that was given, and the answer cites at
+  least one;
+* every number in a claim occurs in a passage that claim cites, comparing
+  values, not spellings: "228" = "hơn 228 triệu USD" = "228 million",
+  "1.200" = "1,200";
+* every proper name (a run of capitalised words, acronyms included) occurs in
+  the cited passages, their headers, or the question;
+* a province the claim talks about is the province of a cited passage's
+  article or is named in a cited passage.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .chunking import sentences
+from .vietnamese import UPPER, find_numbers, find_provinces, fold, number_values
+
+_MARK = re.compile(r"\[(\d+)\]")
+# Runs of capitalised words (acronyms included): "Trịnh Tuyết Mai", "FDI", "Hàn Quốc".
+_NAME = re.compile(rf"[{UPPER}]\w*(?:[ -]+[{UPPER}]\w*)*")
+_ALWAYS_OK = {"usd", "vnd", "đồng", "dong", "eur", "gdp", "tỷ", "triệu"}
+
+
+@dataclass(frozen=True)
+class Passage:
+    n: int
+    text: str
+    header: str
+    province: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    reasons: tuple[str, ...] = ()
+    ungrounded_numbers: tuple[str, ...] = field(default=())
+
+
+def _norm(text: str) -> str:
+    return " " + " ".join(re.findall(r"\w+", fold(text))) + " "
+
+
+def _names(sentence: str) -> list[str]:
+    """Proper names in ``sentence``; a lone capitalised first word is just a sentence start."""
+    found = []
+    for m in _NAME.finditer(sentence):
+        name = m.group().strip()
+        at_start = not sentence[: m.start()].strip(" \"'“(")
+        if at_start and " " not in name and not name.isupper():
+            continue
+        found.append(name)
+    return found
+
+
+def claims(answer: str) -> list[tuple[str, list[int]]]:
+    """Split at citation markers: each piece of text with the [n]s that follow it
+    ("A [1], B [2]." -> ("A", [1]), (", B", [2])); text after the last marker
+    belongs to it ("Theo [1], X." keeps X with [1])."""
+    groups = list(re.finditer(r"(?:\s*\[\d+\](?:\s*,?\s*\[\d+\])*)", answer))
+    out, last = [], 0
+    for g in groups:
+        out.append((answer[last : g.start()], [int(x) for x in _MARK.findall(g.group())]))
+        last = g.end()
+    tail = answer[last:]
+    if out and tail.strip(" .,;:!?"):
+        text, marks = out[-1]
+        out[-1] = (text + tail, marks)
+    return out
+
+
+def verify(answer: str, passages: list[Passage], question: str = "") -> Verdict:
+    by_n = {p.n: p for p in passages}
+    reasons: list[str] = []
+    ungrounded: list[str] = []
+    parts = claims(answer)
+    if not parts:
+        reasons.append("no [n] citation")
+    for text, marks in parts:
+        bad = [n for n in marks if n not in by_n]
+        if bad:
+            reasons.append(f"cites passage(s) {bad} that were not given")
+        cited = [by_n[n] for n in marks if n in by_n]
+        evidence = set().union(*(number_values(p.text) for p in cited)) if cited else set()
+        for num in find_numbers(text):
+            if not any(round(v, 6) in evidence for v in num.values):
+                ungrounded.append(num.text)
+                reasons.append(f"number {num.text!r} is not in the cited passage(s) {marks}")
+        known = _norm(" ".join(p.text + " " + p.header for p in cited) + " " + question)
+        for a, b in sentences(text) or [(0, len(text))]:
+            for name in _names(text[a:b]):
+                key = _norm(name)
+                if key.strip() and key.strip() not in _ALWAYS_OK and key not in known:
+                    reasons.append(f"name {name!r} is not in the cited passage(s) {marks}")
+        allowed = {p.province for p in cited} | {m.province for p in cited for m in find_provinces(p.text)}
+        for m in find_provinces(text):
+            if m.province not in allowed:
+                reasons.append(f"talks about {m.province} but cites {marks} about {', '.join(sorted(allowed)) or 'nothing'}")
+    return Verdict(not reasons, tuple(dict.fromkeys(reasons)), tuple(ungrounded))
