@@ -98,7 +98,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     rag = RAG(_settings(args))
     result = run_eval(rag, Path(args.set), progress=not args.quiet, mode=args.mode)
-    md = write_reports(result, Path(args.out))
+    md = write_reports(result, Path(args.out or ("eval" if args.mode == "extractive" else f"eval/{args.mode}")))
     print(md)
     return 0
 
@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     pe = sub.add_parser("eval", help="run the eval set; print and write eval/report.md + eval/report.json")
     pe.add_argument("--set", default="eval/qa.jsonl", help="eval set (JSONL)")
-    pe.add_argument("--out", default="eval", help="folder for report.md and report.json")
+    pe.add_argument("--out", help="folder for report.md and report.json (default: eval/, or eval/llm/ for --mode llm)")
     pe.add_argument("--fusion", choices=["weighted", "rrf"], help="score fusion to evaluate")
     pe.add_argument("--mode", choices=MODES, default="extractive", help="answer mode to evaluate (default: extractive)")
     pe.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

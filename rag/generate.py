@@ -11,9 +11,10 @@ Out: a stream of text pieces, then the final ``Answer`` with ``answer_mode``:
   extractive answer is returned, with the reason in ``mode_reason``.
 
 The chain is ``ChatPromptTemplate | chat model | StrOutputParser``. The
-passages given are the cited ones, numbered as in the extractive answer and
-labelled with article title, province and date, so the model cannot borrow
-another province's figure unnoticed.
+passages given are the answering sentences of the extractive answer, numbered
+as there and labelled with article title, province and date, so the model
+cannot borrow another province's figure unnoticed; it must keep all their
+figures.
 """
 
 from __future__ import annotations
@@ -27,17 +28,18 @@ from .verify import Passage, verify
 
 SYSTEM = (
     "Bạn là trợ lý kiểm chứng thông tin cho nhà báo. Chỉ dùng các đoạn trích được đánh số. "
-    "Trả lời bằng {language}, 1–3 câu ngắn, nêu đúng tên tỉnh và giữ nguyên các con số như trong đoạn trích. "
-    "Mỗi câu trả lời PHẢI kết thúc bằng số đoạn trích trong ngoặc vuông, ví dụ: \"Tỉnh A có 5 dự án [1].\" "
+    "Trả lời bằng {language}, 1–3 câu ngắn, nêu đúng tên tỉnh và giữ đủ mọi con số của đoạn trích, đúng như trong đoạn trích. "
+    "Mỗi câu PHẢI kết thúc bằng số của đoạn trích đã dùng, trong ngoặc vuông như [1] hoặc [2]. "
     "Không thêm thông tin không có trong đoạn trích."
 )
-HUMAN = "{passages}\n\nCâu hỏi: {question}"
+HUMAN = "{passages}\n\nCâu hỏi: {question}\nTrả lời (nhớ ghi số đoạn trích [n]):"
 LANGUAGE = {"vi": "tiếng Việt", "en": "English"}
 
 
 def passages_of(citations: tuple[Citation, ...]) -> list[Passage]:
+    """The answering sentences the gate picked, labelled with their article."""
     return [
-        Passage(c.n, c.text, " | ".join(x for x in (c.title, c.province, c.date) if x), c.province)
+        Passage(c.n, c.sentence, " | ".join(x for x in (c.title, c.province, c.date) if x), c.province)
         for c in citations
     ]
 

@@ -13,7 +13,10 @@ Checks, claim by claim (the text up to each ``[n]`` marker):
 * every proper name (a run of capitalised words, acronyms included) occurs in
   the cited passages, their headers, or the question;
 * a province the claim talks about is the province of a cited passage's
-  article or is named in a cited passage.
+  article or is named in a cited passage;
+* no figure of the passages is left out (the passages are the answering
+  sentences, so every figure in them is part of the answer), and for a list
+  question ("những … nào", "which …") no name either.
 """
 
 from __future__ import annotations
@@ -49,16 +52,51 @@ def _norm(text: str) -> str:
     return " " + " ".join(re.findall(r"\w+", fold(text))) + " "
 
 
-def _names(sentence: str) -> list[str]:
-    """Proper names in ``sentence``; a lone capitalised first word is just a sentence start."""
+def _names(sentence: str) -> list[tuple[str, ...]]:
+    """Proper names in ``sentence``, each with its accepted readings: a run at
+    the start of a sentence may owe its first capital to the sentence ("Tỉnh
+    Lạng Sơn" is fine if "Lạng Sơn" is), and a lone first word is skipped."""
     found = []
     for m in _NAME.finditer(sentence):
         name = m.group().strip()
-        at_start = not sentence[: m.start()].strip(" \"'“(")
+        at_start = not sentence[: m.start()].strip(" \"'“(,")
         if at_start and " " not in name and not name.isupper():
             continue
-        found.append(name)
+        rest = name.split(" ", 1)[1] if at_start and " " in name else None
+        found.append((name, rest) if rest else (name,))
     return found
+
+
+def _grounded_name(name: str, known: str) -> bool:
+    key = _norm(name)
+    return not key.strip() or key.strip() in _ALWAYS_OK or key in known
+
+
+def missing_figures(answer: str, passages: list[Passage]) -> list[str]:
+    """Figures of the passages that the answer leaves out (a lossy paraphrase
+    drops "540,5 triệu USD" and keeps "20 dự án": not good enough)."""
+    said = number_values(_MARK.sub(" ", answer))
+    return [n.text for p in passages for n in find_numbers(p.text) if not any(round(v, 6) in said for v in n.values)]
+
+
+_LIST_CUES = re.compile(r"\b(nhung|gom|liet ke|which|list|what are)\b")
+
+
+def is_list_question(question: str) -> bool:
+    """'… những địa phương nào?', 'gồm những tỉnh nào?', 'Which provinces …?'"""
+    return bool(_LIST_CUES.search(" ".join(re.findall(r"\w+", fold(question)))))
+
+
+def missing_names(answer: str, passages: list[Passage]) -> list[str]:
+    """Names of the passages the answer leaves out (for list questions)."""
+    said = _norm(answer)
+    out = []
+    for p in passages:
+        for a, b in sentences(p.text) or [(0, len(p.text))]:
+            for readings in _names(p.text[a:b]):
+                if not any(_grounded_name(r, said) for r in readings):
+                    out.append(readings[-1])
+    return out
 
 
 def claims(answer: str) -> list[tuple[str, list[int]]]:
@@ -96,12 +134,18 @@ def verify(answer: str, passages: list[Passage], question: str = "") -> Verdict:
                 reasons.append(f"number {num.text!r} is not in the cited passage(s) {marks}")
         known = _norm(" ".join(p.text + " " + p.header for p in cited) + " " + question)
         for a, b in sentences(text) or [(0, len(text))]:
-            for name in _names(text[a:b]):
-                key = _norm(name)
-                if key.strip() and key.strip() not in _ALWAYS_OK and key not in known:
-                    reasons.append(f"name {name!r} is not in the cited passage(s) {marks}")
+            for readings in _names(text[a:b]):
+                if not any(_grounded_name(r, known) for r in readings):
+                    reasons.append(f"name {readings[0]!r} is not in the cited passage(s) {marks}")
         allowed = {p.province for p in cited} | {m.province for p in cited for m in find_provinces(p.text)}
         for m in find_provinces(text):
             if m.province not in allowed:
                 reasons.append(f"talks about {m.province} but cites {marks} about {', '.join(sorted(allowed)) or 'nothing'}")
+    dropped = missing_figures(answer, passages)
+    if dropped:
+        reasons.append(f"leaves out figure(s) {', '.join(dropped)} of the passages")
+    if is_list_question(question):
+        left_out = missing_names(answer, passages)
+        if left_out:
+            reasons.append(f"a list question, but leaves out {', '.join(dict.fromkeys(left_out))}")
     return Verdict(not reasons, tuple(dict.fromkeys(reasons)), tuple(ungrounded))

@@ -41,7 +41,7 @@ def start_app() -> tuple[subprocess.Popen, str]:
     raise SystemExit("app.py did not start")
 
 
-def client_run(url: str, questions: list[str]) -> tuple[list[float], list[str]]:
+def client_run(url: str, questions: list[str], mode: str) -> tuple[list[float], list[str]]:
     from gradio_client import Client
 
     client = Client(url, verbose=False)
@@ -49,7 +49,7 @@ def client_run(url: str, questions: list[str]) -> tuple[list[float], list[str]]:
     for q in questions:
         t0 = time.perf_counter()
         try:
-            out = client.predict(q, api_name="/ask")
+            out = client.predict(q, "", 5, [], mode, api_name="/ask")
             if "answer" not in out:
                 errors.append(f"{q}: malformed reply")
         except Exception as exc:  # noqa: BLE001 - counted and reported
@@ -63,6 +63,7 @@ def main() -> int:
     p.add_argument("--url")
     p.add_argument("--clients", type=int, default=10)
     p.add_argument("--questions", type=int, default=5, help="questions per client")
+    p.add_argument("--mode", default="extractive", choices=["extractive", "llm", "auto"])
     args = p.parse_args()
     proc = None
     url = args.url
@@ -73,7 +74,7 @@ def main() -> int:
         work = [[pool[(c * args.questions + j) % len(pool)] for j in range(args.questions)] for c in range(args.clients)]
         t0 = time.perf_counter()
         with ThreadPoolExecutor(args.clients) as ex:
-            results = list(ex.map(lambda qs: client_run(url, qs), work))
+            results = list(ex.map(lambda qs: client_run(url, qs, args.mode), work))
         wall = time.perf_counter() - t0
     finally:
         if proc:

@@ -141,7 +141,8 @@ def test_ask_endpoint_with_gradio_client(server):
     client = Client(url, verbose=False)
     out = client.predict("Lạng Sơn có bao nhiêu dự án FDI?", api_name="/ask")
     assert out["answerable"] and out["citations"][0]["article_id"] == "000_bf7702f0972e1e9e"
-    out = client.predict("Còn Lào Cai thì sao?", "", 5, ["Lạng Sơn có bao nhiêu dự án FDI?"], api_name="/ask")
+    out = client.predict("Còn Lào Cai thì sao?", "", 5, ["Lạng Sơn có bao nhiêu dự án FDI?"], "extractive",
+                         api_name="/ask")
     assert out["standalone"] == "Lào Cai có bao nhiêu dự án FDI?" and "20 dự án FDI" in out["answer"]
     with pytest.raises(Exception, match="empty"):  # a readable error, and the server keeps serving
         client.predict("   ", api_name="/ask")

@@ -27,7 +27,8 @@ def fake_embedder(fake):
 
 
 def test_verified_generated_answer_streams_and_is_returned(make_rag):
-    rag = make_rag(fake("Lạng Sơn có 28 dự án FDI còn hiệu lực, tổng vốn đăng ký hơn 228 triệu USD [1]."))
+    rag = make_rag(fake("Lạng Sơn có 28 dự án FDI còn hiệu lực, tổng vốn đăng ký hơn 228 triệu USD, "
+                        "tạo việc làm cho hơn 1.200 lao động [1]."))
     events = list(rag.ask_stream("Lạng Sơn có bao nhiêu dự án FDI?", mode="llm"))
     pieces, final = events[:-1], events[-1]
     assert len(pieces) > 1 and all(isinstance(p, str) for p in pieces)  # streamed
@@ -41,6 +42,7 @@ def test_verified_generated_answer_streams_and_is_returned(make_rag):
     [
         ("Lạng Sơn có 35 dự án FDI [1].", "35"),  # made-up figure
         ("Lạng Sơn có 28 dự án FDI [4].", "[4]"),  # passage never given
+        ("Lạng Sơn có 28 dự án FDI [1].", "leaves out"),  # lossy: drops 228 triệu USD
     ],
 )
 def test_unverified_answer_falls_back_to_extractive(make_rag, reply, reason):
@@ -52,7 +54,8 @@ def test_unverified_answer_falls_back_to_extractive(make_rag, reply, reason):
 
 
 def test_missing_marker_is_added_only_when_one_passage_was_given(make_rag):
-    one = make_rag(fake("Lạng Sơn có 28 dự án FDI.")).ask("Lạng Sơn có bao nhiêu dự án FDI?", mode="llm")
+    one = make_rag(fake("Lạng Sơn có 28 dự án FDI, vốn 228 triệu USD, 1.200 lao động.")).ask(
+        "Lạng Sơn có bao nhiêu dự án FDI?", mode="llm")
     assert one.answer_mode == "llm" and one.answer.endswith("[1]")
     two = make_rag(fake("Lạng Sơn có 28 dự án, Lào Cai có 20 dự án FDI.")).ask(
         "Lạng Sơn và Lào Cai có bao nhiêu dự án FDI?", mode="llm")
@@ -74,7 +77,8 @@ def test_comparison_figures_must_stay_with_their_province(make_rag):
     swapped = "Lạng Sơn có 20 dự án FDI [2], Lào Cai có 28 dự án [1]."
     answer = make_rag(fake(swapped)).ask("Lạng Sơn và Lào Cai có bao nhiêu dự án FDI?", mode="llm")
     assert answer.answer_mode == "extractive-fallback"
-    right = "Lạng Sơn có 28 dự án [1], còn Lào Cai có 20 dự án FDI [2]."
+    right = ("Lạng Sơn có 28 dự án, 228 triệu USD, 1.200 lao động [1], còn Lào Cai có 20 dự án FDI, "
+             "540,5 triệu USD [2].")
     answer = make_rag(fake(right)).ask("Lạng Sơn và Lào Cai có bao nhiêu dự án FDI?", mode="llm")
     assert answer.answer_mode == "llm"
 

@@ -9,18 +9,23 @@ Q = "Lạng Sơn có bao nhiêu dự án FDI?"
 
 
 def test_grounded_answers_pass_in_any_number_format():
-    for answer in [
-        "Lạng Sơn có 28 dự án FDI còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD [1].",
-        "Lạng Sơn có 28 dự án FDI, tạo việc làm cho 1,200 lao động [1].",
-        "Lang Son has 28 foreign-invested projects with over 228 million USD registered [1].",
-        "Lạng Sơn có 28 dự án [1], còn Lào Cai có 20 dự án FDI với 540.5 triệu USD [2].",
+    for answer, given in [
+        ("Tỉnh Lạng Sơn có 28 dự án FDI, tổng vốn đăng ký hơn 228 triệu USD, tạo việc làm cho hơn 1.200 lao động [1].", [LS]),
+        ("Lang Son has 28 foreign-invested projects with over 228 million USD, employing 1,200 workers [1].", [LS]),
+        ("Lạng Sơn có 28 dự án (228 triệu USD, 1.200 lao động) [1], còn Lào Cai có 20 dự án FDI với 540.5 triệu USD [2].",
+         [LS, LC]),
     ]:
-        v = verify(answer, [LS, LC], Q)
+        v = verify(answer, given, Q)
         assert v.ok, (answer, v.reasons)
 
 
+def test_lossy_paraphrase_is_caught():
+    v = verify("Lạng Sơn có 28 dự án FDI [1].", [LS], Q)
+    assert not v.ok and "228" in " ".join(v.reasons) and "1.200" in " ".join(v.reasons)
+
+
 def test_made_up_figure_is_caught():
-    v = verify("Lạng Sơn có 30 dự án FDI [1].", [LS], Q)
+    v = verify("Lạng Sơn có 30 dự án FDI, 228 triệu USD, 1.200 lao động [1].", [LS], Q)
     assert not v.ok and v.ungrounded_numbers == ("30",)
 
 
@@ -40,3 +45,13 @@ def test_figure_from_another_provinces_passage_is_caught():
 def test_unknown_names_and_missing_citations_are_caught():
     assert not verify("Lạng Sơn có 28 dự án FDI do Samsung đầu tư [1].", [LS], Q).ok
     assert not verify("Lạng Sơn có 28 dự án FDI.", [LS], Q).ok
+
+
+def test_list_questions_must_keep_the_whole_list():
+    cb = Passage(1, "Tỉnh mở rộng hợp tác với tỉnh Gangwoon (Hàn Quốc), tỉnh Nagano (Nhật Bản).", "Bài | Cao Bằng", "Cao Bằng")
+    question = "Cao Bằng hợp tác với những địa phương nước ngoài nào?"
+    partial = verify("Cao Bằng hợp tác với tỉnh Nagano (Nhật Bản) [1].", [cb], question)
+    assert not partial.ok and "Gangwoon" in " ".join(partial.reasons)
+    assert verify("Cao Bằng hợp tác với tỉnh Gangwoon (Hàn Quốc) và tỉnh Nagano (Nhật Bản) [1].", [cb], question).ok
+    # not a list question: naming the one asked about is enough
+    assert verify("Cao Bằng hợp tác với tỉnh Nagano (Nhật Bản) [1].", [cb], "Cao Bằng hợp tác với Nhật Bản ra sao?").ok
