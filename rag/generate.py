@@ -27,13 +27,23 @@ from .schema import Answer, Citation
 from .verify import Passage, verify
 
 SYSTEM = (
-    "Bạn là trợ lý kiểm chứng thông tin cho nhà báo. Chỉ dùng các đoạn trích được đánh số. "
-    "Trả lời bằng {language}, 1–3 câu ngắn, nêu đúng tên tỉnh và giữ đủ mọi con số của đoạn trích, đúng như trong đoạn trích. "
-    "Mỗi câu PHẢI kết thúc bằng số của đoạn trích đã dùng, trong ngoặc vuông như [1] hoặc [2]. "
+    "Bạn là trợ lý kiểm chứng thông tin cho nhà báo. Viết lại thông tin trong các đoạn trích được đánh số "
+    "thành câu trả lời ngắn gọn bằng {language}, nêu đúng tên tỉnh và giữ đủ mọi con số của đoạn trích, "
+    "đúng như trong đoạn trích. Mỗi câu kết thúc bằng số đoạn trích trong ngoặc vuông, như [1]. "
     "Không thêm thông tin không có trong đoạn trích."
 )
-HUMAN = "{passages}\n\nCâu hỏi: {question}\nTrả lời (nhớ ghi số đoạn trích [n]):"
+HUMAN = "{passages}\n\nCâu hỏi: {question}"
 LANGUAGE = {"vi": "tiếng Việt", "en": "English"}
+# One worked example per language: keep every figure, cite with [n]. Its made-up
+# place ("Tỉnh Mẫu") is not a province, so a leak into an answer fails verification.
+EXAMPLE_PASSAGE = ("[1] (Bài mẫu | Tỉnh Mẫu | 2020-01-01)\nNăm 2020, tỉnh thu hút 5 dự án với tổng vốn "
+                   "12 triệu USD, tạo việc làm cho 300 lao động.")
+EXAMPLES = {
+    "vi": ("Tỉnh Mẫu thu hút bao nhiêu dự án?",
+           "Năm 2020, tỉnh Mẫu thu hút 5 dự án với tổng vốn 12 triệu USD, tạo việc làm cho 300 lao động [1]."),
+    "en": ("How many projects did Tinh Mau attract?",
+           "In 2020, Tinh Mau attracted 5 projects with a total capital of 12 million USD, employing 300 workers [1]."),
+}
 
 
 def passages_of(citations: tuple[Citation, ...]) -> list[Passage]:
@@ -48,12 +58,39 @@ def format_passages(passages: list[Passage]) -> str:
     return "\n\n".join(f"[{p.n}] ({p.header})\n{p.text}" for p in passages)
 
 
-def build_chain(chat_model):
-    from langchain_core.output_parsers import StrOutputParser
+def build_prompt():
     from langchain_core.prompts import ChatPromptTemplate
 
-    prompt = ChatPromptTemplate.from_messages([("system", SYSTEM), ("human", HUMAN)])
-    return prompt | chat_model | StrOutputParser()
+    return ChatPromptTemplate.from_messages([
+        ("system", SYSTEM),
+        ("human", EXAMPLE_PASSAGE + "\n\nCâu hỏi: {example_question}"),
+        ("ai", "{example_answer}"),
+        ("human", HUMAN),
+    ])
+
+
+def prompt_inputs(extractive: Answer, language: str) -> dict:
+    example_question, example_answer = EXAMPLES.get(language, EXAMPLES["vi"])
+    return {
+        "language": LANGUAGE.get(language, "tiếng Việt"),
+        "example_question": example_question,
+        "example_answer": example_answer,
+        "passages": format_passages(passages_of(extractive.citations)),
+        "question": extractive.standalone or extractive.question,
+    }
+
+
+def prompt_messages(extractive: Answer, language: str) -> list[dict]:
+    """The chat messages the chain sends, as role/content dicts (for benchmarks)."""
+    roles = {"system": "system", "human": "user", "ai": "assistant"}
+    return [{"role": roles[m.type], "content": m.content}
+            for m in build_prompt().format_messages(**prompt_inputs(extractive, language))]
+
+
+def build_chain(chat_model):
+    from langchain_core.output_parsers import StrOutputParser
+
+    return build_prompt() | chat_model | StrOutputParser()
 
 
 class LLMAnswerer:
@@ -71,11 +108,7 @@ class LLMAnswerer:
         ttft = None
         pieces: list[str] = []
         try:
-            for piece in self.chain.stream({
-                "language": LANGUAGE.get(language, "tiếng Việt"),
-                "passages": format_passages(passages),
-                "question": question,
-            }):
+            for piece in self.chain.stream(prompt_inputs(extractive, language)):
                 if ttft is None:
                     ttft = time.perf_counter() - t0
                 pieces.append(piece)

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from rag.api import RAG  # noqa: E402
-from rag.generate import HUMAN, LANGUAGE, SYSTEM, format_passages, passages_of  # noqa: E402
+from rag.generate import prompt_messages  # noqa: E402
 from rag.llm import RUNTIMES  # noqa: E402
 from rag.llm_weights import ensure_gguf  # noqa: E402
 from rag.settings import Settings  # noqa: E402
@@ -51,18 +51,20 @@ def main() -> int:
     settings = Settings()
     rag = RAG(settings)
     extractive = rag.ask("Lạng Sơn có bao nhiêu dự án FDI?", mode="extractive")
-    messages = [
-        {"role": "system", "content": SYSTEM.format(language=LANGUAGE["vi"])},
-        {"role": "user", "content": HUMAN.format(passages=format_passages(passages_of(extractive.citations)),
-                                                   question=extractive.question)},
-    ]
-    # Prompt speed: a long prompt with a unique first line each run, so no cache can serve it.
-    def long_messages(run: int) -> list[dict]:
-        return [{"role": "system", "content": f"Lần {run}. " + messages[0]["content"]},
-                {"role": "user", "content": messages[1]["content"] * 4}]
-    other = rag.ask("Lào Cai có bao nhiêu dự án FDI?", mode="extractive")
-    other_messages = [messages[0], {"role": "user", "content": HUMAN.format(
-        passages=format_passages(passages_of(other.citations)), question=other.question)}]
+    messages = prompt_messages(extractive, "vi")
+    other_messages = prompt_messages(rag.ask("Lào Cai có bao nhiêu dự án FDI?", mode="extractive"), "vi")
+
+    def with_first_line(msgs: list[dict], line: str) -> list[dict]:
+        """The same prompt with a unique first line in the question turn: only the
+        shared system prompt and example can come from a cache, as for a new question."""
+        return msgs[:-1] + [{"role": "user", "content": f"{line}\n" + msgs[-1]["content"]}]
+
+    def uncached_long(run: int) -> list[dict]:
+        """A long prompt that starts with a unique line, so no token of it is cached."""
+        return [{"role": "system", "content": f"({run})\n" + msgs_text}]
+
+    msgs_text = "\n\n".join(m["content"] for m in messages) * 2
+
     model = ensure_gguf(settings.cache_dir)
     print(f"model {model.name}, {settings.llm_threads} threads; FDI prompt through our chain\n")
     print("| runtime | load s | prompt tok/s | gen tok/s | FDI TTFT s | FDI total s | answer |")
@@ -77,17 +79,16 @@ def main() -> int:
         runtime = cls(model, settings.llm_threads)
         load = time.perf_counter() - t0
         timed_stream(runtime, messages, 8)  # warm-up
-        n_prompt_long, _ = usage(runtime, long_messages(-1), 1)
-        n_prompt, n_gen = usage(runtime, messages, 120)
+        n_prompt_long, _ = usage(runtime, uncached_long(-1), 1)
+        n_prompt, n_gen = usage(runtime, messages, 160)
         prompt_speed, gen_speed, ttfts, totals = [], [], [], []
         for run in range(args.runs):
-            ttft_long, _, _ = timed_stream(runtime, long_messages(run), 1)
+            ttft_long, _, _ = timed_stream(runtime, uncached_long(run), 1)
             prompt_speed.append(n_prompt_long / ttft_long)
             # The FDI question as a fresh question in a running server: a unique first
             # line in the user turn, so only the shared system prompt can come from a cache.
             timed_stream(runtime, other_messages, 1)
-            fresh = [messages[0], {"role": "user", "content": f"({run + 1})\n" + messages[1]["content"]}]
-            ttft, total, text = timed_stream(runtime, fresh, 120)
+            ttft, total, text = timed_stream(runtime, with_first_line(messages, f"({run + 1})"), 160)
             ttfts.append(ttft)
             totals.append(total)
             gen_speed.append((n_gen - 1) / max(total - ttft, 1e-6))
