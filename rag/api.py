@@ -1,9 +1,13 @@
 """The one Python API that the CLI, the UI and the eval harness call.
 
-In: ``Settings`` (and optionally an embedder, for tests). Out: ``index()`` ->
-``IndexReport``; ``ask(question)`` -> ``Answer``. Models and the index are
-loaded once, lazily, on the first question; a missing index is built on first
-use (``auto_index=True``) or explained with ``IndexMissing``.
+In: ``Settings`` (and optionally an embedder or chat model, for tests). Out:
+``index()`` -> ``IndexReport``; ``ask(question, mode=...)`` -> ``Answer``
+(``ask_stream`` yields generated text first); ``add_article`` /
+``delete_article`` change the corpus and re-index incrementally. Models and
+the index are loaded once, lazily; a missing index is built on first use
+(``auto_index=True``) or explained with ``IndexMissing``. Retrieval and the
+extractive answer always run; ``generate`` then turns the answer into a
+verified generated one when the mode asks for it.
 
     >>> rag = RAG(Settings())
     >>> rag.ask("Lạng Sơn có bao nhiêu dự án FDI?").answer
@@ -18,8 +22,8 @@ from collections import Counter
 from dataclasses import replace
 from typing import Iterator, Sequence
 
-from .accents import AccentRestorer
 from . import llm
+from .accents import AccentRestorer
 from .answer import ExtractiveAnswerer
 from .corpus import load_corpus
 from .embedder import E5Embedder, Embedder
