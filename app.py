@@ -22,6 +22,7 @@ from rag.api import RAG
 from rag.errors import RagError
 from rag.render import answer_html
 from rag.settings import Settings
+from rag.uploads import MAX_BYTES
 from rag.vietnamese import PROVINCES
 
 log = logging.getLogger("rag.app")
@@ -135,7 +136,7 @@ def build(rag: RAG):
     def upload(file, pasted, title, date, outlet, province):
         if file is not None:
             path = Path(file if isinstance(file, str) else file.name)
-            if path.stat().st_size > 5 * 1024 * 1024:
+            if path.stat().st_size > MAX_BYTES:
                 raise gr.Error("Tệp quá lớn; giới hạn là 5 MB.")
             data, name = path.read_bytes(), os.path.basename(getattr(file, "orig_name", "") or path.name)
         elif pasted and pasted.strip():

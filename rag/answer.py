@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from .chunking import sentences
 from .query import Query
 from .schema import Answer, Citation, Hit
-from .vietnamese import NUMBER_RE, find_provinces, fold
+from .vietnamese import NUMBER_RE, find_provinces, fold, padded
 
 NO_ANSWER = {
     "vi": "Không tìm thấy thông tin này trong kho bài viết.",
@@ -53,9 +53,8 @@ def _contains(haystack: str, phrase: str) -> bool:
 
 
 def _padded(text: str) -> str:
-    """Folded words between single spaces, for whole-word phrase tests."""
-    text = fold(text).replace("%", " phan tram ")
-    return " " + " ".join("".join(ch if ch.isalnum() else " " for ch in text).split()) + " "
+    """``padded`` with "%" read as "phần trăm"."""
+    return padded(text.replace("%", " phần trăm "))
 
 
 class ExtractiveAnswerer:

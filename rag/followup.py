@@ -21,10 +21,9 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .query import STOPWORDS, parse_query
+from .query import STOPWORDS, YEAR, check_question
 from .vietnamese import find_provinces, fold, words
 
-_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 # Openers and closers that mark a follow-up and carry no topic.
 _MARKERS = re.compile(
     r"^\s*(?:còn|vậy còn|thế còn|con|vay con|the con|và|va|what about|how about|and)\b[\s,]*"
@@ -49,7 +48,7 @@ def _topic_words(text: str) -> list[str]:
     masked = fold(text)
     for m in reversed(find_provinces(text)):
         masked = masked[: m.start] + " " + masked[m.end :]
-    return [w for w in words(_YEAR.sub(" ", masked)) if w not in STOPWORDS and len(w) > 1]
+    return [w for w in words(YEAR.sub(" ", masked)) if w not in STOPWORDS and len(w) > 1]
 
 
 def _replace_provinces(text: str, provinces: Sequence[str]) -> str:
@@ -67,7 +66,7 @@ def _replace_provinces(text: str, provinces: Sequence[str]) -> str:
 
 
 def _replace_years(text: str, years: Sequence[str]) -> str:
-    if _YEAR.search(text):
+    if YEAR.search(text):
         first = True
 
         def sub(m: re.Match) -> str:
@@ -76,19 +75,19 @@ def _replace_years(text: str, years: Sequence[str]) -> str:
             first = False
             return out
 
-        return re.sub(r"\s{2,}", " ", _YEAR.sub(sub, text))
+        return re.sub(r"\s{2,}", " ", YEAR.sub(sub, text))
     return f"{text.rstrip(' ?.')} năm {', '.join(years)}?"
 
 
 def rewrite(question: str, history: Sequence[str] = ()) -> Rewrite:
     """Standalone form of ``question`` given the earlier standalone questions."""
-    parse_query(question)  # raises BadQuestion on empty input
+    check_question(question)
     previous = next((h for h in reversed(history) if h and h.strip()), None)
     if previous is None:
         return Rewrite(question, question, False)
 
     provinces = list(dict.fromkeys(m.province for m in find_provinces(question)))
-    years = list(dict.fromkeys(_YEAR.findall(question)))
+    years = list(dict.fromkeys(YEAR.findall(question)))
     core = _strip_markers(question)
     own_topic = _topic_words(core)
     is_followup = core != question.strip(" ?.!") or len(own_topic) <= 1
@@ -104,7 +103,7 @@ def rewrite(question: str, history: Sequence[str] = ()) -> Rewrite:
         return Rewrite(question, standalone, standalone != question)
     if own_topic and not provinces:  # rule 3: new topic, same place
         old_places = list(dict.fromkeys(m.province for m in find_provinces(previous)))
-        old_years = [] if years else list(dict.fromkeys(_YEAR.findall(previous)))
+        old_years = [] if years else list(dict.fromkeys(YEAR.findall(previous)))
         if not old_places and not old_years:
             return Rewrite(question, question, False)
         standalone = core

@@ -23,6 +23,7 @@ import time
 from dataclasses import replace
 from typing import Iterator
 
+from .llm import ROLES
 from .schema import Answer, Citation
 from .verify import Passage, verify
 
@@ -82,8 +83,7 @@ def prompt_inputs(extractive: Answer, language: str) -> dict:
 
 def prompt_messages(extractive: Answer, language: str) -> list[dict]:
     """The chat messages the chain sends, as role/content dicts (for benchmarks)."""
-    roles = {"system": "system", "human": "user", "ai": "assistant"}
-    return [{"role": roles[m.type], "content": m.content}
+    return [{"role": ROLES[m.type], "content": m.content}
             for m in build_prompt().format_messages(**prompt_inputs(extractive, language))]
 
 

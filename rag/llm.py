@@ -31,7 +31,7 @@ from .llm_weights import INSTALL_HINT, ensure_gguf
 from .settings import Settings
 
 OLLAMA_URL = "http://127.0.0.1:11434/v1"
-_ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+ROLES = {"system": "system", "human": "user", "ai": "assistant"}  # LangChain message type -> chat role
 
 
 # ----------------------------------------------------------------- runtimes
@@ -119,7 +119,7 @@ def _chat_model_class():
             return "local-llama.cpp"
 
         def _dicts(self, messages) -> list[dict]:
-            return [{"role": _ROLES.get(m.type, "user"), "content": m.content} for m in messages]
+            return [{"role": ROLES.get(m.type, "user"), "content": m.content} for m in messages]
 
         def _stream(self, messages, stop=None, run_manager=None, **kwargs) -> Iterator[ChatGenerationChunk]:
             for text in self.runtime.stream(self._dicts(messages), self.max_tokens):

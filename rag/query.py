@@ -88,7 +88,7 @@ SOFT = {"tham gia", "kim ngach", "dat", "thu hut", "hoat dong", "cong tac", "gia
 NON_NUMBER_CUES = ("ai", "gi", "nao", "dau", "the nao", "who", "what", "which", "when", "where", "why", "how")
 _UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may|how many|nhieu|so luong|so)\s+(?!sanh\b)(\w+)")
 _EN_HINTS = set("what which who when where why how many much is are does did the of in projects".split())
-_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ def _concepts(folded: str, language: str) -> tuple[list[Concept], list[int]]:
         text = text[: m.start] + " " * (m.end - m.start) + text[m.end :]
     if language == "vi":
         for w in words(text):
-            if _YEAR.fullmatch(w) or any(w in c.alternatives for c in concepts):
+            if YEAR.fullmatch(w) or any(w in c.alternatives for c in concepts):
                 continue
             if w.isdigit() or (w not in STOPWORDS and len(w) > 1):
                 concepts.append(Concept((w,), w))
@@ -213,14 +213,16 @@ def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], s
     unaccented = language == "vi" and not has_diacritics(text)
     searched = restore(text) if (unaccented and restore) else text
     folded = fold(text)
-    concepts, rows = _concepts(" ".join(words(text)), language)
+    tokens = words(text)
+    folded_words = " ".join(tokens)
+    concepts, rows = _concepts(folded_words, language)
     extra = [
         p for r in rows for i, p in enumerate(SYNONYMS[r][:3])
         if (i == 0 or p.isupper() or has_diacritics(p)) and fold(p) not in folded
     ]
     provinces = tuple(dict.fromkeys(m.province for m in find_provinces(text)))
     wants = any(cue in f"{folded} " for cue in NUMBER_CUES)
-    unit = _unit(" ".join(words(text)))
+    unit = _unit(folded_words)
     if language == "en":
         extra = list(provinces) + extra
     expanded = searched + (" (" + ", ".join(extra) + ")" if extra else "")
@@ -229,14 +231,14 @@ def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], s
         text=searched,
         expanded=expanded,
         provinces=provinces,
-        years=tuple(dict.fromkeys(_YEAR.findall(text))),
+        years=tuple(dict.fromkeys(YEAR.findall(text))),
         language=language,
         unaccented=unaccented,
         concepts=tuple(concepts),
         wants_number=wants,
         # "nhiều dự án hơn", "số dự án" count something too
-        prefers_number=wants or bool(unit) or not any(w in NON_NUMBER_CUES for w in words(text)),
+        prefers_number=wants or bool(unit) or not any(w in NON_NUMBER_CUES for w in tokens),
         unit=unit,
-        bigrams=frozenset(_bigrams(" ".join(words(text)))),
+        bigrams=frozenset(_bigrams(folded_words)),
         truncated=truncated,
     )

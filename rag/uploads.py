@@ -24,7 +24,7 @@ from .corpus import METADATA_FILE, article_files, read_metadata, write_metadata
 from .errors import RagError
 from .ingest import Undecodable, clean, decode
 from .schema import Article
-from .vietnamese import canonical_province, fold
+from .vietnamese import canonical_province, words
 
 MAX_BYTES = 5 * 1024 * 1024
 TEXT_TYPES = {".txt", ".md"}
@@ -90,7 +90,7 @@ def html_to_text(html: str) -> tuple[str, str]:
 
 # ------------------------------------------------------------------- checks
 def _shingles(text: str, n: int = 5) -> set[str]:
-    toks = re.findall(r"\w+", fold(text))
+    toks = words(text)
     return {" ".join(toks[i : i + n]) for i in range(max(1, len(toks) - n + 1))}
 
 

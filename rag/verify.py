@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from .chunking import sentences
-from .vietnamese import UPPER, find_numbers, find_provinces, fold, number_values
+from .vietnamese import UPPER, find_numbers, find_provinces, number_values, padded
 
 _MARK = re.compile(r"\[(\d+)\]")
 # Runs of capitalised words (acronyms included): "Trịnh Tuyết Mai", "FDI", "Hàn Quốc".
@@ -48,10 +48,6 @@ class Verdict:
     ungrounded_numbers: tuple[str, ...] = field(default=())
 
 
-def _norm(text: str) -> str:
-    return " " + " ".join(re.findall(r"\w+", fold(text))) + " "
-
-
 def _names(sentence: str) -> list[tuple[str, ...]]:
     """Proper names in ``sentence``, each with its accepted readings: a run at
     the start of a sentence may owe its first capital to the sentence ("Tỉnh
@@ -68,7 +64,7 @@ def _names(sentence: str) -> list[tuple[str, ...]]:
 
 
 def _grounded_name(name: str, known: str) -> bool:
-    key = _norm(name)
+    key = padded(name)
     return not key.strip() or key.strip() in _ALWAYS_OK or key in known
 
 
@@ -84,12 +80,12 @@ _LIST_CUES = re.compile(r"\b(nhung|gom|liet ke|which|list|what are)\b")
 
 def is_list_question(question: str) -> bool:
     """'… những địa phương nào?', 'gồm những tỉnh nào?', 'Which provinces …?'"""
-    return bool(_LIST_CUES.search(" ".join(re.findall(r"\w+", fold(question)))))
+    return bool(_LIST_CUES.search(padded(question)))
 
 
 def missing_names(answer: str, passages: list[Passage]) -> list[str]:
     """Names of the passages the answer leaves out (for list questions)."""
-    said = _norm(answer)
+    said = padded(answer)
     out = []
     for p in passages:
         for a, b in sentences(p.text) or [(0, len(p.text))]:
@@ -132,7 +128,7 @@ def verify(answer: str, passages: list[Passage], question: str = "") -> Verdict:
             if not any(round(v, 6) in evidence for v in num.values):
                 ungrounded.append(num.text)
                 reasons.append(f"number {num.text!r} is not in the cited passage(s) {marks}")
-        known = _norm(" ".join(p.text + " " + p.header for p in cited) + " " + question)
+        known = padded(" ".join(p.text + " " + p.header for p in cited) + " " + question)
         for a, b in sentences(text) or [(0, len(text))]:
             for readings in _names(text[a:b]):
                 if not any(_grounded_name(r, known) for r in readings):

@@ -59,6 +59,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+def padded(text: str) -> str:
+    """Folded words between single spaces, for whole-word phrase tests:
+    ``f" {phrase} " in padded(text)``."""
+    return " " + " ".join(words(text)) + " "
+
+
 # ---------------------------------------------------------------- provinces
 # The 63 provinces and cities as named in the archive's years (before the
 # 2025 mergers), with common alternative spellings.
