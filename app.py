@@ -265,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="basic auth as user:password (or env RAG_AUTH) for a shared deployment")
     p.add_argument("--corpus", default="corpus")
     p.add_argument("--index", default="index")
+    p.add_argument("--archive", action="append", default=[], metavar="DIR", help="also index DIR, read-only (repeatable)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     try:
@@ -280,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         auth = (user, password)
 
-    rag = RAG(Settings(corpus_dir=Path(args.corpus), index_dir=Path(args.index)))
+    rag = RAG(Settings(corpus_dir=Path(args.corpus), index_dir=Path(args.index), archives=tuple(map(Path, args.archive))))
     try:
         if rag.status()["index"] is None:
             print("Chưa có chỉ mục: đang lập chỉ mục lần đầu…", file=sys.stderr)

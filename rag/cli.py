@@ -24,7 +24,7 @@ MODES = ["auto", "extractive", "llm"]
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    s = Settings(corpus_dir=Path(args.corpus), index_dir=Path(args.index))
+    s = Settings(corpus_dir=Path(args.corpus), index_dir=Path(args.index), archives=tuple(map(Path, args.archive)))
     if getattr(args, "fusion", None):
         s = s.with_(fusion=args.fusion)
     return s
@@ -97,9 +97,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation import run_eval, write_reports
 
     rag = RAG(_settings(args))
-    result = run_eval(rag, Path(args.set), progress=not args.quiet, mode=args.mode)
-    md = write_reports(result, Path(args.out or ("eval" if args.mode == "extractive" else f"eval/{args.mode}")))
-    print(md)
+    sets = args.set or ["eval/qa.jsonl"]
+    if args.out and len(sets) > 1:
+        print("error: --out takes one eval set; without it each set's report goes to eval/<set name>/", file=sys.stderr)
+        return 2
+    for name in sets:
+        path = Path(name)
+        if not path.is_file():
+            print(f"error: eval set not found: {path}", file=sys.stderr)
+            return 2
+        result = run_eval(rag, path, progress=not args.quiet, mode=args.mode)
+        suffix = "" if args.mode == "extractive" else f"-{args.mode}"
+        md = write_reports(result, Path(args.out or f"eval/{path.stem}{suffix}"))
+        print(md)
     return 0
 
 
@@ -111,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     p.add_argument("--index", default="index", help="index folder (default: index)")
+    p.add_argument("--archive", action="append", default=[], metavar="DIR",
+                   help="also index the articles in DIR, read-only (repeatable), "
+                        "e.g. --archive ../shared/archive-sample/vntc")
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -135,9 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
                          "(falls back to extractive); auto (default): llm when installed")
     pa.set_defaults(func=cmd_ask)
 
-    pe = sub.add_parser("eval", help="run the eval set; print and write eval/report.md + eval/report.json")
-    pe.add_argument("--set", default="eval/qa.jsonl", help="eval set (JSONL)")
-    pe.add_argument("--out", help="folder for report.md and report.json (default: eval/, or eval/llm/ for --mode llm)")
+    pe = sub.add_parser("eval", help="run eval sets; print and write eval/<set>/report.md + report.json")
+    pe.add_argument("--set", action="append", help="eval set (JSONL; repeatable, each reported separately; "
+                                                   "default eval/qa.jsonl)")
+    pe.add_argument("--out", help="folder for report.md and report.json (default: eval/<set name>/, "
+                                  "eval/<set name>-llm/ for --mode llm)")
     pe.add_argument("--fusion", choices=["weighted", "rrf"], help="score fusion to evaluate")
     pe.add_argument("--mode", choices=MODES, default="extractive", help="answer mode to evaluate (default: extractive)")
     pe.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

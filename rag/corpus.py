@@ -2,7 +2,8 @@
 
 In: ``corpus/`` with one text file per article (the file stem is the article
 id) and ``metadata.json`` mapping ids to title/outlet/author/date/province/
-language. Out: cleaned articles in id order; files that are binary or
+language, plus any read-only archive folders of the same shape (e.g. the dev
+archive). Out: cleaned articles in id order; files that are binary or
 undecodable are reported in ``skipped`` with a reason and never stop the rest.
 """
 
@@ -11,8 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from .errors import CorpusError
 from .ingest import Undecodable, build_article
@@ -64,19 +67,40 @@ def article_files(corpus_dir: Path) -> list[Path]:
     )
 
 
-def load_corpus(corpus_dir: Path) -> Corpus:
-    if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus folder not found: {corpus_dir}")
-    metadata = read_metadata(corpus_dir)
-    articles, skipped = [], []
-    for path in article_files(corpus_dir):
+def load_corpus(corpus_dir: Path, *archives: Path) -> Corpus:
+    """The articles of ``corpus_dir`` and of any read-only ``archives``
+    folders, in that order. An id seen twice keeps its first file."""
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    ids: set[str] = set()
+    for folder in (corpus_dir, *archives):
+        for item in _load_folder(folder):
+            if isinstance(item, Skipped):
+                skipped.append(item)
+            elif item.id in ids:
+                skipped.append(Skipped(str(folder / item.source_file), f"duplicate article id {item.id!r}"))
+            else:
+                ids.add(item.id)
+                articles.append(item)
+    if skipped:
+        log.info("skipped %d files: %s", len(skipped), dict(skip_counts(skipped)))
+    return Corpus(tuple(articles), tuple(skipped))
+
+
+def skip_counts(skipped: Iterable[Skipped]) -> Counter:
+    return Counter(s.reason for s in skipped)
+
+
+def _load_folder(folder: Path) -> Iterator[Article | Skipped]:
+    if not folder.is_dir():
+        raise CorpusError(f"corpus folder not found: {folder}")
+    metadata = read_metadata(folder)
+    expected = f"not a text article (expected {', '.join(sorted(TEXT_SUFFIXES))})"
+    for path in article_files(folder):
         if path.suffix.lower() not in TEXT_SUFFIXES:
-            skipped.append(Skipped(path.name, f"not a text article (expected {', '.join(sorted(TEXT_SUFFIXES))})"))
+            yield Skipped(str(path), expected)
             continue
         try:
-            articles.append(build_article(path.stem, path.read_bytes(), metadata.get(path.stem), path.name))
+            yield build_article(path.stem, path.read_bytes(), metadata.get(path.stem), path.name)
         except (Undecodable, OSError) as exc:
-            skipped.append(Skipped(path.name, str(exc)))
-    for s in skipped:
-        log.warning("skipped %s: %s", s.file, s.reason)
-    return Corpus(tuple(articles), tuple(skipped))
+            yield Skipped(str(path), str(exc))

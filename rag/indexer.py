@@ -11,20 +11,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from .chunking import chunk_article
-from .corpus import Skipped, load_corpus
+from .corpus import Skipped, load_corpus, skip_counts
 from .embedder import Embedder
 from .errors import IndexMismatch
 from .lexical import tokenize
 from .schema import Article, Chunk
 from .settings import Settings
 from .store import FORMAT, IndexData, live_generation, read_index, write_index
+
+
+SKIPPED_FILE = "skipped.tsv"
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class IndexReport:
     seconds: float = 0.0
     wrote: bool = False
     timings: dict = field(default_factory=dict)
+    skipped_report: str = ""
 
     def summary(self) -> str:
         lines = [
@@ -48,7 +54,9 @@ class IndexReport:
         ]
         if not self.wrote:
             lines.append("index already up to date: nothing embedded, nothing written")
-        lines += [f"skipped {s.file}: {s.reason}" for s in self.skipped]
+        if self.skipped:
+            counts = ", ".join(f"{n} {reason}" for reason, n in skip_counts(self.skipped).most_common())
+            lines.append(f"skipped {len(self.skipped)} files ({counts}); the list is in {self.skipped_report}")
         return "\n".join(lines)
 
 
@@ -64,8 +72,9 @@ def update_index(
     progress: bool = False,
 ) -> IndexReport:
     t0 = time.perf_counter()
-    corpus = load_corpus(settings.corpus_dir)
+    corpus = load_corpus(settings.corpus_dir, *settings.archives)
     t_load = time.perf_counter() - t0
+    report = write_skipped(settings.index_dir, corpus.skipped)
 
     previous: IndexData | None = None
     if not rebuild and live_generation(settings.index_dir) is not None:
@@ -81,7 +90,7 @@ def update_index(
     if previous is not None and not (added or changed or removed):
         return IndexReport(
             unchanged=tuple(unchanged), skipped=corpus.skipped, chunks=len(previous.chunks),
-            seconds=time.perf_counter() - t0,
+            seconds=time.perf_counter() - t0, skipped_report=report,
         )
 
     keep = set(unchanged)
@@ -123,4 +132,19 @@ def update_index(
         skipped=corpus.skipped, chunks=len(chunks), embedded=len(new_chunks),
         seconds=time.perf_counter() - t0, wrote=True,
         timings={"load_corpus": t_load, "chunk_and_tokenize": t_chunk, "embed": t_embed},
+        skipped_report=report,
     )
+
+
+def write_skipped(index_dir: Path, skipped: tuple[Skipped, ...]) -> str:
+    """The full list of skipped files (file, reason), one per line, replaced
+    atomically at every run; returns its path ("" when nothing was skipped)."""
+    path = index_dir / SKIPPED_FILE
+    if not skipped:
+        path.unlink(missing_ok=True)
+        return ""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("file\treason\n" + "".join(f"{s.file}\t{s.reason}\n" for s in skipped), encoding="utf-8")
+    os.replace(tmp, path)
+    return str(path)

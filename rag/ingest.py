@@ -41,9 +41,11 @@ def decode(data: bytes) -> tuple[str, str]:
         for enc, zeros in (("utf-16-le", odd), ("utf-16-be", even)):
             if zeros > 0.3 * half:
                 try:
-                    return data.decode(enc), enc
+                    text = data.decode(enc)
                 except UnicodeDecodeError:
-                    pass
+                    continue
+                if _looks_like_text(normalize_text(text)):
+                    return text, enc
         raise Undecodable("binary content (NUL bytes)")
     try:
         return data.decode("utf-8"), "utf-8"
@@ -88,6 +90,10 @@ _TAIL = re.compile(
 _SITE_NAME = re.compile(r"^(cổng thông tin điện tử .+|báo điện tử .+)$", re.IGNORECASE)
 _DATELINE = re.compile(r"^\(?([A-ZĐ]{2,6})\)?\s*[-–—]\s*")
 OUTLET_CODES = {"LSO": "Báo Lạng Sơn", "TTXVN": "TTXVN", "VNA": "TTXVN", "VOV": "VOV", "QĐND": "Báo Quân đội nhân dân"}
+_SENTENCE_END = (".", ":", "!", "?", "…", ";", ",")
+MAX_TITLE_WORDS = 30  # a longer line is a paragraph, not a headline
+MAX_SECTION_WORDS = 4
+MIN_DEDUP_WORDS = 5  # only paragraphs this long are dropped as repeats  # short lines above the headline are section names
 _AUTHOR = re.compile(rf"^([{UPPER}]\w*(?:\s+[{UPPER}]\w*){{0,3}})(?:\s*\(?\s*tổng hợp\s*\)?)?\s*$")
 
 
@@ -107,14 +113,37 @@ def _dedup_key(paragraph: str) -> str:
     return re.sub(r"\W+", "", fold(_DATELINE.sub("", paragraph, count=1)))
 
 
-def clean(raw: str) -> tuple[str, Detected]:
-    """Return the article body and what the page states about itself."""
-    lines = [line.strip() for line in normalize_text(raw).split("\n")]
-    lines = [re.sub(r" {2,}", " ", line) for line in lines]
+def _headline_like(line: str) -> bool:
+    """A line that can be a headline: a few words, no sentence end."""
+    return 2 <= len(line.split()) <= MAX_TITLE_WORDS and not line.rstrip("\"”’)]'» ").endswith(_SENTENCE_END)
 
-    title = date = outlet = author = ""
-    body: list[str] = []
-    seen: set[str] = set()
+
+def _title_index(lines: list[str]) -> int | None:
+    """Which of the content lines is the headline: the last headline-like line
+    before the first line that reads as body text (a sentence, or a long
+    paragraph). None when the article opens with body text, e.g. a file whose
+    first line is a sentence or a one-paragraph article."""
+    last = None
+    for i, line in enumerate(lines):
+        if _DATE_LINE.match(line):
+            continue
+        if not _headline_like(line):
+            return last
+        last = i
+    # no body-like line at all: the first headline-like line is the headline
+    return next((i for i, line in enumerate(lines) if _headline_like(line)), None) if len(lines) > 1 else None
+
+
+def clean(raw: str) -> tuple[str, Detected]:
+    """Return the article body and what the page states about itself.
+
+    Every line of text is kept unless it is chrome, a repeat, or a short
+    section name above the headline; the headline is detected whether the
+    file opens with it, with a sentence, or with one long paragraph."""
+    lines = [re.sub(r" {2,}", " ", line.strip()) for line in normalize_text(raw).split("\n")]
+
+    outlet = ""
+    content: list[str] = []
     for line in lines:
         if not line:
             continue
@@ -125,23 +154,32 @@ def clean(raw: str) -> tuple[str, Detected]:
         if _SITE_NAME.match(line):
             outlet = outlet or line
             continue
+        content.append(line)
+
+    t = _title_index(content)
+    title = content[t] if t is not None else ""
+    date = author = ""
+    body: list[str] = []
+    seen: set[str] = set()
+    for i, line in enumerate(content):
+        if i == t:
+            continue
         m = _DATE_LINE.match(line)
         if m:
             # A date above the headline is the site's masthead (today's date);
             # only a date between headline and body is the publication date.
-            if title and not body and not date:
+            if t is not None and i > t and not body and not date:
                 d, mo, y = (int(g) for g in m.groups())
                 if 1 <= d <= 31 and 1 <= mo <= 12:
                     date = f"{y:04d}-{mo:02d}-{d:02d}"
             continue
-        if not title:
-            if len(line.split()) >= 4 and not line.endswith((".", ":")):
-                title = line
-            continue  # chrome before the headline (section names) is dropped
-        key = _dedup_key(line)
-        if key in seen:
-            continue
-        seen.add(key)
+        if t is not None and i < t and len(line.split()) <= MAX_SECTION_WORDS:
+            continue  # a section name above the headline ("Sở Ngoại Vụ")
+        if len(line.split()) >= MIN_DEDUP_WORDS:  # short lines repeat legitimately (table cells)
+            key = _dedup_key(line)
+            if key in seen:
+                continue
+            seen.add(key)
         body.append(line)
 
     if body:

@@ -24,7 +24,8 @@ def _default_cache() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    corpus_dir: Path = Path("corpus")
+    corpus_dir: Path = Path("corpus")  # articles; uploads are saved here
+    archives: tuple[Path, ...] = ()  # more article folders, indexed too, never written
     index_dir: Path = Path("index")
     cache_dir: Path = field(default_factory=_default_cache)
 
@@ -46,6 +47,11 @@ class Settings:
     dense_weight: float = 0.5
     rrf_k: int = 60
     province_boost: float = 0.15
+
+    # answers: sentences of the top ``answer_hits`` passages are candidates; the
+    # best ``sentence_dense_k`` of them are re-scored with their own embedding
+    answer_hits: int = 8
+    sentence_dense_k: int = 0
 
     # questions
     max_question_chars: int = 1000

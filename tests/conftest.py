@@ -5,6 +5,7 @@ the real chunking, lexical index, FAISS, fusion and answering code."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from rag.vietnamese import words
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
+# The dev archive (1,500 real news files) lives beside the checkout, never in it.
+ARCHIVE = Path(os.environ.get("RAG_ARCHIVE_SAMPLE", REPO.parent / "shared" / "archive-sample" / "vntc"))
 
 
 class HashEmbedder:
@@ -56,3 +59,15 @@ def settings(tmp_path: Path, corpus_copy: Path) -> Settings:
 @pytest.fixture
 def fake() -> HashEmbedder:
     return HashEmbedder()
+
+
+@pytest.fixture(scope="session")
+def archive_dir() -> Path:
+    """The dev archive folder; skipped with the reason when absent (a user's
+    clone), required when RAG_REQUIRE_ARCHIVE=1 (CI)."""
+    if not ARCHIVE.is_dir():
+        reason = f"dev archive not found at {ARCHIVE} (set RAG_ARCHIVE_SAMPLE to its vntc/ folder)"
+        if os.environ.get("RAG_REQUIRE_ARCHIVE"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return ARCHIVE

@@ -1,0 +1,145 @@
+"""Check an eval set against the articles it is written from, without loading any model.
+
+    python scripts/check_evalset.py eval/archive-dev.jsonl [--archive DIR]
+    python scripts/check_evalset.py --show ARTICLE_ID [--archive DIR]
+    python scripts/check_evalset.py --find "PHRASE" [--archive DIR]
+
+For every question: the fields are present and typed; an answerable question's
+gold article exists and each gold evidence sentence is found verbatim in the
+article's cleaned text (what citations point into); its required numbers and
+names are written in that evidence; and the warning lists other articles that
+also hold all of them (the question may not have one answer in the archive).
+``--show`` prints an article's cleaned text, as the evidence must quote it.
+Exit code 1 when any question has an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from rag.corpus import load_corpus  # noqa: E402
+from rag.evaluation import has_name, has_number  # noqa: E402
+
+DEFAULT_ARCHIVE = Path(os.environ.get("RAG_ARCHIVE_SAMPLE", REPO.parent / "shared" / "archive-sample" / "vntc"))
+TYPES = {"figure", "name", "place", "date", "english", "unaccented", "paraphrase", "near-miss", "comparison",
+         "list", "unanswerable", "two-turn", "followup"}
+
+
+def check(items: list[dict], articles: dict) -> tuple[list[str], list[str]]:
+    errors, warnings = [], []
+    ids = set()
+    for n, d in enumerate(items, 1):
+        where = f"line {n} ({d.get('id', '?')})"
+        for key in ("id", "type", "question", "answerable"):
+            if key not in d:
+                errors.append(f"{where}: missing {key}")
+        if d.get("id") in ids:
+            errors.append(f"{where}: duplicate id")
+        ids.add(d.get("id"))
+        if d.get("type") not in TYPES:
+            errors.append(f"{where}: unknown type {d.get('type')!r}")
+        if not d.get("answerable"):
+            near = d.get("near_article_id")
+            if near and near not in articles:
+                errors.append(f"{where}: near_article_id {near!r} is not an article")
+            continue
+        article = articles.get(d.get("gold_article_id", ""))
+        if article is None:
+            errors.append(f"{where}: gold article {d.get('gold_article_id')!r} not found")
+            continue
+        evidence = d.get("gold_evidence") or []
+        evidence = [evidence] if isinstance(evidence, str) else evidence
+        if not evidence:
+            errors.append(f"{where}: no gold_evidence")
+        missing = [e for e in evidence if e not in article.text]
+        for e in missing:
+            errors.append(f"{where}: evidence not verbatim in the cleaned article: {e[:80]!r}")
+        joined = " ".join(evidence)
+        for x in d.get("required_numbers", []):
+            if not has_number(joined, float(x)):
+                errors.append(f"{where}: required number {x} is not written in the evidence")
+        for name in d.get("required_names", []):
+            if not has_name(joined, name):
+                errors.append(f"{where}: required name {name!r} is not in the evidence")
+        if not d.get("required_numbers") and not d.get("required_names"):
+            errors.append(f"{where}: give required_numbers or required_names (what a right answer must contain)")
+        others = [
+            a.id for a in articles.values()
+            if a.id != article.id
+            and all(has_number(a.text, float(x)) for x in d.get("required_numbers", []))
+            and all(has_name(a.text, name) for name in d.get("required_names", []))
+        ]
+        if 0 < len(others) <= 3:  # more means common figures, which the question's wording must single out
+            warnings.append(f"{where}: other articles also hold the required answer: {others}")
+    return errors, warnings
+
+
+def _articles(corpus: Path, archive: Path) -> dict:
+    """The cleaned articles, cached in the temp folder while the cleaning code
+    and the folders are unchanged (the checker is run again and again)."""
+    stamp = [str(p.stat().st_mtime_ns) for p in (REPO / "rag" / "ingest.py", REPO / "rag" / "vietnamese.py", corpus, archive)]
+    cache = Path(tempfile.gettempdir()) / "rag-check-evalset.pkl"
+    if cache.exists():
+        try:
+            saved_stamp, articles = pickle.loads(cache.read_bytes())
+            if saved_stamp == stamp:
+                return articles
+        except Exception:  # a damaged or foreign cache is rebuilt
+            pass
+    articles = {a.id: a for a in load_corpus(corpus, archive).articles}
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps((stamp, articles)))
+    os.replace(tmp, cache)
+    return articles
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("eval_set", nargs="?", help="JSONL eval set to check")
+    p.add_argument("--archive", default=str(DEFAULT_ARCHIVE), help="dev archive folder")
+    p.add_argument("--corpus", default=str(REPO / "corpus"), help="seed corpus folder")
+    p.add_argument("--show", metavar="ARTICLE_ID", help="print one article's cleaned text")
+    p.add_argument("--find", metavar="PHRASE", help="list the articles that contain PHRASE (accents ignored)")
+    args = p.parse_args()
+    articles = _articles(Path(args.corpus), Path(args.archive))
+    if args.show:
+        a = articles.get(args.show)
+        if a is None:
+            print(f"error: no article {args.show!r}", file=sys.stderr)
+            return 2
+        print(f"id: {a.id}\ntitle: {a.title}\ndate: {a.date}\nprovince: {a.province}\n\n{a.text}")
+        return 0
+    if args.find:
+        for a in articles.values():
+            if has_name(f"{a.title} {a.text}", args.find):
+                print(a.id, "|", a.title[:80])
+        return 0
+    if not args.eval_set:
+        p.error("give an eval set or --show ARTICLE_ID")
+    lines = Path(args.eval_set).read_text(encoding="utf-8").splitlines()
+    try:
+        items = [json.loads(line) for line in lines if line.strip()]
+    except json.JSONDecodeError as exc:
+        print(f"error: {args.eval_set}: {exc}", file=sys.stderr)
+        return 2
+    errors, warnings = check(items, articles)
+    for w in warnings:
+        print("warning:", w)
+    for e in errors:
+        print("error:", e)
+    answerable = sum(bool(d.get("answerable")) for d in items)
+    print(f"{len(items)} questions ({answerable} answerable), {len(errors)} errors, {len(warnings)} warnings")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
