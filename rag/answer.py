@@ -1,38 +1,44 @@
-"""``Query`` + ``Hit``s -> ``Answer``: verbatim sentences with [n] citations,
-or an honest "not in the archive".
+"""``Query`` + ``Hit``s -> ``Answer``: a short answer and the verbatim
+sentence it comes from, each with [n], or an honest "not in the archive".
 
-In: the parsed query and the retrieved hits. Out: an ``Answer`` whose text is
-the answering sentence(s) quoted verbatim, each followed by [n], with one
-``Citation`` per sentence (article, passage, character span, scores). No LLM.
+In: the parsed query, the retrieved hits and the archive's term weights
+(IDF). Out: an ``Answer``. No LLM. Every sentence of the top passages is a
+candidate; ``signals`` measures it against the question and ``scorer`` turns
+the signals into the probability that it answers. A candidate may answer only
 
-A sentence may answer only if it passes the evidence gate:
+* if nothing rules it out: it is about another province than the one asked,
+  the asked year is nowhere near it (or it dates itself to another year or a
+  span of years), a name that narrows the question ("của Hàn Quốc") is not
+  near it, its figure counts a narrower set than asked ("14 dự án FDI Trung
+  Quốc" for a province's total), or it lacks the kind of answer asked;
+* and its probability reaches the fitted threshold.
 
-* it covers the question's concepts (``min_coverage`` of their weight; a
-  concept found elsewhere in the same passage counts half),
-* it is about the province the question names: the sentence names it, or it
-  sits in an article about that province and names no other province,
-* every year the question names appears in the passage,
-* a "how many / how much" question gets a sentence with a number in it.
-
-A question naming several provinces (a comparison) needs one sentence per
-province. When the gate rejects everything, the answer says so and the best
-passages are returned as ``related``, not as evidence.
+The answer then opens with the short answer — the figure with its unit, the
+date or the name, copied from the cited sentence — and quotes the sentence.
+A question naming several provinces needs one sentence per province; when it
+asks to compare or add, the arithmetic is shown ("28 > 20"). Otherwise the
+answer says the archive does not say, with the closest passages as
+``related`` and a one-line reason ("Đoạn gần nhất không nói đến “Hàn Quốc”.").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
 
 from .chunking import sentences
-from .query import Query
+from .lang import COMPARE_CUES, EN_PREFIX, HEDGES, NO_ANSWER, REASONS, SHORT_ANSWER_LABEL, TYPE_NAMES
+from .query import YEAR, Query
 from .schema import Answer, Citation, Hit
-from .vietnamese import NUMBER_RE, find_provinces, fold, padded
+from .scorer import ScorerWeights
+from .signals import NARROWED, YEAR_SPAN, Asked, Idf, Signals, _new_names, analyse, signals, unit_signal
+from .vietnamese import find_numbers, find_provinces, fold, padded
 
-NO_ANSWER = {
-    "vi": "Không tìm thấy thông tin này trong kho bài viết.",
-    "en": "The archive does not contain this information.",
-}
-EN_PREFIX = "From the archive (quoted in Vietnamese): "
+# Encodes sentences as passages (normalised rows), for sentence-level similarity.
+Encode = Callable[[list[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -41,138 +47,235 @@ class Candidate:
     start: int
     end: int
     text: str
-    coverage: float
-    score: float
-    provinces: tuple[str, ...]
-    has_number: bool
-    years_ok: bool
+    signals: Signals
+    probability: float
+    blocker: str  # why it may not answer ("province", "year", "type"), "" when it may
+    lacks: str  # the rarest question concept it lacks
 
 
-def _contains(haystack: str, phrase: str) -> bool:
-    return f" {phrase} " in haystack
-
-
-def _padded(text: str) -> str:
-    """``padded`` with "%" read as "phần trăm"."""
-    return padded(text.replace("%", " phần trăm "))
+def _lead(text: str) -> str:
+    first = sentences(text, 0, min(len(text), 600))
+    return text[first[0][0] : first[0][1]] if first else ""
 
 
 class ExtractiveAnswerer:
-    def __init__(self, min_coverage: float = 0.6, max_hits: int = 8):
-        self.min_coverage = min_coverage
+    def __init__(self, weights: ScorerWeights | None = None, max_hits: int = 8, dense_k: int = 0):
+        """``dense_k``: how many of the best candidates are re-scored with
+        their own sentence embedding (0: the passage's similarity is used)."""
+        self.weights = weights or ScorerWeights.load()
         self.max_hits = max_hits
+        self.dense_k = dense_k
 
-    def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
-        """Every sentence of the top passages, best first."""
+    # ------------------------------------------------------------ candidates
+    def candidates(
+        self, query: Query, hits: list[Hit], idf: Idf, encode: Encode | None = None,
+        qvec: np.ndarray | None = None,
+    ) -> list[Candidate]:
+        """Every sentence of the top passages, most probable first."""
+        asked = analyse(query)
         seen: set[tuple[str, int]] = set()
-        out = []
+        out: list[Candidate] = []
+        top_score = max((h.score for h in hits), default=1.0) or 1.0
         for hit in hits[: self.max_hits * max(1, len(query.provinces))]:
-            context = _padded(f"{hit.chunk.header} {hit.chunk.text}")
-            for start, end in sentences(hit.article.text, hit.chunk.start, hit.chunk.end):
-                if (hit.article.id, start) not in seen:
-                    seen.add((hit.article.id, start))
-                    out.append(_score(query, hit, start, end, context))
-        return sorted(out, key=lambda c: -c.score)
+            a = hit.article
+            spans = sentences(a.text, hit.chunk.start, hit.chunk.end)
+            lead = _lead(a.text)
+            for i, (start, end) in enumerate(spans):
+                if (a.id, start) in seen:
+                    continue
+                seen.add((a.id, start))
+                before = a.text[max(0, start - 300) : start]
+                context = f"{a.title} {lead if lead not in before else ''} {before}"
+                s, lacks = signals(query, asked, idf, a.text[start:end], context, a.text, a.province,
+                                   hit.dense, hit.score / top_score)
+                out.append(self._candidate(query, asked, hit, start, end, s, lacks))
+        out.sort(key=lambda c: -c.probability)
+        if encode is not None and qvec is not None and self.dense_k and out:
+            top = out[: self.dense_k]
+            sims = encode([c.text for c in top]) @ qvec
+            top = [self._candidate(query, asked, c.hit, c.start, c.end, replace(c.signals, dense=float(v)), c.lacks)
+                   for c, v in zip(top, sims)]
+            out = sorted(top + out[self.dense_k :], key=lambda c: -c.probability)
+        return out
 
-    def _supports(self, query: Query, c: Candidate, province: str | None) -> bool:
-        if c.coverage < self.min_coverage or not c.years_ok or not query.concepts:
-            return False
-        if query.wants_number and not c.has_number:
-            return False
-        if province is None:
-            return True
-        if province in c.provinces:
-            return True
-        return c.hit.article.province == province and not (set(c.provinces) - {province})
+    def _candidate(self, query: Query, asked: Asked, hit: Hit, start: int, end: int, s: Signals, lacks: str) -> Candidate:
+        blocker = ""
+        if s.province == 0:
+            blocker = "province"
+        elif s.years == 0 or s.year_conflict:
+            blocker = "year"
+        elif asked.qualifiers and not _near(asked.qualifiers, _surroundings(hit, start, end)):
+            blocker = "qualifier"
+        elif asked.type in ("number", "date") and not s.type_match:
+            blocker = "type"
+        elif s.unit_match == NARROWED:
+            blocker = "narrowed"  # "14 dự án FDI Trung Quốc" is not the total asked
+        return Candidate(hit, start, end, hit.article.text[start:end], s, self.weights.probability(s), blocker, lacks)
 
-    def answer(self, query: Query, hits: list[Hit]) -> Answer:
+    def _best(self, cands: list[Candidate], province: str | None) -> Candidate | None:
+        """The most probable sentence that nothing rules out, if it answers."""
+        for c in cands:
+            if c.blocker or (province is not None and province not in _provinces_of(c)):
+                continue
+            return c if self.weights.answer_probability(c.signals) >= self.weights.threshold else None
+        return None
+
+    # ---------------------------------------------------------------- answer
+    def answer(
+        self, query: Query, hits: list[Hit], idf: Idf, encode: Encode | None = None, qvec: np.ndarray | None = None,
+    ) -> Answer:
         lang = query.language
-        cands = self.candidates(query, hits)
+        cands = self.candidates(query, hits, idf, encode, qvec)
+        asked = analyse(query)
+        sides = query.provinces if len(query.provinces) > 1 else (None,)
         chosen: list[Candidate] = []
-        for province in query.provinces or (None,):
-            best = next((c for c in cands if self._supports(query, c, province)), None)
+        for province in sides:
+            best = self._best(cands, province)
             if best is None:
-                chosen = []
-                break
+                reason = REASONS[lang]["side"].format(x=province) if province else _reason(lang, query, asked, cands)
+                return self._refuse(query, hits, cands, reason)
             if best not in chosen:
                 chosen.append(best)
-        if not chosen:
-            related = []
-            for hit in hits[:3]:
-                best = next((c for c in cands if c.hit is hit), None)
-                if best:
-                    related.append(_cite(len(related) + 1, best))
-            return Answer(query.original, NO_ANSWER[lang], False, related=tuple(related), searched=query.expanded)
         citations = tuple(_cite(i + 1, c) for i, c in enumerate(chosen))
-        body = " ".join(f"{c.sentence} [{c.n}]" for c in citations)
-        return Answer(query.original, (EN_PREFIX if lang == "en" else "") + body, True, citations, searched=query.expanded)
+        arithmetic = _arithmetic(query, chosen) if len(chosen) > 1 else None
+        if arithmetic is not None and not arithmetic:
+            return self._refuse(query, hits, cands, REASONS[lang]["mismatch"])
+        quotes = " ".join(f"{c.sentence} [{c.n}]" for c in citations)
+        short = "" if len(chosen) > 1 else short_answer(asked, query, chosen[0].text)
+        head = f"{SHORT_ANSWER_LABEL[lang] if lang == 'en' else ''}{short} [1]\n\n" if short else ""
+        if arithmetic:
+            head = f"{arithmetic}\n\n"
+        text = head + (EN_PREFIX if lang == "en" else "") + quotes
+        return Answer(query.original, text, True, citations, searched=query.expanded, short_answer=short or arithmetic or "")
+
+    def _refuse(self, query: Query, hits: list[Hit], cands: list[Candidate], reason: str) -> Answer:
+        related = []
+        for hit in hits[:3]:
+            best = next((c for c in cands if c.hit is hit), None)
+            if best:
+                related.append(_cite(len(related) + 1, best))
+        return Answer(query.original, NO_ANSWER[query.language], False, related=tuple(related),
+                      searched=query.expanded, reason=reason)
 
 
-def _score(query: Query, hit: Hit, start: int, end: int, context: str) -> Candidate:
-    text = hit.article.text[start:end]
-    padded = _padded(text)
-    total = sum(c.weight for c in query.concepts)
-    got = 0.0
-    for c in query.concepts:
-        if any(_contains(padded, a) for a in c.alternatives):
-            got += c.weight
-        elif any(_contains(context, a) for a in c.alternatives):
-            got += c.weight / 2  # elsewhere in the same passage
-    coverage = got / total if total else 0.0
-    # a year may sit in the sentence before ("từ năm 2010 đến nay, ... Tỉnh cũng đã cử ...")
-    lead_in = hit.article.text[max(0, start - 300) : end]
-    years_ok = all(y in lead_in or y in hit.chunk.header for y in query.years)
-    numbers = [m for m in NUMBER_RE.finditer(text) if not (1950 <= _as_int(m.group()) <= 2099)]
-    provinces = tuple(dict.fromkeys(m.province for m in find_provinces(text)))
-
-    score = coverage + 0.2 / hit.rank
-    if query.years and years_ok:
-        score += 0.3
-    if query.bigrams:
-        score += 0.4 * sum(_contains(padded, b) for b in query.bigrams) / len(query.bigrams)
-    if query.prefers_number and numbers:
-        score += 0.2 + 0.8 * _focus(query, text, numbers)
-    return Candidate(hit, start, end, text, coverage, score, provinces, bool(numbers), years_ok)
+def _surroundings(hit: Hit, start: int, end: int) -> str:
+    """The sentence, the text just before it, and what the whole article is
+    about (title and lead): where a qualifying name must stand."""
+    a = hit.article
+    return f"{a.title} {_lead(a.text)} {a.text[max(0, start - 300) : end]}"
 
 
-def _qualified(after: str, asked: set[str], skip: int) -> bool:
-    """'14 dự án FDI Trung Quốc': within a few words after the number, a
-    capitalised name the question does not ask about narrows the count."""
-    tokens = [t.strip(",.;:()") for t in after.split()[skip : skip + 5]]
-    for t in tokens:
-        if not t or fold(t) in asked:
-            continue
-        if t[0].isupper() and not t.isupper():
-            return True
-        if not t[0].isalpha():
-            return False
-    return False
+def _near(qualifiers: tuple[tuple[str, ...], ...], text: str) -> bool:
+    """Every qualifying name ("của Hàn Quốc") is written in ``text``, in any spelling."""
+    padded_text = padded(text)
+    return all(any(f" {a} " in padded_text for a in spellings) for spellings in qualifiers)
 
 
-def _focus(query: Query, text: str, numbers: list) -> float:
-    """How well the best number in ``text`` answers "bao nhiêu X": the number
-    is followed by the unit X, not narrowed by a name the question does not
-    ask about, with the question's concepts close around it."""
-    asked = set(_padded(query.original).split())
-    total = sum(c.weight for c in query.concepts) or 1.0
-    # With no unit to look for, the sentence's first figure is its head.
-    for m in numbers if query.unit else numbers[:1]:
-        after = text[m.end() : m.end() + 80]
-        skip = 0
+def _provinces_of(c: Candidate) -> set[str]:
+    named = {m.province for m in find_provinces(c.text)}
+    return named or {c.hit.article.province}
+
+
+def _reason(lang: str, query: Query, asked: Asked, cands: list[Candidate]) -> str:
+    """One line on why the closest candidate does not answer."""
+    texts = REASONS[lang]
+    if not cands:
+        return texts["weak"]
+    top = cands[0]
+    if top.blocker == "province":
+        found = ", ".join(sorted(_provinces_of(top))) or "?"
+        return texts["province"].format(x=", ".join(query.provinces), found=found)
+    if top.blocker == "year":
+        span = YEAR_SPAN.search(top.text)
+        found = span.group() if span else ", ".join(dict.fromkeys(YEAR.findall(top.text))) or "?"
+        return texts["year"].format(x=", ".join(query.years), found=found)
+    if top.blocker == "qualifier":
+        return texts["term"].format(x=", ".join(asked.qualifier_labels))
+    if top.blocker == "narrowed":
+        return texts["narrowed"]
+    if top.blocker == "type":
+        return texts["type"].format(x=TYPE_NAMES[lang][asked.type])
+    if top.lacks and (top.signals.missing > 0 or top.signals.missing_nearby > 0):
+        return texts["term"].format(x=top.lacks)
+    return texts["weak"]
+
+
+# ------------------------------------------------------------- short answer
+_CLAUSE_END = re.compile(r"[,;:.!?](?=\s|$)|[()\"“”]|\s[-–—]\s")
+MAX_SHORT_WORDS = 24
+
+
+def _clause(text: str, start: int) -> str:
+    """From ``start`` to the end of its clause, at most ``MAX_SHORT_WORDS`` words."""
+    m = _CLAUSE_END.search(text, start + 1)
+    piece = text[start : m.start() if m else len(text)]
+    return " ".join(piece.split()[:MAX_SHORT_WORDS]).strip()
+
+
+def _hedged_start(text: str, start: int) -> int:
+    """Move ``start`` back over a hedge written before a figure ("hơn 228", "chưa đến 10")."""
+    for n in (2, 1):
+        m = re.search(r"(\S+" + r"\s+\S+" * (n - 1) + r")\s+$", text[max(0, start - 24) : start])
+        if m and fold(m.group(1)) in HEDGES:
+            return max(0, start - 24) + m.start(1)
+    return start
+
+
+def short_answer(asked: Asked, query: Query, sentence: str) -> str:
+    """The part of ``sentence`` that answers: a figure with its unit, a date,
+    or a name the question does not already give. Always a verbatim piece of
+    the sentence, so every figure and name in it is the sentence's. "" when
+    no such piece stands out (the whole sentence is then the answer)."""
+    if asked.type == "number":
+        numbers = [n for n in find_numbers(sentence) if not YEAR.fullmatch(n.text)]
         if query.unit:
-            u = next((u for u in query.unit if _padded(after).startswith(f" {u} ")), None)
-            if u is None:
-                continue  # counts something else
-            skip = len(u.split())
-        unit = 0.0 if _qualified(after, asked, skip) else (1.0 if query.unit else 0.5)
-        window = _padded(text[max(0, m.start() - 60) : m.end() + 60])
-        near = sum(c.weight for c in query.concepts if any(_contains(window, a) for a in c.alternatives))
-        return 0.5 * unit + 0.5 * near / total  # the first count of the unit is the sentence's head
-    return 0.0
+            numbers = [n for n in numbers if unit_signal(query, sentence[n.start :]) > 0] or numbers
+        if numbers:
+            return _clause(sentence, _hedged_start(sentence, numbers[0].start))
+    elif asked.type == "date":
+        m = re.search(r"(?:ngày|tháng|năm|sáng|chiều|tối|đêm)\s+\d[\d/\-]*(?:\s*(?:năm|/)\s*\d{4})?|\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{2,4})?"
+                      r"|\b(?:19|20)\d\d\b", sentence, re.IGNORECASE)
+        if m:
+            return sentence[m.start() : m.end()].strip()
+    elif asked.type in ("person", "org", "place"):
+        names = _new_names(query, sentence)
+        if names:
+            return names[0].group().strip(" .,'-")
+    return ""
 
 
-def _as_int(token: str) -> int:
-    return int(token) if token.isdigit() else -1
+# -------------------------------------------------------------- comparisons
+def _cue(query: Query) -> str:
+    folded = f" {fold(query.original)} "
+    return next((k for k, cues in COMPARE_CUES.items() if any(f" {c} " in folded or f" {c}?" in folded for c in cues)), "")
+
+
+def _figure(query: Query, sentence: str) -> float | None:
+    for n in find_numbers(sentence):
+        if not YEAR.fullmatch(n.text) and (not query.unit or unit_signal(query, sentence[n.start :]) > 0):
+            return n.values[0]
+    return None
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}".replace(",", ".") if x == int(x) else f"{x:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def _arithmetic(query: Query, chosen: list[Candidate]) -> str | None:
+    """The shown arithmetic of a comparison or sum of two figures; None when
+    the question asks for none, "" when the figures cannot be compared."""
+    cue = _cue(query)
+    if not cue or len(chosen) != 2:
+        return None
+    a, b = (_figure(query, c.text) for c in chosen)
+    if a is None or b is None:
+        return ""
+    if cue == "sum":
+        return f"{_fmt(a)} + {_fmt(b)} = {_fmt(a + b)} [1][2]"
+    if cue == "diff":
+        return f"{_fmt(max(a, b))} − {_fmt(min(a, b))} = {_fmt(abs(a - b))} [1][2]"
+    sign = ">" if a > b else "<" if a < b else "="
+    return f"{_fmt(a)} {sign} {_fmt(b)} [1][2]"
 
 
 def _cite(n: int, c: Candidate) -> Citation:

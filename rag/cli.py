@@ -53,7 +53,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 def _print_answer(answer, out) -> None:
     for notice in answer.notices:
         print(f"! {notice}", file=out)
-    print(textwrap.fill(answer.answer, width=100), file=out)
+    for paragraph in answer.answer.split("\n\n"):
+        print(textwrap.fill(paragraph, width=100), file=out)
+    if answer.reason:
+        print(f"  ({answer.reason})", file=out)
     if answer.answer_mode == "llm":
         print("  (câu trả lời do mô hình ngôn ngữ viết, đã kiểm chứng với các nguồn)", file=out)
     elif answer.answer_mode == "extractive-fallback":

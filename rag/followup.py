@@ -21,16 +21,9 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from .lang import FOLLOWUP_MARKERS
 from .query import STOPWORDS, YEAR, check_question
 from .vietnamese import find_provinces, fold, words
-
-# Openers and closers that mark a follow-up and carry no topic.
-_MARKERS = re.compile(
-    r"^\s*(?:còn|vậy còn|thế còn|con|vay con|the con|và|va|what about|how about|and)\b[\s,]*"
-    r"|[\s,]*(?:thì sao|thi sao|thế nào|the nao|thì thế nào|thi the nao|ra sao|nhỉ|nhi|then)?\s*[?.!]*\s*$",
-    re.IGNORECASE,
-)
-
 
 @dataclass(frozen=True)
 class Rewrite:
@@ -40,7 +33,7 @@ class Rewrite:
 
 
 def _strip_markers(text: str) -> str:
-    return _MARKERS.sub("", text).strip(" ,?.!")
+    return FOLLOWUP_MARKERS.sub("", text).strip(" ,?.!")
 
 
 def _topic_words(text: str) -> list[str]:

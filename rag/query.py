@@ -16,78 +16,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .errors import BadQuestion
+from .lang import EN_HINTS, NON_NUMBER_CUES, NUMBER_CUES, SOFT, STOPWORDS, SYNONYMS
 from .vietnamese import find_provinces, fold, has_diacritics, normalize_text, words
 
-# Concept table: every spelling in a row means the same thing. The first
-# entry is the Vietnamese wording added to the search text.
-SYNONYMS: list[tuple[str, ...]] = [
-    ("vốn đầu tư nước ngoài", "FDI", "đầu tư trực tiếp nước ngoài", "có vốn đầu tư nước ngoài",
-     "foreign direct investment", "foreign-invested", "foreign invested", "foreign investment"),
-    ("ODA", "hỗ trợ phát triển chính thức", "official development assistance"),
-    ("phi chính phủ", "NGO", "NGOs", "PCPNN", "phi chính phủ nước ngoài", "non-governmental", "non governmental"),
-    ("xuất nhập khẩu", "XNK", "import-export", "import and export", "imports and exports", "exports and imports",
-     "trade turnover", "import export"),
-    ("kinh tế - xã hội", "KT-XH", "KTXH", "kinh tế xã hội", "socio-economic"),
-    ("an ninh - quốc phòng", "AN-QP", "ANQP", "an ninh quốc phòng", "security and defence", "security and defense"),
-    ("ngoại giao kinh tế", "NGKT", "economic diplomacy"),
-    ("ủy ban nhân dân", "UBND", "uỷ ban nhân dân", "people's committee"),
-    ("hiệp định thương mại tự do", "FTA", "FTAs", "free trade agreement", "free trade agreements"),
-    ("ngân hàng phát triển châu á", "ADB", "asian development bank"),
-    ("ngân hàng thế giới", "WB", "world bank"),
-    ("tiểu vùng mê công mở rộng", "GMS", "greater mekong subregion"),
-    ("hội đồng nhân dân", "HĐND"),
-    ("dự án", "project", "projects"),
-    ("vốn đăng ký", "registered capital"),
-    ("lao động", "việc làm", "jobs", "workers", "employment"),
-    ("đoàn", "delegations", "delegation"),
-    ("giám đốc", "director"),
-    ("sở ngoại vụ", "department of foreign affairs", "foreign affairs department"),
-    ("thỏa thuận", "thoả thuận", "agreement", "agreements"),
-    ("viện trợ", "aid"),
-    ("cửa khẩu", "border gate", "border gates", "border crossing"),
-    ("biên giới", "border"),
-    ("du lịch", "tourism", "tourist", "tourists"),
-    ("dân số", "population"),
-    ("công viên địa chất", "geopark"),
-    ("cửa khẩu thông minh", "smart border gate", "smart border gates"),
-    ("trung quốc", "china", "chinese"),
-    ("hàn quốc", "korea", "korean"),
-    ("nhật bản", "japan", "japanese"),
-    ("quảng tây", "guangxi"),
-    ("vân nam", "yunnan"),
-    ("di sản", "heritage"),
-    ("cán bộ", "officials", "civil servants"),
-    ("hoạt động đối ngoại cấp cao", "high-level foreign affairs activities", "high-level diplomatic activities"),
-    ("kim ngạch", "turnover"),
-    ("phần trăm", "percent", "percentage"),
-    ("đường biên giới", "borderline", "border length"),
-    ("ký kết", "signed"),
-    ("tổng vốn", "total capital", "total investment"),
-    ("hiệu lực", "valid", "in effect", "active"),
-    ("khu công nghiệp", "industrial park", "industrial zone"),
-    ("thu ngân sách", "budget revenue"),
-]
-
-# Words that carry no content of their own (folded). Province names and
-# years are handled separately.
-STOPWORDS = set(
-    """co bao nhieu la ai gi nao khi nhung cac cua va voi trong tai o duoc da dang se thi sao con nhu the
-    cho den tu bang hay hoac mot nay do nam tinh thanh pho hien nay hien bao gio may muc vay a nhi nhe
-    ve theo ra len vao nhat hon kem it bi boi tren duoi sau truoc gom nguoi lam di ten cai chiec viec ma
-    toan dia ban so luong tong cong moi ca qua
-    what which who whom whose when where why how many much is are was were do does did the a an of in on
-    for to from and or by with at as be been has have had its it this that these those there their
-    province provinces city about according vietnam viet nam""".split()
-)
-NUMBER_CUES = ("bao nhieu", "may ", "how many", "how much", "how long", "how large", "ty le", "muc ", "tong ",
-               "kim ngach", "what percentage")
-# Generic words that count half: an answer may well paraphrase them away.
-SOFT = {"tham gia", "kim ngach", "dat", "thu hut", "hoat dong", "cong tac", "gia tri", "trien khai",
-        "tiep nhan", "thuc hien", "nhan", "cong", "tac", "tham", "gia", "hien"}
-# Words that make a question ask for something other than a figure.
-NON_NUMBER_CUES = ("ai", "gi", "nao", "dau", "the nao", "who", "what", "which", "when", "where", "why", "how")
 _UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may|how many|nhieu|so luong|so)\s+(?!sanh\b)(\w+)")
-_EN_HINTS = set("what which who when where why how many much is are does did the of in projects".split())
 YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
 
@@ -136,7 +68,7 @@ def detect_language(text: str) -> str:
     if has_diacritics(text):
         return "vi"
     tokens = words(text)
-    hits = sum(1 for t in tokens if t in _EN_HINTS)
+    hits = sum(1 for t in tokens if t in EN_HINTS)
     return "en" if tokens and (hits >= 2 or hits / len(tokens) >= 0.3) else "vi"
 
 

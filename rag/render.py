@@ -46,6 +46,8 @@ def answer_html(answer: Answer, shown_text: str | None = None) -> str:
     if not answer.answerable:
         out.append('<div class="rag-noinfo"><b>Không có thông tin trong kho bài viết</b></div>')
     out.append(f'<div class="rag-answer">{escape(text)}</div>')
+    if answer.reason:
+        out.append(f'<div class="rag-reason">{escape(answer.reason)}</div>')
     if answer.standalone and answer.standalone != answer.question:
         out.append(f'<div class="rag-searched">Đã tìm: <i>{escape(answer.standalone)}</i></div>')
     for notice in answer.notices:

@@ -74,9 +74,16 @@ class Retriever:
         self.settings = settings
         self.bm25 = BM25(data.tokens)
         self.article_of = [data.articles[c.article_id] for c in data.chunks]
+        self._unseen_idf = max(self.bm25.idf.values(), default=1.0)
+
+    def idf(self, syllable: str) -> float:
+        """Inverse document frequency of a folded syllable over the passages
+        (a syllable the archive never uses counts as the rarest)."""
+        return self.bm25.idf.get(f"f:{syllable}", self._unseen_idf)
 
     def search(
-        self, query: Query, k: int | None = None, filters: Filters = Filters(), fusion: str | None = None
+        self, query: Query, k: int | None = None, filters: Filters = Filters(), fusion: str | None = None,
+        qvec: np.ndarray | None = None,
     ) -> list[Hit]:
         s = self.settings
         fusion = fusion or s.fusion
@@ -88,7 +95,8 @@ class Retriever:
         if not allowed.any():
             return []
 
-        qvec = self.embedder.embed_queries([query.expanded])[0]
+        if qvec is None:
+            qvec = self.embedder.embed_queries([query.expanded])[0]
         lexical = self.bm25.scores(tokenize(query.expanded))
         wide = n if not allowed.all() else min(n, s.candidates)
         rows, _ = self.vectors.search(qvec, wide)

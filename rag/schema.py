@@ -99,6 +99,8 @@ class Answer:
     answer_mode: str = "extractive"  # "llm", "extractive" or "extractive-fallback"
     mode_reason: str = ""  # why the LLM was not used or its answer was rejected
     generated: str = ""  # a rejected generated answer, kept for inspection
+    short_answer: str = ""  # the figure, date or name the answer opens with (verbatim from the cited sentence)
+    reason: str = ""  # when not answerable: why the closest passage does not answer
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -120,7 +120,9 @@ def canonical_province(name: str) -> str | None:
 
 
 # ------------------------------------------------------------------ numbers
-NUMBER_RE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
+# A figure, also when a unit is glued to it ("87.000đ", "5km", "20kg").
+GLUED_UNITS = ("đ", "đồng", "km", "m", "m2", "kg", "g", "cm", "mm", "ha", "ml", "l", "usd", "USD", "tr", "h")
+NUMBER_RE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?:(?![\w])|(?=(?:" + "|".join(GLUED_UNITS) + r")\b))")
 _SCALES = {
     "nghìn": 1e3, "ngàn": 1e3, "nghin": 1e3, "ngan": 1e3, "thousand": 1e3,
     "triệu": 1e6, "trieu": 1e6, "million": 1e6, "millions": 1e6,

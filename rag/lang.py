@@ -1,0 +1,160 @@
+"""Language knowledge as data: every table of words the pipeline reads.
+
+In: nothing. Out: constants, read by query parsing, follow-up rewriting,
+answer scoring and rendering. Vietnamese and English sit side by side
+because questions come in both and the archive is Vietnamese: a synonym row
+maps English wording onto the archive's. Adding a term means editing one row
+here, not a regex in a module. Folded entries are lower-case without
+diacritics (see ``vietnamese.fold``).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Concept table: every spelling in a row means the same thing. The first
+# entry is the Vietnamese wording added to the search text.
+SYNONYMS: list[tuple[str, ...]] = [
+    ("vốn đầu tư nước ngoài", "FDI", "đầu tư trực tiếp nước ngoài", "có vốn đầu tư nước ngoài",
+     "foreign direct investment", "foreign-invested", "foreign invested", "foreign investment"),
+    ("ODA", "hỗ trợ phát triển chính thức", "official development assistance"),
+    ("phi chính phủ", "NGO", "NGOs", "PCPNN", "phi chính phủ nước ngoài", "non-governmental", "non governmental"),
+    ("xuất nhập khẩu", "XNK", "import-export", "import and export", "imports and exports", "exports and imports",
+     "trade turnover", "import export"),
+    ("kinh tế - xã hội", "KT-XH", "KTXH", "kinh tế xã hội", "socio-economic"),
+    ("an ninh - quốc phòng", "AN-QP", "ANQP", "an ninh quốc phòng", "security and defence", "security and defense"),
+    ("ngoại giao kinh tế", "NGKT", "economic diplomacy"),
+    ("ủy ban nhân dân", "UBND", "uỷ ban nhân dân", "people's committee"),
+    ("hiệp định thương mại tự do", "FTA", "FTAs", "free trade agreement", "free trade agreements"),
+    ("ngân hàng phát triển châu á", "ADB", "asian development bank"),
+    ("ngân hàng thế giới", "WB", "world bank"),
+    ("tiểu vùng mê công mở rộng", "GMS", "greater mekong subregion"),
+    ("hội đồng nhân dân", "HĐND"),
+    ("dự án", "project", "projects"),
+    ("vốn đăng ký", "registered capital"),
+    ("lao động", "việc làm", "jobs", "workers", "employment"),
+    ("đoàn", "delegations", "delegation"),
+    ("giám đốc", "director"),
+    ("sở ngoại vụ", "department of foreign affairs", "foreign affairs department"),
+    ("thỏa thuận", "thoả thuận", "agreement", "agreements"),
+    ("viện trợ", "aid"),
+    ("cửa khẩu", "border gate", "border gates", "border crossing"),
+    ("biên giới", "border"),
+    ("du lịch", "tourism", "tourist", "tourists"),
+    ("dân số", "population"),
+    ("công viên địa chất", "geopark"),
+    ("cửa khẩu thông minh", "smart border gate", "smart border gates"),
+    ("trung quốc", "china", "chinese"),
+    ("hàn quốc", "korea", "korean"),
+    ("nhật bản", "japan", "japanese"),
+    ("quảng tây", "guangxi"),
+    ("vân nam", "yunnan"),
+    ("di sản", "heritage"),
+    ("cán bộ", "officials", "civil servants"),
+    ("hoạt động đối ngoại cấp cao", "high-level foreign affairs activities", "high-level diplomatic activities"),
+    ("kim ngạch", "turnover"),
+    ("phần trăm", "percent", "percentage"),
+    ("đường biên giới", "borderline", "border length"),
+    ("ký kết", "signed"),
+    ("tổng vốn", "total capital", "total investment"),
+    ("hiệu lực", "valid", "in effect", "active"),
+    ("khu công nghiệp", "industrial park", "industrial zone"),
+    ("thu ngân sách", "budget revenue"),
+]
+
+# Words that carry no content of their own (folded). Province names and
+# years are handled separately.
+STOPWORDS = set(
+    """co bao nhieu la ai gi nao khi nhung cac cua va voi trong tai o duoc da dang se thi sao con nhu the
+    cho den tu bang hay hoac mot nay do nam tinh thanh pho hien nay hien bao gio may muc vay a nhi nhe
+    ve theo ra len vao nhat hon kem it bi boi tren duoi sau truoc gom nguoi lam di ten cai chiec viec ma
+    toan dia ban so luong tong cong moi ca qua
+    what which who whom whose when where why how many much is are was were do does did the a an of in on
+    for to from and or by with at as be been has have had its it this that these those there their
+    province provinces city about according vietnam viet nam""".split()
+)
+NUMBER_CUES = ("bao nhieu", "may ", "how many", "how much", "how long", "how large", "ty le", "muc ", "tong ",
+               "kim ngach", "what percentage")
+# Generic words that count half: an answer may well paraphrase them away.
+SOFT = {"tham gia", "kim ngach", "dat", "thu hut", "hoat dong", "cong tac", "gia tri", "trien khai",
+        "tiep nhan", "thuc hien", "nhan", "cong", "tac", "tham", "gia", "hien"}
+# Words that make a question ask for something other than a figure.
+NON_NUMBER_CUES = ("ai", "gi", "nao", "dau", "the nao", "who", "what", "which", "when", "where", "why", "how")
+EN_HINTS = set("what which who when where why how many much is are does did the of in projects".split())
+
+# Openers and closers that mark a follow-up and carry no topic.
+FOLLOWUP_MARKERS = re.compile(
+    r"^\s*(?:còn|vậy còn|thế còn|con|vay con|the con|và|va|what about|how about|and)\b[\s,]*"
+    r"|[\s,]*(?:thì sao|thi sao|thế nào|the nao|thì thế nào|thi the nao|ra sao|nhỉ|nhi|then)?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+
+# What the answer says when the archive does not answer, per language.
+NO_ANSWER = {
+    "vi": "Không tìm thấy thông tin này trong kho bài viết.",
+    "en": "The archive does not contain this information.",
+}
+EN_PREFIX = "From the archive (quoted in Vietnamese): "
+
+# What a question asks for, by folded cue: the cue written first in the
+# question wins ("how old was she when ..." asks a number); on a tie, the
+# earlier row ("năm nào" is a date, not a count).
+ANSWER_TYPE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("date", ("khi nao", "bao gio", "luc nao", "ngay nao", "nam nao", "thang nao", "thoi diem nao", "dip nao",
+              "when", "what year", "which year", "what date", "which day", "what day")),
+    ("number", ("bao nhieu", "may ", "bao lau", "how many", "how much", "how long", "how old", "how far",
+                "how large", "how often", "what percentage", "ty le", "muc gia", "so tien")),
+    ("place", ("o dau", "tai dau", "noi nao", "dia diem nao", "dia phuong nao", "nuoc nao", "quoc gia nao",
+               "thanh pho nao", "tinh nao", "where", "which country", "which city", "what country", "what city")),
+    ("org", ("cong ty nao", "doanh nghiep nao", "doi nao", "doi bong nao", "clb nao", "cau lac bo nao", "to chuc nao",
+             "co quan nao", "hang nao", "ngan hang nao", "truong nao", "benh vien nao", "which company",
+             "which team", "which club", "which organization", "which organisation", "which bank", "what company")),
+    ("person", ("ai ", "ai?", "nguoi nao", "vi nao", "who", "whom", "which player", "which coach")),
+)
+# Prepositions before a place name ("bị bắt tại Kiên Giang").
+PLACE_PREPOSITIONS = ("tai", "o", "den", "toi", "ve", "tu", "in", "at", "to", "from")
+# Words before a name that narrows what is measured ("dự án FDI của Hàn Quốc"):
+# the answering sentence must name it too.
+QUALIFIER_WORDS = ("cua", "rieng", "thuoc")
+# Words around a figure that qualify it, not count it.
+HEDGES = {"hon": ">", "tren": ">", "gan": "~", "khoang": "~", "xap xi": "~", "duoi": "<", "chua den": "<",
+          "more than": ">", "over": ">", "nearly": "~", "about": "~", "around": "~", "almost": "~",
+          "under": "<", "less than": "<"}
+# A question asks to compare or combine two figures.
+COMPARE_CUES = {
+    "more": ("nhieu hon", "lon hon", "cao hon", "nao nhieu", "nao lon", "nao cao", "more", "larger", "higher"),
+    "less": ("it hon", "nho hon", "thap hon", "nao it", "nao nho", "nao thap", "fewer", "less", "lower", "smaller"),
+    "sum": ("cong lai", "tong cong", "ca hai", "combined", "together", "in total"),
+    "diff": ("chenh lech", "hon kem", "khac nhau bao nhieu", "difference"),
+}
+# Why the closest passage does not answer, per language ({x}: the detail).
+REASONS = {
+    "vi": {
+        "term": "Đoạn gần nhất không nói đến “{x}”.",
+        "year": "Đoạn gần nhất nói về {found}, không có số liệu năm {x}.",
+        "province": "Đoạn gần nhất nói về {found}, không phải {x}.",
+        "type": "Đoạn gần nhất không có {x} trả lời câu hỏi.",
+        "weak": "Không đoạn nào đủ khớp với câu hỏi.",
+        "narrowed": "Đoạn gần nhất chỉ có số liệu của một phần, không phải con số được hỏi.",
+        "side": "Kho bài không có số liệu của {x} để so sánh.",
+        "mismatch": "Hai số liệu không đo cùng một thứ nên không so sánh được.",
+    },
+    "en": {
+        "term": "The closest passage does not mention “{x}”.",
+        "year": "The closest passage is about {found}, with no figure for {x}.",
+        "province": "The closest passage is about {found}, not {x}.",
+        "type": "The closest passage has no {x} that answers the question.",
+        "weak": "No passage matches the question closely enough.",
+        "narrowed": "The closest passage only gives a figure for a part, not the one asked.",
+        "side": "The archive has no figure for {x} to compare.",
+        "mismatch": "The two figures do not measure the same thing, so they cannot be compared.",
+    },
+}
+# How each answer type is named in a reason.
+TYPE_NAMES = {
+    "vi": {"number": "con số", "date": "thời điểm", "place": "địa điểm", "person": "tên người", "org": "tên tổ chức"},
+    "en": {"number": "figure", "date": "date", "place": "place", "person": "name", "org": "organisation name"},
+}
+SHORT_ANSWER_LABEL = {"vi": "Trả lời: ", "en": "Answer: "}

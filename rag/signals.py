@@ -1,0 +1,249 @@
+"""Query + candidate sentence -> the signals that say whether it answers.
+
+In: a parsed ``Query`` (plus the words the question names and the answer type
+it asks for, see ``analyse``), a candidate sentence with its context (the
+article's title, its lead and the sentence before), and the term weights of
+the archive (IDF). Out: ``Signals``, a small record of numbers in [0, 1]
+that the scorer combines. Each signal is a pure function of Vietnamese text,
+tested on its own; none knows any particular article:
+
+* coverage: IDF-weighted share of the question's concepts in the sentence,
+  and in the sentence with its context (a sentence that does not repeat its
+  subject borrows it from the title or the sentence before);
+* missing: the rarest question concept found neither in the sentence, its
+  context nor the article: the mark of a near miss ("của Hàn Quốc");
+* answer type: the sentence holds what is asked (a number with the asked
+  unit, a date, a name);
+* constraints: the asked years, province and names are met by the sentence
+  or its article, not contradicted (another year, another province).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, fields
+from typing import Callable
+
+from .lang import ANSWER_TYPE_CUES, PLACE_PREPOSITIONS, QUALIFIER_WORDS, STOPWORDS
+from .query import YEAR, Concept, Query
+from .vietnamese import UPPER, find_numbers, find_provinces, fold, padded, words
+
+Idf = Callable[[str], float]  # folded syllable -> inverse document frequency
+NARROWED = 0.5  # unit_match of a figure narrowed by a name the question does not ask about
+
+_DATE = re.compile(r"\b\d{1,2}\s*[/-]\s*\d{1,2}\b|\b(?:ngày|tháng|năm|sáng|chiều|tối|đêm)\s+(?:qua|nay|mai|\d)"
+                   r"|\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\b", re.IGNORECASE)
+_NAME = re.compile(rf"(?<![\w])[{UPPER}][\w'.-]*(?:\s+[{UPPER}][\w'.-]*)*")
+YEAR_SPAN = re.compile(r"(?:(?:từ|giai đoạn)\s+(?:năm\s+)?)?(?:19|20)\d\d\s*[-–—]\s*(?:19|20)?\d\d"
+                       r"|(?:từ|giai đoạn)\s+(?:năm\s+)?(?:19|20)\d\d",
+                         re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks for, beyond its concepts."""
+
+    type: str  # "number", "date", "place", "person", "org" or "other"
+    names: tuple[tuple[str, ...], ...]  # capitalised names the answer must be about, each with its spellings (folded)
+    qualifiers: tuple[tuple[str, ...], ...] = ()  # names that narrow the measure ("của Hàn Quốc"): must be near
+    qualifier_labels: tuple[str, ...] = ()  # the same names as the question writes them
+
+
+@dataclass(frozen=True)
+class Signals:
+    coverage: float  # IDF-weighted concepts in the sentence
+    context_coverage: float  # ... in the sentence, its title, lead and previous sentence
+    missing: float  # normalised IDF of the rarest concept absent from sentence, context and article
+    missing_nearby: float  # ... absent from the sentence and its context
+    bigrams: float  # share of the question's word pairs in the sentence
+    type_match: float  # the sentence holds the asked kind of answer
+    unit_match: float  # a number followed by the asked unit, not narrowed by another name
+    names: float  # share of the question's names in the sentence or its context
+    years: float  # 1: asked years in sentence/context; 0.5: in the article; 0: absent
+    year_conflict: float  # the sentence dates itself to another year (or a range) only
+    province: float  # 1: about the asked province (or none asked); 0: about another
+    novelty: float  # share of the sentence's words that the question does not use
+    dense: float  # cosine of the question to the chunk (or the sentence when embedded)
+    retrieval: float  # the passage's fused retrieval score relative to the best passage
+
+    def vector(self) -> list[float]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+
+FEATURES: tuple[str, ...] = tuple(f.name for f in fields(Signals))
+
+
+def _has(haystack: str, phrase: str) -> bool:
+    return f" {phrase} " in haystack
+
+
+def _pad(text: str) -> str:
+    return padded(text.replace("%", " phần trăm "))
+
+
+def analyse(query: Query) -> Asked:
+    folded = f" {fold(query.original)} "
+    found = [(folded.find(f" {c}"), row, t) for row, (t, cues) in enumerate(ANSWER_TYPE_CUES) for c in cues
+             if f" {c}" in folded]
+    kind = min(found)[2] if found else ""
+    if not kind:
+        kind = "number" if query.wants_number else "other"
+    names, qualifiers, labels = [], [], []
+    for m in _NAME.finditer(query.original):
+        name = m.group()
+        if m.start() == 0 and " " not in name:  # the question's first word is capitalised anyway
+            continue
+        key = " ".join(padded(name).split())
+        if not key or any(key == " ".join(padded(p).split()) for p in query.provinces):
+            continue
+        # a name with synonyms ("FDI", "Hàn Quốc"/"Korea") is met by any of its spellings
+        spellings = next((c.alternatives for c in query.concepts if key in c.alternatives), (key,))
+        names.append(spellings)
+        before = fold(query.original[max(0, m.start() - 8) : m.start()]).split()
+        if before and before[-1] in QUALIFIER_WORDS and spellings not in qualifiers:
+            qualifiers.append(spellings)
+            labels.append(name)
+    return Asked(kind, tuple(dict.fromkeys(names)), tuple(qualifiers), tuple(labels))
+
+
+def concept_weight(concept: Concept, idf: Idf) -> float:
+    """How much a concept tells: the IDF of its rarest syllable, halved for
+    soft words (see ``Concept.weight``)."""
+    best = max((idf(s) for s in words(concept.label)), default=1.0)
+    return best * (0.5 if concept.weight < 1 else 1.0)
+
+
+def _share(weights: list[tuple[Concept, float]], text: str) -> float:
+    total = sum(w for _, w in weights)
+    got = sum(w for c, w in weights if any(_has(text, a) for a in c.alternatives))
+    return got / total if total else 0.0
+
+
+def _rarest_missing(weights: list[tuple[Concept, float]], text: str, scale: float) -> tuple[float, str]:
+    absent = [(w, c.label) for c, w in weights if not any(_has(text, a) for a in c.alternatives)]
+    if not absent:
+        return 0.0, ""
+    w, label = max(absent)
+    return min(1.0, w / scale), label
+
+
+def years_signal(query: Query, sentence: str, nearby: str, article: str) -> tuple[float, float]:
+    """(met, conflict): are the asked years given by the sentence or its
+    context (1), only elsewhere in the article (0.5), or nowhere (0); and does
+    the sentence date itself only to other years or to a span of years."""
+    if not query.years:
+        return 1.0, 0.0
+    met = 1.0 if all(y in nearby for y in query.years) else 0.5 if all(y in article for y in query.years) else 0.0
+    own = set(YEAR.findall(sentence))
+    span = bool(YEAR_SPAN.search(sentence)) and not YEAR_SPAN.search(query.original)
+    conflict = bool(own) and (not (own & set(query.years)) or span)
+    return met, float(conflict)
+
+
+def _new_names(query: Query, sentence: str) -> list[re.Match]:
+    """Capitalised names in ``sentence`` that the question does not already give."""
+    asked_words = set(padded(query.original).split())
+    return [m for m in _NAME.finditer(sentence)
+            if not (m.start() == 0 and " " not in m.group()) and set(padded(m.group()).split()) - asked_words]
+
+
+def type_signal(asked: Asked, query: Query, sentence: str) -> float:
+    """1 when the sentence holds the kind of answer asked that the question
+    does not already give: a figure, a date, a place or a name."""
+    if asked.type == "number":
+        given = {n.text for n in find_numbers(query.original)}
+        return float(any(not YEAR.fullmatch(n.text) and n.text not in given for n in find_numbers(sentence)))
+    if asked.type == "date":
+        given = set(YEAR.findall(query.original))
+        return float(bool(set(YEAR.findall(sentence)) - given or _DATE.search(sentence)))
+    if asked.type == "place":
+        asked_places = set(query.provinces)
+        if {m.province for m in find_provinces(sentence)} - asked_places:
+            return 1.0
+        for m in _new_names(query, sentence):
+            before = fold(sentence[max(0, m.start() - 6) : m.start()]).split()
+            if before and before[-1] in PLACE_PREPOSITIONS:
+                return 1.0
+        return 0.5 if _new_names(query, sentence) else 0.0
+    if asked.type in ("person", "org"):
+        return float(bool(_new_names(query, sentence)))
+    return 1.0
+
+
+def novelty(query: Query, sentence: str) -> float:
+    """Share of the sentence's words the question does not use: an answer adds
+    something; a sentence that only restates the question does not."""
+    mine = set(padded(query.original).split()) | {w for c in query.concepts for a in c.alternatives for w in a.split()}
+    theirs = [w for w in padded(sentence).split() if w not in STOPWORDS]
+    return sum(w not in mine for w in theirs) / len(theirs) if theirs else 0.0
+
+
+def unit_signal(query: Query, sentence: str) -> float:
+    """A figure counting what "bao nhiêu X" asks: followed by X, and not
+    narrowed by a capitalised name the question does not ask about ("14 dự
+    án FDI Trung Quốc" is not the province's total)."""
+    if not query.unit:
+        return 0.0
+    asked = set(padded(query.original).split())
+    for n in find_numbers(sentence):
+        after = sentence[n.end : n.end + 80]
+        tail = _pad(after)
+        u = next((u for u in query.unit if tail.startswith(f" {u} ")), None)
+        if u is None:
+            continue
+        narrowed = False
+        for t in [t.strip(",.;:()") for t in after.split()[len(u.split()) : len(u.split()) + 2]]:
+            if not t or fold(t) in asked:
+                continue
+            if t[0].isupper() and not t.isupper():
+                narrowed = True
+                break
+            if not t[0].isalpha():
+                break
+        return NARROWED if narrowed else 1.0
+    return 0.0
+
+
+def province_signal(query: Query, sentence: str, article_province: str) -> float:
+    if not query.provinces:
+        return 1.0
+    named = {m.province for m in find_provinces(sentence)}
+    if named & set(query.provinces):
+        return 1.0
+    if named:
+        return 0.0  # names another province only
+    return 1.0 if article_province in query.provinces else 0.0
+
+
+def signals(
+    query: Query, asked: Asked, idf: Idf, sentence: str, context: str, article_text: str,
+    article_province: str, dense: float, retrieval: float,
+) -> tuple[Signals, str]:
+    """The signals of one candidate sentence, and the rarest concept it lacks."""
+    weights = [(c, concept_weight(c, idf)) for c in query.concepts]
+    scale = math.log(1 + 1e6)  # IDF ceiling for a term seen in one of a million passages
+    p_sentence = _pad(sentence)
+    p_nearby = _pad(f"{context} {sentence}")
+    p_article = _pad(f"{context} {article_text}")
+    missing, label = _rarest_missing(weights, p_article, scale)
+    missing_nearby, label_nearby = _rarest_missing(weights, p_nearby, scale)
+    years, conflict = years_signal(query, sentence, f"{context} {sentence}", f"{context} {article_text}")
+    names = sum(any(_has(p_nearby, a) for a in n) for n in asked.names) / len(asked.names) if asked.names else 1.0
+    bigrams = sum(_has(p_sentence, b) for b in query.bigrams) / len(query.bigrams) if query.bigrams else 0.0
+    return Signals(
+        coverage=_share(weights, p_sentence),
+        context_coverage=_share(weights, p_nearby),
+        missing=missing,
+        missing_nearby=missing_nearby,
+        bigrams=bigrams,
+        type_match=type_signal(asked, query, sentence),
+        unit_match=unit_signal(query, sentence),
+        names=names,
+        years=years,
+        year_conflict=conflict,
+        province=province_signal(query, sentence, article_province),
+        novelty=novelty(query, sentence),
+        dense=dense,
+        retrieval=retrieval,
+    ), (label or label_nearby)

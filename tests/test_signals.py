@@ -1,0 +1,91 @@
+"""Each answer signal on real Vietnamese sentences (seed articles and the dev
+archive's kind of news), and the short answer copied from the sentence."""
+
+from rag.answer import short_answer
+from rag.query import parse_query
+from rag.scorer import ScorerWeights
+from rag.signals import FEATURES, analyse, signals, type_signal, unit_signal, years_signal
+from rag.vietnamese import number_values
+
+FDI = ("Đối với các dự án phát triển hạ tầng kinh tế, toàn tỉnh hiện có 28 dự án có vốn đầu tư nước ngoài "
+       "còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD, tạo việc làm cho hơn 1.200 lao động.")
+CHINA = "Trong đó có 14 dự án FDI Trung Quốc đang hoạt động trên địa bàn tỉnh."
+
+
+def uniform(_: str) -> float:
+    return 1.0
+
+
+def test_answer_type_of_the_question():
+    assert analyse(parse_query("Lạng Sơn có bao nhiêu dự án FDI?")).type == "number"
+    assert analyse(parse_query("Ai là Giám đốc Sở Ngoại vụ Lạng Sơn?")).type == "person"
+    assert analyse(parse_query("Lễ bốc thăm World Cup 2006 diễn ra ở đâu?")).type == "place"
+    assert analyse(parse_query("Đội tuyển Việt Nam vô địch SEA Games năm nào?")).type == "date"
+    assert analyse(parse_query("Công ty nào mua lại hãng phần mềm này?")).type == "org"
+    assert analyse(parse_query("Who chaired the FIFA draw?")).type == "person"
+
+
+def test_names_are_constraints_but_abbreviations_with_synonyms_are_concepts():
+    asked = analyse(parse_query("Lạng Sơn có bao nhiêu dự án FDI của Hàn Quốc?"))
+    assert any("han quoc" in n and "korea" in n for n in asked.names)  # met by either spelling
+    assert any("von dau tu nuoc ngoai" in n for n in asked.names)  # "FDI" is met by its Vietnamese wording
+
+
+def test_unit_signal_prefers_the_asked_count_not_a_narrowed_one():
+    q = parse_query("Lạng Sơn có bao nhiêu dự án FDI?")
+    assert unit_signal(q, FDI) == 1.0
+    assert unit_signal(q, CHINA) == 0.5  # "14 dự án FDI Trung Quốc" counts China's projects only
+    assert unit_signal(q, "Tỉnh đã tiếp 120 đoàn khách quốc tế.") == 0.0
+
+
+def test_years_signal_met_missing_and_contradicted():
+    q = parse_query("Kim ngạch xuất nhập khẩu qua Cao Bằng riêng năm 2019 là bao nhiêu?")
+    span = "Giai đoạn 2016 - 2019, kim ngạch xuất nhập khẩu qua địa bàn đạt 3.500 triệu USD."
+    met, conflict = years_signal(q, span, span, span)
+    assert met == 1.0 and conflict == 1.0  # 2019 is only the end of a span of years
+    other = "Năm 2018, kim ngạch xuất nhập khẩu đạt 800 triệu USD."
+    assert years_signal(q, other, other, other) == (0.0, 1.0)
+    single = "Riêng năm 2019, kim ngạch đạt 1.000 triệu USD."
+    assert years_signal(q, single, single, single) == (1.0, 0.0)
+
+
+def test_type_signal_needs_a_new_name_for_who_questions():
+    q = parse_query("Ai là Giám đốc Sở Ngoại vụ Lạng Sơn?")
+    asked = analyse(q)
+    assert type_signal(asked, q, "Bà Trịnh Tuyết Mai, Giám đốc Sở Ngoại vụ cho biết thêm.") == 1.0
+    assert type_signal(asked, q, "Giám đốc Sở Ngoại vụ cho biết thêm về kế hoạch.") == 0.0
+
+
+def test_signals_see_a_near_miss_qualifier():
+    """"của Hàn Quốc" is neither in the 28-project sentence nor around it."""
+    q_total = parse_query("Lạng Sơn có bao nhiêu dự án FDI?")
+    q_korea = parse_query("Lạng Sơn có bao nhiêu dự án FDI của Hàn Quốc?")
+    context = "Hợp tác quốc tế: Tạo thuận lợi thu hút đầu tư, hội nhập quốc tế"
+    total, _ = signals(q_total, analyse(q_total), uniform, FDI, context, FDI, "Lạng Sơn", 0.8, 1)
+    korea, lacks = signals(q_korea, analyse(q_korea), uniform, FDI, context, FDI, "Lạng Sơn", 0.8, 1)
+    assert total.names == 1.0 and korea.names == 0.5  # FDI met, Hàn Quốc not
+    assert korea.missing > 0 and total.missing == 0 and lacks == "hàn quốc"
+    weights = ScorerWeights.load()
+    assert weights.probability(korea) < weights.probability(total)
+
+
+def test_province_signal_refuses_another_province():
+    q = parse_query("Cao Bằng có bao nhiêu dự án FDI?")
+    s, _ = signals(q, analyse(q), uniform, FDI + " Lạng Sơn", "", FDI, "Lạng Sơn", 0.8, 1)
+    assert s.province == 0.0
+
+
+def test_weights_record_names_every_signal():
+    weights = ScorerWeights.load()
+    assert set(weights.weights) == set(FEATURES) and 0 < weights.threshold < 1 and weights.fitted_on
+
+
+def test_short_answer_is_copied_from_the_sentence_with_its_figures():
+    q = parse_query("Lạng Sơn có bao nhiêu dự án FDI?")
+    short = short_answer(analyse(q), q, FDI)
+    assert short.startswith("28 dự án có vốn đầu tư nước ngoài") and short in FDI
+    assert number_values(short) <= number_values(FDI)
+    q2 = parse_query("Tổng vốn đăng ký của các dự án FDI ở Lạng Sơn là bao nhiêu?")
+    assert short_answer(analyse(q2), q2, "Tổng vốn đăng ký đạt hơn 228 triệu USD.") == "hơn 228 triệu USD"
+    who = parse_query("Ai là Giám đốc Sở Ngoại vụ Lạng Sơn?")
+    assert short_answer(analyse(who), who, "Bà Trịnh Tuyết Mai, Giám đốc Sở Ngoại vụ cho biết.") == "Bà Trịnh Tuyết Mai"
