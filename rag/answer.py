@@ -181,7 +181,8 @@ def _reason(lang: str, query: Query, asked: Asked, cands: list[Candidate]) -> st
     texts = REASONS[lang]
     if not cands:
         return texts["weak"]
-    top = cands[0]
+    # the closest candidate about the asked province, when there is one
+    top = next((c for c in cands if c.blocker != "province"), cands[0])
     if top.blocker == "province":
         found = ", ".join(sorted(_provinces_of(top))) or "?"
         return texts["province"].format(x=", ".join(query.provinces), found=found)

@@ -84,3 +84,23 @@ def test_province_filter_and_long_question(rag):
         rag.ask("FDI?", province="Atlantis")
     with pytest.raises(BadQuestion):
         rag.ask("FDI?", date_from="2020/01/01")
+
+
+def test_near_misses_are_refused_with_a_reason(rag):
+    """The right province and measure, but a qualifier or a year the archive does not give."""
+    korea = rag.ask("Lạng Sơn có bao nhiêu dự án FDI của Hàn Quốc?")
+    assert not korea.answerable and not korea.citations and "Hàn Quốc" in korea.reason
+    year = rag.ask("Kim ngạch xuất nhập khẩu qua Cao Bằng riêng năm 2019 là bao nhiêu?")
+    assert not year.answerable and "2019" in year.reason and "2016" in year.reason
+
+
+def test_short_answer_first_then_the_quoted_sentence(rag):
+    a = rag.ask("Lạng Sơn có bao nhiêu dự án FDI?")
+    assert a.short_answer.startswith("28 dự án") and a.answer.startswith(a.short_answer)
+    assert a.short_answer in a.citations[0].sentence  # copied, never composed
+
+
+def test_comparison_shows_the_arithmetic(rag):
+    a = rag.ask("Tỉnh nào nhiều dự án FDI hơn, Lạng Sơn hay Lào Cai?")
+    assert a.answerable and a.answer.startswith("28 > 20")
+    assert {c.province for c in a.citations} == {"Lạng Sơn", "Lào Cai"}
