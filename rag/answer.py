@@ -24,10 +24,7 @@ answer says the archive does not say, with the closest passages as
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from typing import Callable
-
-import numpy as np
+from dataclasses import dataclass
 
 from .chunking import sentences
 from .lang import COMPARE_CUES, EN_PREFIX, HEDGES, NO_ANSWER, REASONS, SHORT_ANSWER_LABEL, TYPE_NAMES
@@ -36,10 +33,6 @@ from .schema import Answer, Citation, Hit
 from .scorer import ScorerWeights
 from .signals import NARROWED, YEAR_SPAN, Asked, Idf, Signals, _new_names, analyse, signals, unit_signal
 from .vietnamese import find_numbers, find_provinces, fold, padded
-
-# Encodes sentences as passages (normalised rows), for sentence-level similarity.
-Encode = Callable[[list[str]], np.ndarray]
-
 
 @dataclass(frozen=True)
 class Candidate:
@@ -59,18 +52,12 @@ def _lead(text: str) -> str:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, weights: ScorerWeights | None = None, max_hits: int = 8, dense_k: int = 0):
-        """``dense_k``: how many of the best candidates are re-scored with
-        their own sentence embedding (0: the passage's similarity is used)."""
+    def __init__(self, weights: ScorerWeights | None = None, max_hits: int = 8):
         self.weights = weights or ScorerWeights.load()
         self.max_hits = max_hits
-        self.dense_k = dense_k
 
     # ------------------------------------------------------------ candidates
-    def candidates(
-        self, query: Query, hits: list[Hit], idf: Idf, encode: Encode | None = None,
-        qvec: np.ndarray | None = None,
-    ) -> list[Candidate]:
+    def candidates(self, query: Query, hits: list[Hit], idf: Idf) -> list[Candidate]:
         """Every sentence of the top passages, most probable first."""
         asked = analyse(query)
         seen: set[tuple[str, int]] = set()
@@ -89,14 +76,7 @@ class ExtractiveAnswerer:
                 s, lacks = signals(query, asked, idf, a.text[start:end], context, a.text, a.province,
                                    hit.dense, hit.score / top_score)
                 out.append(self._candidate(query, asked, hit, start, end, s, lacks))
-        out.sort(key=lambda c: -c.probability)
-        if encode is not None and qvec is not None and self.dense_k and out:
-            top = out[: self.dense_k]
-            sims = encode([c.text for c in top]) @ qvec
-            top = [self._candidate(query, asked, c.hit, c.start, c.end, replace(c.signals, dense=float(v)), c.lacks)
-                   for c, v in zip(top, sims)]
-            out = sorted(top + out[self.dense_k :], key=lambda c: -c.probability)
-        return out
+        return sorted(out, key=lambda c: -c.probability)
 
     def _candidate(self, query: Query, asked: Asked, hit: Hit, start: int, end: int, s: Signals, lacks: str) -> Candidate:
         blocker = ""
@@ -121,11 +101,9 @@ class ExtractiveAnswerer:
         return None
 
     # ---------------------------------------------------------------- answer
-    def answer(
-        self, query: Query, hits: list[Hit], idf: Idf, encode: Encode | None = None, qvec: np.ndarray | None = None,
-    ) -> Answer:
+    def answer(self, query: Query, hits: list[Hit], idf: Idf) -> Answer:
         lang = query.language
-        cands = self.candidates(query, hits, idf, encode, qvec)
+        cands = self.candidates(query, hits, idf)
         asked = analyse(query)
         sides = query.provinces if len(query.provinces) > 1 else (None,)
         chosen: list[Candidate] = []

@@ -57,7 +57,7 @@ class RAG:
         self.auto_index = auto_index
         self._retriever: Retriever | None = None
         self._restorer: AccentRestorer | None = None
-        self.answerer = ExtractiveAnswerer(max_hits=self.settings.answer_hits, dense_k=self.settings.sentence_dense_k)
+        self.answerer = ExtractiveAnswerer(max_hits=self.settings.answer_hits)
         self._lock = threading.RLock()  # one index swap or question at a time (UI threads)
         self._llm: LLMAnswerer | None = LLMAnswerer(chat_model) if chat_model is not None else None
         self._llm_lock = threading.Lock()  # the local model generates one answer at a time
@@ -181,35 +181,34 @@ class RAG:
             return self._ask(question, standalone, filters, k, fusion)
 
     def _retrieve(self, standalone: str, filters: Filters, k: int, fusion: str | None):
-        """Parse and search: (query, hits, query vector)."""
+        """Parse and search: (query, hits)."""
         retriever = self._load()
         query = self._parse(standalone)
         depth = max(k, self.answerer.max_hits)
-        qvec = self.embedder.embed_queries([query.expanded])[0]
         if len(query.provinces) > 1:  # a comparison: one search per province, interleaved
             lists = [
                 retriever.search(self._parse(without_provinces(query.original, p)), depth, filters, fusion)
                 for p in query.provinces
             ]
-            return query, _interleave(lists), qvec
-        return query, retriever.search(query, k=depth, filters=filters, fusion=fusion, qvec=qvec), qvec
+            return query, _interleave(lists)
+        return query, retriever.search(query, k=depth, filters=filters, fusion=fusion)
 
     def candidates(self, question: str) -> list[Candidate]:
         """Every candidate sentence for ``question`` with its signals and
         probability, best first (for fitting the scorer and for debugging)."""
         check_question(question)
         with self._lock:
-            query, hits, qvec = self._retrieve(question, Filters(), self.settings.k, None)
-            return self.answerer.candidates(query, hits, self._retriever.idf, self.embedder.embed_passages, qvec)
+            query, hits = self._retrieve(question, Filters(), self.settings.k, None)
+            return self.answerer.candidates(query, hits, self._retriever.idf)
 
     def _ask(self, question, standalone, filters, k, fusion) -> tuple[Answer, list[Hit]]:
         t_load = time.perf_counter()
         retriever = self._load()
         t0 = time.perf_counter()
         k = k or self.settings.k
-        query, hits, qvec = self._retrieve(standalone, filters, k, fusion)
+        query, hits = self._retrieve(standalone, filters, k, fusion)
         t2 = time.perf_counter()
-        answer = self.answerer.answer(query, hits, retriever.idf, self.embedder.embed_passages, qvec)
+        answer = self.answerer.answer(query, hits, retriever.idf)
         t3 = time.perf_counter()
         notices = (TRUNCATION_NOTICE.format(n=len(query.original)),) if query.truncated else ()
         timings = {

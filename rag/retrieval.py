@@ -82,8 +82,7 @@ class Retriever:
         return self.bm25.idf.get(f"f:{syllable}", self._unseen_idf)
 
     def search(
-        self, query: Query, k: int | None = None, filters: Filters = Filters(), fusion: str | None = None,
-        qvec: np.ndarray | None = None,
+        self, query: Query, k: int | None = None, filters: Filters = Filters(), fusion: str | None = None
     ) -> list[Hit]:
         s = self.settings
         fusion = fusion or s.fusion
@@ -95,8 +94,7 @@ class Retriever:
         if not allowed.any():
             return []
 
-        if qvec is None:
-            qvec = self.embedder.embed_queries([query.expanded])[0]
+        qvec = self.embedder.embed_queries([query.expanded])[0]
         lexical = self.bm25.scores(tokenize(query.expanded))
         wide = n if not allowed.all() else min(n, s.candidates)
         rows, _ = self.vectors.search(qvec, wide)

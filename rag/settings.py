@@ -48,10 +48,8 @@ class Settings:
     rrf_k: int = 60
     province_boost: float = 0.15
 
-    # answers: sentences of the top ``answer_hits`` passages are candidates; the
-    # best ``sentence_dense_k`` of them are re-scored with their own embedding
+    # answers: the sentences of the top ``answer_hits`` passages are candidates
     answer_hits: int = 8
-    sentence_dense_k: int = 0
 
     # questions
     max_question_chars: int = 1000

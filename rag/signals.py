@@ -64,7 +64,7 @@ class Signals:
     year_conflict: float  # the sentence dates itself to another year (or a range) only
     province: float  # 1: about the asked province (or none asked); 0: about another
     novelty: float  # share of the sentence's words that the question does not use
-    dense: float  # cosine of the question to the chunk (or the sentence when embedded)
+    dense: float  # cosine of the question to the passage (sentence embeddings cost ~50 ms each here)
     retrieval: float  # the passage's fused retrieval score relative to the best passage
 
     def vector(self) -> list[float]:
