@@ -31,7 +31,7 @@ from .lang import COMPARE_CUES, EN_PREFIX, HEDGES, NO_ANSWER, REASONS, SHORT_ANS
 from .query import YEAR, Query
 from .schema import Answer, Citation, Hit
 from .scorer import ScorerWeights
-from .signals import NARROWED, YEAR_SPAN, Asked, Idf, Signals, _new_names, analyse, signals, unit_signal
+from .signals import NARROWED, YEAR_SPAN, Asked, Idf, Signals, new_names, analyse, signals, unit_signal
 from .vietnamese import find_numbers, find_provinces, fold, padded
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Candidate:
     text: str
     signals: Signals
     probability: float
-    blocker: str  # why it may not answer ("province", "year", "type"), "" when it may
+    blocker: str  # why it may not answer ("province", "year", "qualifier", "type", "narrowed"), "" when it may
     lacks: str  # the rarest question concept it lacks
 
 
@@ -57,17 +57,16 @@ class ExtractiveAnswerer:
         self.max_hits = max_hits
 
     # ------------------------------------------------------------ candidates
-    def candidates(self, query: Query, hits: list[Hit], idf: Idf) -> list[Candidate]:
+    def candidates(self, query: Query, hits: list[Hit], idf: Idf, asked: Asked | None = None) -> list[Candidate]:
         """Every sentence of the top passages, most probable first."""
-        asked = analyse(query)
+        asked = asked or analyse(query)
         seen: set[tuple[str, int]] = set()
         out: list[Candidate] = []
         top_score = max((h.score for h in hits), default=1.0) or 1.0
         for hit in hits[: self.max_hits * max(1, len(query.provinces))]:
             a = hit.article
-            spans = sentences(a.text, hit.chunk.start, hit.chunk.end)
             lead = _lead(a.text)
-            for i, (start, end) in enumerate(spans):
+            for start, end in sentences(a.text, hit.chunk.start, hit.chunk.end):
                 if (a.id, start) in seen:
                     continue
                 seen.add((a.id, start))
@@ -75,10 +74,10 @@ class ExtractiveAnswerer:
                 context = f"{a.title} {lead if lead not in before else ''} {before}"
                 s, lacks = signals(query, asked, idf, a.text[start:end], context, a.text, a.province,
                                    hit.dense, hit.score / top_score)
-                out.append(self._candidate(query, asked, hit, start, end, s, lacks))
+                out.append(self._candidate(asked, hit, start, end, s, lacks))
         return sorted(out, key=lambda c: -c.probability)
 
-    def _candidate(self, query: Query, asked: Asked, hit: Hit, start: int, end: int, s: Signals, lacks: str) -> Candidate:
+    def _candidate(self, asked: Asked, hit: Hit, start: int, end: int, s: Signals, lacks: str) -> Candidate:
         blocker = ""
         if s.province == 0:
             blocker = "province"
@@ -103,8 +102,8 @@ class ExtractiveAnswerer:
     # ---------------------------------------------------------------- answer
     def answer(self, query: Query, hits: list[Hit], idf: Idf) -> Answer:
         lang = query.language
-        cands = self.candidates(query, hits, idf)
         asked = analyse(query)
+        cands = self.candidates(query, hits, idf, asked)
         sides = query.provinces if len(query.provinces) > 1 else (None,)
         chosen: list[Candidate] = []
         for province in sides:
@@ -217,7 +216,7 @@ def short_answer(asked: Asked, query: Query, sentence: str) -> str:
         if m:
             return sentence[m.start() : m.end()].strip()
     elif asked.type in ("person", "org", "place"):
-        names = _new_names(query, sentence)
+        names = new_names(query, sentence)
         if names:
             return names[0].group().strip(" .,'-")
     return ""

@@ -78,8 +78,6 @@ NUMBER_CUES = ("bao nhieu", "may ", "how many", "how much", "how long", "how lar
 # Generic words that count half: an answer may well paraphrase them away.
 SOFT = {"tham gia", "kim ngach", "dat", "thu hut", "hoat dong", "cong tac", "gia tri", "trien khai",
         "tiep nhan", "thuc hien", "nhan", "cong", "tac", "tham", "gia", "hien"}
-# Words that make a question ask for something other than a figure.
-NON_NUMBER_CUES = ("ai", "gi", "nao", "dau", "the nao", "who", "what", "which", "when", "where", "why", "how")
 EN_HINTS = set("what which who when where why how many much is are does did the of in projects".split())
 
 # Openers and closers that mark a follow-up and carry no topic.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .errors import BadQuestion
-from .lang import EN_HINTS, NON_NUMBER_CUES, NUMBER_CUES, SOFT, STOPWORDS, SYNONYMS
+from .lang import EN_HINTS, NUMBER_CUES, SOFT, STOPWORDS, SYNONYMS
 from .vietnamese import find_provinces, fold, has_diacritics, normalize_text, words
 
 _UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may|how many|nhieu|so luong|so)\s+(?!sanh\b)(\w+)")
@@ -48,7 +48,6 @@ class Query:
     unaccented: bool
     concepts: tuple[Concept, ...]
     wants_number: bool
-    prefers_number: bool = False  # keyword-style question ("Còn vốn ODA?"): figures welcome
     unit: tuple[str, ...] = ()  # folded alternatives of what "bao nhiêu X" counts
     bigrams: frozenset[str] = frozenset()
     truncated: bool = False
@@ -145,8 +144,7 @@ def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], s
     unaccented = language == "vi" and not has_diacritics(text)
     searched = restore(text) if (unaccented and restore) else text
     folded = fold(text)
-    tokens = words(text)
-    folded_words = " ".join(tokens)
+    folded_words = " ".join(words(text))
     concepts, rows = _concepts(folded_words, language)
     extra = [
         p for r in rows for i, p in enumerate(SYNONYMS[r][:3])
@@ -168,8 +166,6 @@ def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], s
         unaccented=unaccented,
         concepts=tuple(concepts),
         wants_number=wants,
-        # "nhiều dự án hơn", "số dự án" count something too
-        prefers_number=wants or bool(unit) or not any(w in NON_NUMBER_CUES for w in tokens),
         unit=unit,
         bigrams=frozenset(_bigrams(folded_words)),
         truncated=truncated,

@@ -36,8 +36,7 @@ _DATE = re.compile(r"\b\d{1,2}\s*[/-]\s*\d{1,2}\b|\b(?:ngày|tháng|năm|sáng|c
                    r"|\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\b", re.IGNORECASE)
 _NAME = re.compile(rf"(?<![\w])[{UPPER}][\w'.-]*(?:\s+[{UPPER}][\w'.-]*)*")
 YEAR_SPAN = re.compile(r"(?:(?:từ|giai đoạn)\s+(?:năm\s+)?)?(?:19|20)\d\d\s*[-–—]\s*(?:19|20)?\d\d"
-                       r"|(?:từ|giai đoạn)\s+(?:năm\s+)?(?:19|20)\d\d",
-                         re.IGNORECASE)
+                       r"|(?:từ|giai đoạn)\s+(?:năm\s+)?(?:19|20)\d\d", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class Signals:
     unit_match: float  # a number followed by the asked unit, not narrowed by another name
     names: float  # share of the question's names in the sentence or its context
     years: float  # 1: asked years in sentence/context; 0.5: in the article; 0: absent
-    year_conflict: float  # the sentence dates itself to another year (or a range) only
+    year_conflict: float  # the sentence dates itself to other years, or to a span for a one-year question
     province: float  # 1: about the asked province (or none asked); 0: about another
     novelty: float  # share of the sentence's words that the question does not use
     dense: float  # cosine of the question to the passage (sentence embeddings cost ~50 ms each here)
@@ -141,7 +140,7 @@ def years_signal(query: Query, sentence: str, nearby: str, article: str) -> tupl
     return met, float(conflict)
 
 
-def _new_names(query: Query, sentence: str) -> list[re.Match]:
+def new_names(query: Query, sentence: str) -> list[re.Match]:
     """Capitalised names in ``sentence`` that the question does not already give."""
     asked_words = set(padded(query.original).split())
     return [m for m in _NAME.finditer(sentence)
@@ -161,13 +160,13 @@ def type_signal(asked: Asked, query: Query, sentence: str) -> float:
         asked_places = set(query.provinces)
         if {m.province for m in find_provinces(sentence)} - asked_places:
             return 1.0
-        for m in _new_names(query, sentence):
+        for m in new_names(query, sentence):
             before = fold(sentence[max(0, m.start() - 6) : m.start()]).split()
             if before and before[-1] in PLACE_PREPOSITIONS:
                 return 1.0
-        return 0.5 if _new_names(query, sentence) else 0.0
+        return 0.5 if new_names(query, sentence) else 0.0
     if asked.type in ("person", "org"):
-        return float(bool(_new_names(query, sentence)))
+        return float(bool(new_names(query, sentence)))
     return 1.0
 
 
