@@ -31,7 +31,7 @@ from .lang import COMPARE_CUES, EN_PREFIX, HEDGES, NO_ANSWER, REASONS, SHORT_ANS
 from .query import YEAR, Query
 from .schema import Answer, Citation, Hit
 from .scorer import ScorerWeights
-from .signals import NARROWED, YEAR_SPAN, Asked, Idf, Signals, new_names, analyse, signals, unit_signal
+from .signals import NARROWED, YEAR_SPAN, Asked, Idf, Signals, new_names, analyse, signals, unit_figures
 from .vietnamese import find_numbers, find_provinces, fold, padded
 
 @dataclass(frozen=True)
@@ -205,9 +205,7 @@ def short_answer(asked: Asked, query: Query, sentence: str) -> str:
     the sentence, so every figure and name in it is the sentence's. "" when
     no such piece stands out (the whole sentence is then the answer)."""
     if asked.type == "number":
-        numbers = [n for n in find_numbers(sentence) if not YEAR.fullmatch(n.text)]
-        if query.unit:
-            numbers = [n for n in numbers if unit_signal(query, sentence[n.start :]) > 0] or numbers
+        numbers = unit_figures(query, sentence) or [n for n in find_numbers(sentence) if not YEAR.fullmatch(n.text)]
         if numbers:
             return _clause(sentence, _hedged_start(sentence, numbers[0].start))
     elif asked.type == "date":
@@ -229,10 +227,8 @@ def _cue(query: Query) -> str:
 
 
 def _figure(query: Query, sentence: str) -> float | None:
-    for n in find_numbers(sentence):
-        if not YEAR.fullmatch(n.text) and (not query.unit or unit_signal(query, sentence[n.start :]) > 0):
-            return n.values[0]
-    return None
+    figures = unit_figures(query, sentence)
+    return figures[0].values[0] if figures else None
 
 
 def _fmt(x: float) -> str:

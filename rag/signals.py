@@ -27,7 +27,7 @@ from typing import Callable
 
 from .lang import ANSWER_TYPE_CUES, PLACE_PREPOSITIONS, QUALIFIER_WORDS, STOPWORDS
 from .query import YEAR, Concept, Query
-from .vietnamese import UPPER, find_numbers, find_provinces, fold, padded, words
+from .vietnamese import UPPER, Number, find_numbers, find_provinces, fold, padded, words
 
 Idf = Callable[[str], float]  # folded syllable -> inverse document frequency
 NARROWED = 0.5  # unit_match of a figure narrowed by a name the question does not ask about
@@ -178,30 +178,38 @@ def novelty(query: Query, sentence: str) -> float:
     return sum(w not in mine for w in theirs) / len(theirs) if theirs else 0.0
 
 
-def unit_signal(query: Query, sentence: str) -> float:
-    """A figure counting what "bao nhiêu X" asks: followed by X, and not
-    narrowed by a capitalised name the question does not ask about ("14 dự
-    án FDI Trung Quốc" is not the province's total)."""
-    if not query.unit:
+def _unit_of(query: Query, sentence: str, n: Number) -> float:
+    """Does the figure ``n`` count what "bao nhiêu X" asks: 1 when X follows
+    it, ``NARROWED`` when a capitalised name the question does not ask about
+    narrows it ("14 dự án FDI Trung Quốc" is not the province's total), 0 when
+    it counts something else."""
+    after = sentence[n.end : n.end + 80]
+    u = next((u for u in query.unit if _pad(after).startswith(f" {u} ")), None)
+    if u is None:
         return 0.0
     asked = set(padded(query.original).split())
-    for n in find_numbers(sentence):
-        after = sentence[n.end : n.end + 80]
-        tail = _pad(after)
-        u = next((u for u in query.unit if tail.startswith(f" {u} ")), None)
-        if u is None:
+    for t in [t.strip(",.;:()") for t in after.split()[len(u.split()) : len(u.split()) + 2]]:
+        if not t or fold(t) in asked:
             continue
-        narrowed = False
-        for t in [t.strip(",.;:()") for t in after.split()[len(u.split()) : len(u.split()) + 2]]:
-            if not t or fold(t) in asked:
-                continue
-            if t[0].isupper() and not t.isupper():
-                narrowed = True
-                break
-            if not t[0].isalpha():
-                break
-        return NARROWED if narrowed else 1.0
-    return 0.0
+        if t[0].isupper() and not t.isupper():
+            return NARROWED
+        if not t[0].isalpha():
+            break
+    return 1.0
+
+
+def unit_signal(query: Query, sentence: str) -> float:
+    """How the first figure of the asked unit in ``sentence`` counts it (see ``_unit_of``)."""
+    if not query.unit:
+        return 0.0
+    return next((u for n in find_numbers(sentence) if (u := _unit_of(query, sentence, n))), 0.0)
+
+
+def unit_figures(query: Query, sentence: str) -> list[Number]:
+    """The figures of ``sentence`` (years aside) that count the asked unit;
+    every figure when the question names no unit."""
+    numbers = [n for n in find_numbers(sentence) if not YEAR.fullmatch(n.text)]
+    return [n for n in numbers if _unit_of(query, sentence, n) > 0] if query.unit else numbers
 
 
 def province_signal(query: Query, sentence: str, article_province: str) -> float:

@@ -89,3 +89,9 @@ def test_short_answer_is_copied_from_the_sentence_with_its_figures():
     assert short_answer(analyse(q2), q2, "Tổng vốn đăng ký đạt hơn 228 triệu USD.") == "hơn 228 triệu USD"
     who = parse_query("Ai là Giám đốc Sở Ngoại vụ Lạng Sơn?")
     assert short_answer(analyse(who), who, "Bà Trịnh Tuyết Mai, Giám đốc Sở Ngoại vụ cho biết.") == "Bà Trịnh Tuyết Mai"
+
+
+def test_short_answer_takes_the_figure_of_the_asked_unit_not_an_earlier_one():
+    q = parse_query("Lạng Sơn có bao nhiêu dự án FDI?")
+    sentence = "Năm qua tỉnh đón 5 đoàn khách quốc tế và hiện có 28 dự án FDI còn hiệu lực."
+    assert short_answer(analyse(q), q, sentence).startswith("28 dự án")
