@@ -91,3 +91,17 @@ def test_missing_index_is_explained_or_built(settings, fake):
     answer = RAG(settings, embedder=fake).ask("Lạng Sơn có bao nhiêu dự án FDI?")
     assert live_generation(settings.index_dir) is not None
     assert answer.question
+
+
+def test_skipped_files_are_counted_by_reason_and_listed_in_the_index_folder(settings, fake):
+    (settings.corpus_dir / "broken.txt").write_bytes(b"\x00\x01\x02\xff" * 100)
+    (settings.corpus_dir / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    report = update_index(settings, lambda: fake)
+    summary = report.summary()
+    assert "skipped 2 files" in summary and "1 not a text article" in summary
+    rows = (settings.index_dir / "skipped.tsv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "file\treason" and sorted(r.split("\t")[0].rsplit("/", 1)[-1] for r in rows[1:]) == ["broken.txt", "photo.jpg"]
+    (settings.corpus_dir / "broken.txt").unlink()
+    (settings.corpus_dir / "photo.jpg").unlink()
+    update_index(settings, lambda: fake)
+    assert not (settings.index_dir / "skipped.tsv").exists()  # nothing skipped now: no stale list
