@@ -27,12 +27,12 @@ import re
 from dataclasses import dataclass
 
 from .chunking import sentences
-from .lang import COMPARE_CUES, EN_PREFIX, HEDGES, NO_ANSWER, REASONS, SHORT_ANSWER_LABEL, TYPE_NAMES
+from .lang import COMPARE_CUES, EN_PREFIX, HEDGES, STOPWORDS, TRAILING_CONNECTORS, NO_ANSWER, REASONS, SHORT_ANSWER_LABEL, TYPE_NAMES
 from .query import YEAR, Query
 from .schema import Answer, Citation, Hit
 from .scorer import ScorerWeights
 from .signals import NARROWED, YEAR_SPAN, Asked, Idf, Signals, new_names, analyse, signals, unit_figures
-from .vietnamese import find_numbers, find_provinces, fold, padded
+from .vietnamese import Number, find_numbers, find_provinces, fold, padded
 
 @dataclass(frozen=True)
 class Candidate:
@@ -93,11 +93,12 @@ class ExtractiveAnswerer:
 
     def _best(self, cands: list[Candidate], province: str | None) -> Candidate | None:
         """The most probable sentence that nothing rules out, if it answers."""
-        for c in cands:
-            if c.blocker or (province is not None and province not in _provinces_of(c)):
-                continue
-            return c if self.weights.answer_probability(c.signals) >= self.weights.threshold else None
-        return None
+        eligible = [c for c in cands if not c.blocker and (province is None or province in _provinces_of(c))]
+        if not eligible:
+            return None
+        best = eligible[0]
+        margin = best.probability - (eligible[1].probability if len(eligible) > 1 else 0.0)
+        return best if self.weights.answer_probability(best.signals, margin) >= self.weights.threshold else None
 
     # ---------------------------------------------------------------- answer
     def answer(self, query: Query, hits: list[Hit], idf: Idf) -> Answer:
@@ -205,9 +206,16 @@ def short_answer(asked: Asked, query: Query, sentence: str) -> str:
     the sentence, so every figure and name in it is the sentence's. "" when
     no such piece stands out (the whole sentence is then the answer)."""
     if asked.type == "number":
-        numbers = unit_figures(query, sentence) or [n for n in find_numbers(sentence) if not YEAR.fullmatch(n.text)]
+        numbers = _asked_figures(query, sentence) or [n for n in find_numbers(sentence) if not YEAR.fullmatch(n.text)]
         if numbers:
-            return _clause(sentence, _hedged_start(sentence, numbers[0].start))
+            piece = _clause(sentence, _hedged_start(sentence, numbers[0].start))
+            later_year = YEAR.search(piece, piece.find(numbers[0].text) + len(numbers[0].text))
+            if later_year:  # "1,62 tỷ USD và 2011 ước đạt ...": the next year's figure is not asked
+                kept = piece[: later_year.start()].split()
+                while kept and fold(kept[-1].strip(",;")) in TRAILING_CONNECTORS:
+                    kept.pop()
+                piece = " ".join(kept).rstrip(",;")
+            return piece
     elif asked.type == "date":
         m = re.search(r"(?:ngày|tháng|năm|sáng|chiều|tối|đêm)\s+\d[\d/\-]*(?:\s*(?:năm|/)\s*\d{4})?|\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{2,4})?"
                       r"|\b(?:19|20)\d\d\b", sentence, re.IGNORECASE)
@@ -226,8 +234,28 @@ def _cue(query: Query) -> str:
     return next((k for k, cues in COMPARE_CUES.items() if any(f" {c} " in folded or f" {c}?" in folded for c in cues)), "")
 
 
-def _figure(query: Query, sentence: str) -> float | None:
+def _asked_figures(query: Query, sentence: str) -> list[Number]:
+    """The figures of the asked unit, best first: after the asked year when
+    the sentence gives several years ("năm 2009 đạt 1,501 tỷ USD, năm 2010
+    đạt 1,62 tỷ USD": 2010 asks for 1,62), then the one whose surrounding
+    words repeat most of the question ("27 nước ..., 18 nước đã phê chuẩn"
+    for "bao nhiêu nước đã phê chuẩn"), then the first."""
     figures = unit_figures(query, sentence)
+    starts = [m.start() for y in query.years for m in re.finditer(rf"\b{y}\b", sentence)]
+    if starts and len(set(YEAR.findall(sentence))) >= 2:
+        figures = [n for n in figures if n.start > min(starts)] or figures
+    asked = {w for c in query.concepts for a in c.alternatives for w in a.split()} - STOPWORDS
+
+    def echoes(n: Number) -> int:  # question words in the figure's clause
+        begin = max((m.end() for m in _CLAUSE_END.finditer(sentence, 0, n.start)), default=0)
+        end = m.start() if (m := _CLAUSE_END.search(sentence, n.end)) else len(sentence)
+        return len(asked & set(padded(sentence[begin:end]).split()))
+
+    return sorted(figures, key=lambda n: -echoes(n))  # stable: the first wins a tie
+
+
+def _figure(query: Query, sentence: str) -> float | None:
+    figures = _asked_figures(query, sentence)
     return figures[0].values[0] if figures else None
 
 

@@ -92,6 +92,15 @@ class Outcome:
     mode_reason: str = ""
     ttft_ms: float | None = None
     ungrounded: list[str] = field(default_factory=list)
+    misleading_short: bool = False  # a right sentence under a short answer whose figures are none of the required ones
+
+
+def misleading_short_answer(short: str, numbers: Iterable[float]) -> bool:
+    """A short answer that gives figures, none of them a required one: the
+    quoted sentence may hold the answer, but the headline states another
+    figure ("năm 2010?" -> the 2009 figure)."""
+    numbers = list(numbers)
+    return bool(numbers and number_values(short)) and not any(has_number(short, n) for n in numbers)
 
 
 @dataclass
@@ -167,6 +176,7 @@ def _run(rag, items: list[Item], fusion: str, progress: bool, mode: str = "extra
             # numbers in the returned answer that its cited passages do not contain (must stay 0)
             ungrounded=list(verify(answer.answer, passages_of(answer.citations)).ungrounded_numbers)
             if answer.answerable else [],
+            misleading_short=correct and misleading_short_answer(answer.short_answer, item.required_numbers),
         ))
     return outcomes
 
@@ -185,6 +195,8 @@ def summarize(outcomes: list[Outcome]) -> dict:
         "hit@5": round(hit_at(ranks, 5), 4),
         "mrr": round(mrr(ranks), 4),
         "answer_accuracy": round(sum(o.correct for o in answerable) / n_ans, 4),
+        # right sentence and a short answer that states a required figure (or no figure)
+        "strict_answer_accuracy": round(sum(o.correct and not o.misleading_short for o in answerable) / n_ans, 4),
         "citation_accuracy": round(sum(o.cited_gold for o in answerable) / n_ans, 4),
         "refusal_accuracy": round(sum(not o.answered for o in unanswerable) / (len(unanswerable) or 1), 4),
         "false_answer_rate": round(sum(o.answered and not o.correct for o in answerable) / n_ans, 4),
@@ -192,6 +204,7 @@ def summarize(outcomes: list[Outcome]) -> dict:
         "latency_p50_ms": round(percentile(latencies, 0.5), 2),
         "latency_p95_ms": round(percentile(latencies, 0.95), 2),
         "ungrounded_numbers": sum(len(o.ungrounded) for o in outcomes),
+        "misleading_short_answers": sum(o.misleading_short for o in outcomes),
     }
     called = [o for o in outcomes if o.answer_mode != "extractive"]
     if called:  # the LLM was asked at least once
@@ -234,7 +247,8 @@ def run_eval(rag, path: Path, progress: bool = True, mode: str = "extractive") -
 
 
 def failures(result: EvalResult) -> list[Outcome]:
-    return [o for o in result.outcomes if not o.correct or (o.item.answerable and not o.cited_gold) or o.ungrounded]
+    return [o for o in result.outcomes
+            if not o.correct or (o.item.answerable and not o.cited_gold) or o.ungrounded or o.misleading_short]
 
 
 def render_markdown(result: EvalResult) -> str:
@@ -249,9 +263,10 @@ def render_markdown(result: EvalResult) -> str:
         "| metric | value |",
         "|---|---|",
     ]
-    for key in ("hit@1", "hit@5", "mrr", "answer_accuracy", "citation_accuracy", "refusal_accuracy",
+    for key in ("hit@1", "hit@5", "mrr", "answer_accuracy", "strict_answer_accuracy", "citation_accuracy", "refusal_accuracy",
                 "false_answer_rate", "abstained_on_answerable", "latency_p50_ms", "latency_p95_ms",
-                "ungrounded_numbers", "generated", "fell_back", "generated_share", "ttft_p50_ms", "ttft_p95_ms"):
+                "ungrounded_numbers", "misleading_short_answers", "generated", "fell_back", "generated_share",
+                "ttft_p50_ms", "ttft_p95_ms"):
         if key in s:
             lines.append(f"| {key} | {s[key]} |")
     lines += ["", "## Fusion comparison (same eval set)", "", "| fusion | " + " | ".join(next(iter(result.fusion.values()))) + " |",
@@ -275,6 +290,8 @@ def render_markdown(result: EvalResult) -> str:
             why.append("answered an unanswerable question")
         if o.item.answerable and not o.cited_gold:
             why.append(f"gold evidence not cited (retrieval rank {o.rank})")
+        if o.misleading_short:
+            why.append("short answer states another figure")
         if o.answer_mode == "extractive-fallback":
             why.append(f"LLM answer rejected: {o.mode_reason}")
         lines.append(f"- **{o.item.id}** ({o.item.type}) {o.item.question} — {'; '.join(why)}")

@@ -111,6 +111,27 @@ ANSWER_TYPE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
              "which team", "which club", "which organization", "which organisation", "which bank", "what company")),
     ("person", ("ai ", "ai?", "nguoi nao", "vi nao", "who", "whom", "which player", "which coach")),
 )
+# What kind of figure a number question asks for, by folded cue in the
+# question, and the words (lower case, with diacritics: "động" is no "đồng")
+# one of its figures is written with, within three words after it. A figure without them does
+# not give the asked measure ("giá bao nhiêu?" is not answered by "10.000 máy").
+MEASURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "money": (("gia bao nhieu", "gia khoang", "gia ve", "gia ban", "gia thue", "muc gia", "bao nhieu tien",
+               "so tien", "tri gia", "kinh phi", "chi phi", "von dau tu", "tong von", "muc luong", "thu nhap",
+               "gia tri", "thiet hai bao nhieu", "how much money", "cost", "price", "worth"),
+              ("đồng", "đ", "usd", "đô la", "euro", "eur", "yên", "nhân dân tệ", "bảng anh", "tỷ", "tỉ", "triệu",
+               "nghìn", "ngàn", "tr", "dollars", "dollar", "billion", "million", "vnd")),
+    "duration": (("bao lau", "keo dai bao nhieu", "how long"),
+                 ("giây", "phút", "giờ", "ngày", "tuần", "tháng", "năm", "thế kỷ", "seconds", "minutes", "hours",
+                  "days", "weeks", "months", "years")),
+    "percent": (("bao nhieu phan tram", "ty le", "ti le", "what percentage", "what share", "what proportion"),
+                ("phần trăm", "%")),
+    "age": (("bao nhieu tuoi", "may tuoi", "how old"), ("tuổi", "years old")),
+    "score": (("ti so", "ty so", "what score", "final score"), ()),
+}
+# Measures whose word may also stand just before the figure ("ở tuổi 102").
+MEASURES_BEFORE = ("age",)
+
 # Prepositions before a place name ("bị bắt tại Kiên Giang").
 PLACE_PREPOSITIONS = ("tai", "o", "den", "toi", "ve", "tu", "in", "at", "to", "from")
 # Words before a name that narrows what is measured ("dự án FDI của Hàn Quốc"):
@@ -120,6 +141,9 @@ QUALIFIER_WORDS = ("cua", "rieng", "thuoc")
 HEDGES = {"hon": ">", "tren": ">", "gan": "~", "khoang": "~", "xap xi": "~", "duoi": "<", "chua den": "<",
           "more than": ">", "over": ">", "nearly": "~", "about": "~", "around": "~", "almost": "~",
           "under": "<", "less than": "<"}
+# Words that join a figure to the next year's ("1,62 tỷ USD và năm 2011 ..."):
+# dropped from the end of a short answer cut before that year.
+TRAILING_CONNECTORS = ("va", "nam", "con", "den", "and", "in")
 # A question asks to compare or combine two figures.
 COMPARE_CUES = {
     "more": ("nhieu hon", "lon hon", "cao hon", "nao nhieu", "nao lon", "nao cao", "more", "larger", "higher"),

@@ -18,6 +18,9 @@ from pathlib import Path
 from .signals import FEATURES, Signals
 
 WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
+# What the answer decider reads beside the signals: the best sentence's rank
+# probability, and its margin over the next sentence (an answer stands out).
+DECIDER_EXTRAS: tuple[str, ...] = ("rank_probability", "margin")
 
 
 def _logistic(z: float) -> float:
@@ -28,19 +31,19 @@ def _logistic(z: float) -> float:
 class ScorerWeights:
     """Two logistic models over the same signals: ``weights`` ranks the
     sentences of one question (is this the answering sentence?);
-    ``answer_weights`` decides, from the best sentence's signals plus its
-    rank probability (``rank_probability``), whether it answers at all."""
+    ``answer_weights`` decides, from the best sentence's signals plus
+    ``DECIDER_EXTRAS``, whether it answers at all."""
 
     bias: float
     weights: dict[str, float]  # one per name in ``signals.FEATURES``
     answer_bias: float
-    answer_weights: dict[str, float]  # the same names plus "rank_probability"
+    answer_weights: dict[str, float]  # the same names plus ``DECIDER_EXTRAS``
     threshold: float  # the least answer probability at which the best sentence answers
     fitted_on: str = ""
     notes: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        unknown = (set(self.weights) | set(self.answer_weights)) - set(FEATURES) - {"rank_probability"}
+        unknown = (set(self.weights) | set(self.answer_weights)) - set(FEATURES) - set(DECIDER_EXTRAS)
         if unknown:
             raise ValueError(f"scorer weights name unknown signals: {sorted(unknown)}")
 
@@ -48,9 +51,11 @@ class ScorerWeights:
         """How likely this sentence is the one that answers (ranking)."""
         return _logistic(self.bias + sum(self.weights.get(n, 0.0) * v for n, v in zip(FEATURES, s.vector())))
 
-    def answer_probability(self, s: Signals) -> float:
-        """How likely the best sentence, with these signals, answers the question."""
-        z = self.answer_bias + self.answer_weights.get("rank_probability", 0.0) * self.probability(s)
+    def answer_probability(self, s: Signals, margin: float) -> float:
+        """How likely the best sentence, with these signals and ``margin``
+        (its rank probability less the next sentence's), answers the question."""
+        extras = {"rank_probability": self.probability(s), "margin": margin}
+        z = self.answer_bias + sum(self.answer_weights.get(n, 0.0) * v for n, v in extras.items())
         return _logistic(z + sum(self.answer_weights.get(n, 0.0) * v for n, v in zip(FEATURES, s.vector())))
 
     @classmethod

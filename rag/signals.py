@@ -25,9 +25,9 @@ import re
 from dataclasses import dataclass, fields
 from typing import Callable
 
-from .lang import ANSWER_TYPE_CUES, PLACE_PREPOSITIONS, QUALIFIER_WORDS, STOPWORDS
+from .lang import ANSWER_TYPE_CUES, MEASURES, MEASURES_BEFORE, PLACE_PREPOSITIONS, QUALIFIER_WORDS, STOPWORDS
 from .query import YEAR, Concept, Query
-from .vietnamese import UPPER, Number, find_numbers, find_provinces, fold, padded, words
+from .vietnamese import GLUED_UNITS, UPPER, Number, find_numbers, find_provinces, fold, padded, words
 
 Idf = Callable[[str], float]  # folded syllable -> inverse document frequency
 NARROWED = 0.5  # unit_match of a figure narrowed by a name the question does not ask about
@@ -47,6 +47,7 @@ class Asked:
     names: tuple[tuple[str, ...], ...]  # capitalised names the answer must be about, each with its spellings (folded)
     qualifiers: tuple[tuple[str, ...], ...] = ()  # names that narrow the measure ("của Hàn Quốc"): must be near
     qualifier_labels: tuple[str, ...] = ()  # the same names as the question writes them
+    measure: str = ""  # the kind of figure asked ("money", "duration", "percent", "age", "score"), see ``MEASURES``
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,11 @@ class Signals:
     bigrams: float  # share of the question's word pairs in the sentence
     type_match: float  # the sentence holds the asked kind of answer
     unit_match: float  # a number followed by the asked unit, not narrowed by another name
+    measure: float  # 1: a figure of the asked measure (money, duration...); 0: none; 0.5: no measure asked
     names: float  # share of the question's names in the sentence or its context
     years: float  # 1: asked years in sentence/context; 0.5: in the article; 0: absent
     year_conflict: float  # the sentence dates itself to other years, or to a span for a one-year question
-    province: float  # 1: about the asked province (or none asked); 0: about another
+    province: float  # 1: about the asked province (or none asked); 0.5: unsure; 0: about another
     novelty: float  # share of the sentence's words that the question does not use
     dense: float  # cosine of the question to the passage (sentence embeddings cost ~50 ms each here)
     retrieval: float  # the passage's fused retrieval score relative to the best passage
@@ -88,6 +90,7 @@ def analyse(query: Query) -> Asked:
     kind = min(found)[2] if found else ""
     if not kind:
         kind = "number" if query.wants_number else "other"
+    clause = _asking_clause(query.original, min(found)[0] - 1 if found else -1)
     names, qualifiers, labels = [], [], []
     for m in _NAME.finditer(query.original):
         name = m.group()
@@ -100,10 +103,24 @@ def analyse(query: Query) -> Asked:
         spellings = next((c.alternatives for c in query.concepts if key in c.alternatives), (key,))
         names.append(spellings)
         before = fold(query.original[max(0, m.start() - 8) : m.start()]).split()
-        if before and before[-1] in QUALIFIER_WORDS and spellings not in qualifiers:
+        framing = not clause[0] <= m.start() < clause[1]
+        if before and before[-1] in QUALIFIER_WORDS and not framing and spellings not in qualifiers:
             qualifiers.append(spellings)
             labels.append(name)
-    return Asked(kind, tuple(dict.fromkeys(names)), tuple(qualifiers), tuple(labels))
+    plain = _pad(query.original)
+    measure = next((m for m, (cues, _) in MEASURES.items() if any(_has(plain, c) for c in cues)), "")
+    return Asked(kind, tuple(dict.fromkeys(names)), tuple(qualifiers), tuple(labels), measure)
+
+
+def _asking_clause(question: str, cue: int) -> tuple[int, int]:
+    """(start, end) of the comma-separated clause holding the question word at
+    ``cue``. A name outside it frames the topic ("Trong vụ lừa đảo của Công
+    ty X, ... bao nhiêu năm tù?"); only a name inside it narrows the measure."""
+    if cue < 0:
+        return 0, len(question)
+    start = question.rfind(",", 0, cue) + 1
+    end = question.find(",", cue)
+    return start, end if end >= 0 else len(question)
 
 
 def concept_weight(concept: Concept, idf: Idf) -> float:
@@ -198,6 +215,30 @@ def _unit_of(query: Query, sentence: str, n: Number) -> float:
     return 1.0
 
 
+_SCORE = re.compile(r"\b\d{1,2}\s*[-–]\s*\d{1,2}\b(?![/.,]\d)")
+
+
+def measure_signal(asked: Asked, sentence: str) -> float:
+    """1 when a figure of ``sentence`` is written with a word of the asked
+    measure within three words after it ("2,5 triệu đồng" for a price, "6
+    tháng" for "bao lâu"), 0 when none is, 0.5 when no measure is asked."""
+    if not asked.measure:
+        return 0.5
+    if asked.measure == "score":
+        return float(bool(_SCORE.search(sentence)))
+    units = MEASURES[asked.measure][1]
+    for n in find_numbers(sentence):
+        if YEAR.fullmatch(n.text) and asked.measure != "duration":
+            continue
+        near = sentence[n.end : n.end + 40].replace("%", " % ").lower().split()[:3]
+        if asked.measure in MEASURES_BEFORE:
+            near += sentence[max(0, n.start - 12) : n.start].lower().split()[-1:]
+        near = " " + " ".join(w.strip(",.;:()") for w in near) + " "
+        if any(f" {u} " in near or near.startswith(f" {u}") and u in GLUED_UNITS for u in units):
+            return 1.0
+    return 0.0
+
+
 def unit_signal(query: Query, sentence: str) -> float:
     """How the first figure of the asked unit in ``sentence`` counts it (see ``_unit_of``)."""
     if not query.unit:
@@ -212,15 +253,20 @@ def unit_figures(query: Query, sentence: str) -> list[Number]:
     return [n for n in numbers if _unit_of(query, sentence, n) > 0] if query.unit else numbers
 
 
-def province_signal(query: Query, sentence: str, article_province: str) -> float:
+def province_signal(query: Query, sentence: str, context: str, article_province: str) -> float:
+    """Is the sentence about the asked province: 1 when it names it, or names
+    none and its article or context (title, lead, sentence before) is about
+    it; 0.5 when it names another in an article about the asked one ("Đại học
+    Bách khoa Hà Nội" in a TP HCM story); 0 otherwise."""
     if not query.provinces:
         return 1.0
+    asked = set(query.provinces)
     named = {m.province for m in find_provinces(sentence)}
-    if named & set(query.provinces):
+    if named & asked:
         return 1.0
     if named:
-        return 0.0  # names another province only
-    return 1.0 if article_province in query.provinces else 0.0
+        return 0.5 if article_province in asked else 0.0
+    return float(article_province in asked or bool({m.province for m in find_provinces(context)} & asked))
 
 
 def signals(
@@ -246,10 +292,11 @@ def signals(
         bigrams=bigrams,
         type_match=type_signal(asked, query, sentence),
         unit_match=unit_signal(query, sentence),
+        measure=measure_signal(asked, sentence),
         names=names,
         years=years,
         year_conflict=conflict,
-        province=province_signal(query, sentence, article_province),
+        province=province_signal(query, sentence, context, article_province),
         novelty=novelty(query, sentence),
         dense=dense,
         retrieval=retrieval,

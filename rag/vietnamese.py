@@ -84,16 +84,21 @@ PROVINCES: dict[str, tuple[str, ...]] = {
     "Trà Vinh": (), "Tuyên Quang": (), "Vĩnh Long": (), "Vĩnh Phúc": (), "Yên Bái": (),
 }
 
+# Names that start like a province but are something else ("Thái Bình Dương",
+# the Pacific): matched so that no province is read inside them, then dropped.
+PROVINCE_LOOKALIKES: tuple[str, ...] = ("Thái Bình Dương",)
+
 # Folded spelling -> canonical name. Folding makes "Hoà"/"Hòa" and typed-without-
 # accents questions match alike.
 _PROVINCE_KEYS: dict[str, str] = {}
 for _name, _aliases in PROVINCES.items():
     for _spelling in (_name, *_aliases):
         _PROVINCE_KEYS[" ".join(words(_spelling))] = _name
+_LOOKALIKE_KEYS = {" ".join(words(n)) for n in PROVINCE_LOOKALIKES}
 _PROVINCE_RE = re.compile(
     r"\b("
     + "|".join(
-        r"[\s\-–.]+".join(map(re.escape, k.split())) for k in sorted(_PROVINCE_KEYS, key=len, reverse=True)
+        r"[\s\-–.]+".join(map(re.escape, k.split())) for k in sorted({*_PROVINCE_KEYS, *_LOOKALIKE_KEYS}, key=len, reverse=True)
     )
     + r")\b"
 )
@@ -108,10 +113,8 @@ class Mention:
 
 def find_provinces(text: str) -> list[Mention]:
     """Province mentions in ``text``, in order, with character offsets."""
-    return [
-        Mention(_PROVINCE_KEYS[" ".join(words(m.group(1)))], m.start(), m.end())
-        for m in _PROVINCE_RE.finditer(fold(text))
-    ]
+    found = ((" ".join(words(m.group(1))), m) for m in _PROVINCE_RE.finditer(fold(text)))
+    return [Mention(_PROVINCE_KEYS[key], m.start(), m.end()) for key, m in found if key in _PROVINCE_KEYS]
 
 
 def canonical_province(name: str) -> str | None:

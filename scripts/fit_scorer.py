@@ -6,7 +6,8 @@
 For each dev question, every candidate sentence the pipeline considers is a
 training row: its signals, labelled 1 when it overlaps the question's gold
 evidence. A first logistic regression ranks sentences. A second one decides
-answerability from the best sentence's signals and rank probability,
+answerability from the best sentence's signals, rank probability and margin
+over the next sentence,
 labelled 1 when that sentence is the gold evidence of an answerable
 question. The answer threshold is then swept over the dev questions,
 choosing the one with the most right outcomes where a false answer (a wrong
@@ -28,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from rag.api import RAG  # noqa: E402
 from rag.evaluation import first_rank, gold_spans, load_items  # noqa: E402
-from rag.scorer import ScorerWeights  # noqa: E402
+from rag.scorer import DECIDER_EXTRAS, ScorerWeights  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.signals import FEATURES  # noqa: E402
 
@@ -56,20 +57,21 @@ def collect(rag: RAG, paths: list[Path]):
 
 def top_rows(rows, questions, weights: np.ndarray, bias: float):
     """Per question, the best unblocked candidate under the ranker: its
-    features plus rank probability, and whether the question is answered right
-    by it (answerable and gold)."""
-    best: dict[int, tuple[float, list[float], bool]] = {}
+    features plus ``DECIDER_EXTRAS`` (rank probability, margin over the next
+    candidate), and whether the question is answered right by it (answerable
+    and gold)."""
+    ranked: dict[int, list[tuple[float, list[float], bool]]] = {}
     for q, x, label, blocked in rows:
-        if blocked:
-            continue
-        p = 1 / (1 + np.exp(-(bias + float(np.dot(weights, x)))))
-        if q not in best or p > best[q][0]:
-            best[q] = (p, x, label)
+        if not blocked:
+            p = 1 / (1 + np.exp(-(bias + float(np.dot(weights, x)))))
+            ranked.setdefault(q, []).append((p, x, label))
     out = []
     for q, (answerable, _) in enumerate(questions):
-        if q in best:
-            p, x, label = best[q]
-            out.append((q, [*x, p], answerable and label))
+        cands = sorted(ranked.get(q, []), key=lambda r: -r[0])
+        if cands:
+            (p, x, label), runner_up = cands[0], (cands[1][0] if len(cands) > 1 else 0.0)
+            extras = {"rank_probability": p, "margin": p - runner_up}
+            out.append((q, [*x, *(extras[e] for e in DECIDER_EXTRAS)], answerable and label))
         else:
             out.append((q, None, False))
     return out
@@ -131,7 +133,7 @@ def main() -> int:
         bias=round(bias, 4),
         weights={name: round(float(w), 4) for name, w in zip(FEATURES, weights)},
         answer_bias=round(float(decider.intercept_[0]), 4),
-        answer_weights={name: round(float(w), 4) for name, w in zip((*FEATURES, "rank_probability"), decider.coef_[0])},
+        answer_weights={name: round(float(w), 4) for name, w in zip((*FEATURES, *DECIDER_EXTRAS), decider.coef_[0])},
         threshold=threshold,
         fitted_on=", ".join(args.set),
         notes={"questions": len(questions), "candidates": len(rows), "C": args.C,

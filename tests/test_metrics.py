@@ -1,6 +1,7 @@
 import pytest
 
-from rag.evaluation import answer_correct, first_rank, has_name, has_number, hit_at, mrr, percentile
+from rag.evaluation import (answer_correct, first_rank, has_name, has_number, hit_at, misleading_short_answer, mrr,
+                            percentile)
 
 
 def test_number_formats_are_normalised():
@@ -24,6 +25,13 @@ def test_answer_correct_needs_everything():
     assert answer_correct("28 dự án, 228 triệu USD", [28, 228], [])
     assert not answer_correct("28 dự án", [28, 228], [])
     assert not answer_correct("28 dự án, 228 triệu USD", [28, 228], ["Lạng Sơn"])
+
+
+def test_a_short_answer_with_another_figure_is_misleading():
+    assert misleading_short_answer("1,501 tỷ USD", [1.62])  # the 2009 figure for a 2010 question
+    assert not misleading_short_answer("1,62 tỷ USD", [1.62])
+    assert not misleading_short_answer("Bà Trịnh Tuyết Mai", [])  # nothing required
+    assert not misleading_short_answer("", [1.62])  # no short answer: the quoted sentence answers
 
 
 def test_rank_metrics():

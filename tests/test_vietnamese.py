@@ -50,3 +50,9 @@ def test_provinces_found_with_or_without_accents():
     assert found == ["Lạng Sơn", "Cao Bằng", "Bà Rịa - Vũng Tàu", "Hòa Bình"]
     assert canonical_province("lao cai") == "Lào Cai"
     assert canonical_province("Atlantis") is None
+
+
+def test_the_pacific_is_no_province():
+    # "Thái Bình Dương" holds both "Thái Bình" and "Bình Dương"; it is neither
+    assert find_provinces("đường ống dẫn dầu từ Siberia ra Thái Bình Dương") == []
+    assert [m.province for m in find_provinces("Thái Bình và Bình Dương")] == ["Thái Bình", "Bình Dương"]
