@@ -27,7 +27,8 @@ import re
 from dataclasses import dataclass
 
 from .chunking import sentences
-from .lang import COMPARE_CUES, EN_PREFIX, HEDGES, STOPWORDS, TRAILING_CONNECTORS, NO_ANSWER, REASONS, SHORT_ANSWER_LABEL, TYPE_NAMES
+from .lang import (COMPARE_CUES, EN_PREFIX, HEDGES, NO_ANSWER, REASONS, SHORT_ANSWER_LABEL, STOPWORDS,
+                   TRAILING_CONNECTORS, TYPE_NAMES)
 from .query import YEAR, Query
 from .schema import Answer, Citation, Hit
 from .scorer import ScorerWeights

@@ -13,7 +13,8 @@ tested on its own; none knows any particular article:
 * missing: the rarest question concept found neither in the sentence, its
   context nor the article: the mark of a near miss ("của Hàn Quốc");
 * answer type: the sentence holds what is asked (a number with the asked
-  unit, a date, a name);
+  unit, a date, a name), and a figure of the asked kind (money, a duration,
+  a percentage, an age, a score);
 * constraints: the asked years, province and names are met by the sentence
   or its article, not contradicted (another year, another province).
 """
@@ -234,7 +235,7 @@ def measure_signal(asked: Asked, sentence: str) -> float:
         if asked.measure in MEASURES_BEFORE:
             near += sentence[max(0, n.start - 12) : n.start].lower().split()[-1:]
         near = " " + " ".join(w.strip(",.;:()") for w in near) + " "
-        if any(f" {u} " in near or near.startswith(f" {u}") and u in GLUED_UNITS for u in units):
+        if any(f" {u} " in near or (u in GLUED_UNITS and near.startswith(f" {u}")) for u in units):
             return 1.0
     return 0.0
 
