@@ -35,6 +35,7 @@ from .scorer import ScorerWeights
 from .signals import NARROWED, YEAR_SPAN, Asked, Idf, Signals, new_names, analyse, signals, unit_figures
 from .vietnamese import Number, find_numbers, find_provinces, fold, padded
 
+
 @dataclass(frozen=True)
 class Candidate:
     hit: Hit
@@ -75,16 +76,19 @@ class ExtractiveAnswerer:
                 context = f"{a.title} {lead if lead not in before else ''} {before}"
                 s, lacks = signals(query, asked, idf, a.text[start:end], context, a.text, a.province,
                                    hit.dense, hit.score / top_score)
-                out.append(self._candidate(asked, hit, start, end, s, lacks))
+                out.append(self._candidate(asked, hit, start, end, s, lacks, f"{context} {a.text[start:end]}"))
         return sorted(out, key=lambda c: -c.probability)
 
-    def _candidate(self, asked: Asked, hit: Hit, start: int, end: int, s: Signals, lacks: str) -> Candidate:
+    def _candidate(self, asked: Asked, hit: Hit, start: int, end: int, s: Signals, lacks: str,
+                   surroundings: str) -> Candidate:
+        """``surroundings``: the title, lead, text before and the sentence itself,
+        where a qualifying name must stand."""
         blocker = ""
         if s.province == 0:
             blocker = "province"
         elif s.years == 0 or s.year_conflict:
             blocker = "year"
-        elif asked.qualifiers and not _near(asked.qualifiers, _surroundings(hit, start, end)):
+        elif asked.qualifiers and not _near(asked.qualifiers, surroundings):
             blocker = "qualifier"
         elif asked.type in ("number", "date") and not s.type_match:
             blocker = "type"
@@ -135,13 +139,6 @@ class ExtractiveAnswerer:
                 related.append(_cite(len(related) + 1, best))
         return Answer(query.original, NO_ANSWER[query.language], False, related=tuple(related),
                       searched=query.expanded, reason=reason)
-
-
-def _surroundings(hit: Hit, start: int, end: int) -> str:
-    """The sentence, the text just before it, and what the whole article is
-    about (title and lead): where a qualifying name must stand."""
-    a = hit.article
-    return f"{a.title} {_lead(a.text)} {a.text[max(0, start - 300) : end]}"
 
 
 def _near(qualifiers: tuple[tuple[str, ...], ...], text: str) -> bool:

@@ -92,8 +92,8 @@ _DATELINE = re.compile(r"^\(?([A-ZĐ]{2,6})\)?\s*[-–—]\s*")
 OUTLET_CODES = {"LSO": "Báo Lạng Sơn", "TTXVN": "TTXVN", "VNA": "TTXVN", "VOV": "VOV", "QĐND": "Báo Quân đội nhân dân"}
 _SENTENCE_END = (".", ":", "!", "?", "…", ";", ",")
 MAX_TITLE_WORDS = 30  # a longer line is a paragraph, not a headline
-MAX_SECTION_WORDS = 4
-MIN_DEDUP_WORDS = 5  # only paragraphs this long are dropped as repeats  # short lines above the headline are section names
+MAX_SECTION_WORDS = 4  # short lines above the headline are section names
+MIN_DEDUP_WORDS = 5  # only paragraphs this long are dropped as repeats
 _AUTHOR = re.compile(rf"^([{UPPER}]\w*(?:\s+[{UPPER}]\w*){{0,3}})(?:\s*\(?\s*tổng hợp\s*\)?)?\s*$")
 
 

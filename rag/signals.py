@@ -91,7 +91,7 @@ def analyse(query: Query) -> Asked:
     kind = min(found)[2] if found else ""
     if not kind:
         kind = "number" if query.wants_number else "other"
-    clause = _asking_clause(query.original, min(found)[0] - 1 if found else -1)
+    clause = _asking_clause(query.original, min(found)[0] if found else -1)  # the cue's offset in the question
     names, qualifiers, labels = [], [], []
     for m in _NAME.finditer(query.original):
         name = m.group()
@@ -178,11 +178,12 @@ def type_signal(asked: Asked, query: Query, sentence: str) -> float:
         asked_places = set(query.provinces)
         if {m.province for m in find_provinces(sentence)} - asked_places:
             return 1.0
-        for m in new_names(query, sentence):
+        names = new_names(query, sentence)
+        for m in names:
             before = fold(sentence[max(0, m.start() - 6) : m.start()]).split()
             if before and before[-1] in PLACE_PREPOSITIONS:
                 return 1.0
-        return 0.5 if new_names(query, sentence) else 0.0
+        return 0.5 if names else 0.0
     if asked.type in ("person", "org"):
         return float(bool(new_names(query, sentence)))
     return 1.0
