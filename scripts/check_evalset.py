@@ -1,6 +1,7 @@
 """Check an eval set against the articles it is written from, without loading any model.
 
     python scripts/check_evalset.py eval/archive-dev.jsonl [--archive DIR]
+    python scripts/check_evalset.py eval/claims-dev.jsonl
     python scripts/check_evalset.py --show ARTICLE_ID [--archive DIR]
     python scripts/check_evalset.py --find "PHRASE" [--archive DIR]
 
@@ -30,6 +31,8 @@ from rag.corpus import load_corpus  # noqa: E402
 from rag.evaluation import has_name, has_number  # noqa: E402
 
 DEFAULT_ARCHIVE = Path(os.environ.get("RAG_ARCHIVE_SAMPLE", REPO.parent / "shared" / "archive-sample" / "vntc"))
+VERDICTS = {"supported", "refuted", "nei", "conflicting"}
+DIFF_KINDS = {"number", "unit", "name", "place", "date", "direction"}
 TYPES = {"figure", "name", "place", "date", "english", "unaccented", "paraphrase", "near-miss", "comparison",
          "list", "unanswerable", "two-turn", "followup"}
 
@@ -83,6 +86,43 @@ def check(items: list[dict], articles: dict) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
+def check_claims(items: list[dict], articles: dict) -> tuple[list[str], list[str]]:
+    """The same checks for a claims set: a verdict, and for supported or
+    refuted claims a gold article whose evidence is verbatim in it."""
+    errors, ids = [], set()
+    for n, d in enumerate(items, 1):
+        where = f"line {n} ({d.get('id', '?')})"
+        for key in ("id", "claim", "verdict", "type"):
+            if key not in d:
+                errors.append(f"{where}: missing {key}")
+        if d.get("id") in ids:
+            errors.append(f"{where}: duplicate id")
+        ids.add(d.get("id"))
+        if d.get("verdict") not in VERDICTS:
+            errors.append(f"{where}: unknown verdict {d.get('verdict')!r}")
+        for diff in d.get("diffs", []):
+            if diff.get("kind") not in DIFF_KINDS:
+                errors.append(f"{where}: unknown diff kind {diff.get('kind')!r}")
+        if d.get("verdict") == "nei":
+            near = d.get("near_article_id")
+            if near and near not in articles:
+                errors.append(f"{where}: near_article_id {near!r} is not an article")
+            continue
+        article = articles.get(d.get("gold_article_id", ""))
+        if article is None:
+            errors.append(f"{where}: gold article {d.get('gold_article_id')!r} not found")
+            continue
+        evidence = d.get("gold_evidence") or []
+        if not evidence:
+            errors.append(f"{where}: no gold_evidence")
+        for e in evidence:
+            if e not in article.text:
+                errors.append(f"{where}: evidence not verbatim in the cleaned article: {e[:80]!r}")
+        if d.get("verdict") == "refuted" and not d.get("diffs"):
+            errors.append(f"{where}: a refuted claim names its diffs")
+    return errors, []
+
+
 def _articles(corpus: Path, archive: Path) -> dict:
     """The cleaned articles, cached in the temp folder while the cleaning code
     and the folders are unchanged (the checker is run again and again)."""
@@ -131,13 +171,18 @@ def main() -> int:
     except json.JSONDecodeError as exc:
         print(f"error: {args.eval_set}: {exc}", file=sys.stderr)
         return 2
-    errors, warnings = check(items, articles)
+    claims = any("claim" in d for d in items)
+    errors, warnings = (check_claims if claims else check)(items, articles)
     for w in warnings:
         print("warning:", w)
     for e in errors:
         print("error:", e)
-    answerable = sum(bool(d.get("answerable")) for d in items)
-    print(f"{len(items)} questions ({answerable} answerable), {len(errors)} errors, {len(warnings)} warnings")
+    if claims:
+        verdicts = ", ".join(f"{v} {sum(d.get('verdict') == v for d in items)}" for v in sorted(VERDICTS))
+        print(f"{len(items)} claims ({verdicts}), {len(errors)} errors")
+    else:
+        answerable = sum(bool(d.get("answerable")) for d in items)
+        print(f"{len(items)} questions ({answerable} answerable), {len(errors)} errors, {len(warnings)} warnings")
     return 1 if errors else 0
 
 
