@@ -1,9 +1,11 @@
 """Gradio chat UI: ``python app.py [--host 127.0.0.1] [--port 7860]``.
 
 Tabs: chat (streamed answers with [n] markers and their highlighted source
-passages, follow-up questions, filters), corpus (list, upload/paste, delete;
-incremental re-indexing), evaluation (run the eval set, charts, failures).
-A named API endpoint ``ask`` serves scripts through ``gradio_client``.
+passages, follow-up questions, filters), fact-check ("Kiểm chứng": a draft
+checked sentence by sentence, each marked with an icon and a verdict, its
+diff and its evidence), corpus (list, upload/paste, delete; incremental
+re-indexing), evaluation (run the eval set, charts, failures). Named API
+endpoints ``ask`` and ``check`` serve scripts through ``gradio_client``.
 Everything calls ``rag.api.RAG``; domain errors become ``gr.Error`` messages.
 """
 
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from rag.api import RAG
 from rag.errors import RagError
-from rag.render import answer_html
+from rag.render import answer_html, check_html
 from rag.settings import Settings
 from rag.uploads import MAX_BYTES
 from rag.vietnamese import PROVINCES
@@ -35,6 +37,8 @@ EXAMPLES = [
     "lang son co bao nhieu du an fdi",
     "Dân số Lạng Sơn là bao nhiêu?",
 ]
+DRAFT_EXAMPLE = ("Lạng Sơn có 30 dự án có vốn đầu tư nước ngoài còn hiệu lực. Theo tôi, đây là một thành tích đáng tự hào. "
+                 "Lào Cai có 20 dự án FDI còn hiệu lực với tổng vốn đăng ký 540,5 triệu USD.")
 ALL = "Tất cả"
 MODES = {"Tự động": "auto", "Trích dẫn nguyên văn": "extractive", "Mô hình ngôn ngữ (đã kiểm chứng)": "llm"}
 CSS = """
@@ -42,6 +46,8 @@ CSS = """
 .rag-meta {color: #666} .rag-searched, .rag-notice {color: #555; font-size: 0.9em; margin-top: 4px}
 .rag-noinfo {color: #a35d00} .rag-sources-title {margin-top: 8px; font-weight: 600}
 .rag-passage mark {background: #fff3a3} .rag-mode {color: #555; font-size: 0.85em; font-style: italic}
+.rag-claim {margin: 10px 0} .rag-verdict {font-weight: 700} .rag-explanation {margin: 2px 0}
+.rag-diff del {color: #cf222e} .rag-diff ins {color: #1a7f37; text-decoration: none; font-weight: 600}
 """
 
 
@@ -158,6 +164,18 @@ def build(rag: RAG):
         return (f"Đã xóa `{article_id}`; chỉ mục còn {report.chunks} đoạn.", articles_table(), article_ids(),
                 status_md())
 
+    # -------------------------------------------------------- fact-check
+    @friendly
+    def check_draft(draft):
+        checks = rag.check_text(draft or "")
+        counts = {}
+        for c in checks:
+            counts[c.verdict] = counts.get(c.verdict, 0) + 1
+        from rag.lang import VERDICT_LABELS
+        from rag.render import VERDICT_ICONS
+        tally = " · ".join(f"{VERDICT_ICONS[v]} {VERDICT_LABELS['vi'][v]}: {n}" for v, n in counts.items())
+        return f'<div class="rag-tally">{escape(tally)}</div>' + check_html(checks)
+
     # ------------------------------------------------------------- eval
     @friendly
     def evaluate(progress=gr.Progress()):
@@ -208,6 +226,16 @@ def build(rag: RAG):
                 send.click(respond, inputs, [box, chat, history], api_visibility="private")
                 reset.click(clear, None, [chat, history, box], api_visibility="private")
 
+            with gr.Tab("Kiểm chứng"):
+                gr.Markdown("Dán một câu hoặc cả bản thảo: từng câu được đối chiếu với kho bài — "
+                            "✔ có căn cứ, ✘ sai so với kho bài, ? chưa đủ thông tin, ⚠ các nguồn mâu thuẫn, "
+                            "– không kiểm chứng được (ý kiến, câu hỏi).")
+                draft = gr.Textbox(label="Bản thảo", lines=6, elem_id="draft", placeholder=DRAFT_EXAMPLE)
+                check_button = gr.Button("Kiểm chứng", variant="primary", elem_id="check")
+                gr.Examples([DRAFT_EXAMPLE], inputs=draft, label="Ví dụ")
+                checked = gr.HTML(elem_id="checked")
+                check_button.click(check_draft, draft, checked, api_visibility="private")
+
             with gr.Tab("Kho bài viết"):
                 table = gr.Dataframe(articles_table(), label="Các bài đã lập chỉ mục", interactive=False)
                 with gr.Row():
@@ -253,6 +281,15 @@ def build(rag: RAG):
             return answer.to_dict()
 
         gr.api(ask, api_name="ask")
+
+        @friendly
+        def check(text: str) -> list[dict]:
+            """Fact-check a claim or a draft against the archive, sentence by sentence.
+            Each result: claim, verdict (supported, refuted, nei, conflicting or
+            not_checkable), explanation, citations (the evidence) or related, and diffs."""
+            return [c.to_dict() for c in rag.check_text(text)]
+
+        gr.api(check, api_name="check")
     return demo
 
 

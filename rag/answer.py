@@ -46,6 +46,7 @@ class Candidate:
     probability: float
     blocker: str  # why it may not answer ("province", "year", "qualifier", "type", "narrowed"), "" when it may
     lacks: str  # the rarest question concept it lacks
+    context: str = ""  # the article's title, lead and the text just before the sentence
 
 
 def _lead(text: str) -> str:
@@ -76,25 +77,26 @@ class ExtractiveAnswerer:
                 context = f"{a.title} {lead if lead not in before else ''} {before}"
                 s, lacks = signals(query, asked, idf, a.text[start:end], context, a.text, a.province,
                                    hit.dense, hit.score / top_score)
-                out.append(self._candidate(asked, hit, start, end, s, lacks, f"{context} {a.text[start:end]}"))
+                out.append(self._candidate(asked, hit, start, end, s, lacks, context))
         return sorted(out, key=lambda c: -c.probability)
 
     def _candidate(self, asked: Asked, hit: Hit, start: int, end: int, s: Signals, lacks: str,
-                   surroundings: str) -> Candidate:
-        """``surroundings``: the title, lead, text before and the sentence itself,
-        where a qualifying name must stand."""
+                   context: str) -> Candidate:
+        """``context``: the title, lead and text before; with the sentence
+        itself, where a qualifying name must stand."""
+        text = hit.article.text[start:end]
         blocker = ""
         if s.province == 0:
             blocker = "province"
         elif s.years == 0 or s.year_conflict:
             blocker = "year"
-        elif asked.qualifiers and not _near(asked.qualifiers, surroundings):
+        elif asked.qualifiers and not _near(asked.qualifiers, f"{context} {text}"):
             blocker = "qualifier"
         elif asked.type in ("number", "date") and not s.type_match:
             blocker = "type"
         elif s.unit_match == NARROWED:
             blocker = "narrowed"  # "14 dự án FDI Trung Quốc" is not the total asked
-        return Candidate(hit, start, end, hit.article.text[start:end], s, self.weights.probability(s), blocker, lacks)
+        return Candidate(hit, start, end, text, s, self.weights.probability(s), blocker, lacks, context)
 
     def _best(self, cands: list[Candidate], province: str | None) -> Candidate | None:
         """The most probable sentence that nothing rules out, if it answers."""
@@ -119,7 +121,7 @@ class ExtractiveAnswerer:
                 return self._refuse(query, hits, cands, reason)
             if best not in chosen:
                 chosen.append(best)
-        citations = tuple(_cite(i + 1, c) for i, c in enumerate(chosen))
+        citations = tuple(cite(i + 1, c) for i, c in enumerate(chosen))
         arithmetic = _arithmetic(query, chosen) if len(chosen) > 1 else None
         if arithmetic is not None and not arithmetic:
             return self._refuse(query, hits, cands, REASONS[lang]["mismatch"])
@@ -136,7 +138,7 @@ class ExtractiveAnswerer:
         for hit in hits[:3]:
             best = next((c for c in cands if c.hit is hit), None)
             if best:
-                related.append(_cite(len(related) + 1, best))
+                related.append(cite(len(related) + 1, best))
         return Answer(query.original, NO_ANSWER[query.language], False, related=tuple(related),
                       searched=query.expanded, reason=reason)
 
@@ -278,7 +280,7 @@ def _arithmetic(query: Query, chosen: list[Candidate]) -> str | None:
     return f"{_fmt(a)} {sign} {_fmt(b)} [1][2]"
 
 
-def _cite(n: int, c: Candidate) -> Citation:
+def cite(n: int, c: Candidate) -> Citation:
     a, ch = c.hit.article, c.hit.chunk
     return Citation(
         n=n, article_id=a.id, title=a.title, date=a.date, outlet=a.outlet, province=a.province,

@@ -25,6 +25,9 @@ from typing import Iterator, Sequence
 from . import llm
 from .accents import AccentRestorer
 from .answer import Candidate, ExtractiveAnswerer
+from .check import Claim, topic_text, verdict
+from .chunking import sentences
+from .claims import checkable, dates, direction, figures
 from .corpus import load_corpus
 from .embedder import E5Embedder, Embedder
 from .errors import BadQuestion, IndexMissing
@@ -33,11 +36,12 @@ from .generate import LLMAnswerer
 from .indexer import IndexReport, update_index
 from .query import check_question, detect_language, parse_query, without_provinces
 from .retrieval import Filters, Retriever
-from .schema import Answer, Article, Hit
+from .lang import EXPLANATIONS
+from .schema import Answer, Article, ClaimCheck, Hit
 from .settings import Settings
 from .store import dense_index, live_generation, read_index, read_manifest
 from .uploads import Added, add_article, delete_article
-from .vietnamese import canonical_province
+from .vietnamese import canonical_province, normalize_text
 
 TRUNCATION_NOTICE = "Câu hỏi quá dài nên đã được cắt còn {n} ký tự."
 
@@ -200,6 +204,42 @@ class RAG:
         with self._lock:
             query, hits = self._retrieve(question, Filters(), self.settings.k, None)
             return self.answerer.candidates(query, hits, self._retriever.idf)
+
+    # --------------------------------------------------------------- claims
+    def check(self, claim: str, k: int | None = None) -> ClaimCheck:
+        """Fact-check one claim against the archive: supported, refuted, nei
+        (not enough information) or conflicting, citing the evidence."""
+        check_question(claim)
+        t0 = time.perf_counter()
+        with self._lock:
+            retriever = self._load()
+            query, hits = self._retrieve(claim, Filters(), k or self.settings.k, None)
+            found = figures(query.original)
+            topic = self._parse(topic_text(query.original, found))
+            parsed = Claim(query.original, query, topic, tuple(found), frozenset(dates(query.original)),
+                           direction(query.original))
+            t1 = time.perf_counter()
+            result = verdict(parsed, self.answerer.candidates(topic, hits, retriever.idf))
+        t2 = time.perf_counter()
+        timings = {"retrieve_ms": round((t1 - t0) * 1000, 2), "check_ms": round((t2 - t1) * 1000, 2),
+                   "total_ms": round((t2 - t0) * 1000, 2)}
+        return replace(result, claim=claim, timings=timings)
+
+    def check_text(self, draft: str) -> list[ClaimCheck]:
+        """Fact-check a draft sentence by sentence; a sentence that states
+        nothing checkable (an opinion, a question, a greeting) is returned as
+        ``not_checkable``."""
+        check_question(draft)
+        text = normalize_text(draft)
+        out = []
+        for start, end in sentences(text):
+            sentence = text[start:end]
+            if checkable(sentence):
+                out.append(self.check(sentence))
+            else:
+                lang = detect_language(sentence)
+                out.append(ClaimCheck(sentence, "not_checkable", EXPLANATIONS[lang]["not_checkable"], language=lang))
+        return out
 
     def _ask(self, question, standalone, filters, k, fusion) -> tuple[Answer, list[Hit]]:
         t_load = time.perf_counter()

@@ -1,4 +1,4 @@
-"""The ``rag`` command: ``index``, ``ask``, ``eval``.
+"""The ``rag`` command: ``index``, ``ask``, ``check``, ``eval``.
 
 In: command-line arguments. Out: readable text for people or JSON lines for
 machines, and an exit code (0 ok, 2 bad input or unusable index/corpus,
@@ -95,8 +95,59 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_check(check, out) -> None:
+    from .lang import VERDICT_LABELS
+    from .render import VERDICT_ICONS
+
+    print(f"{VERDICT_ICONS[check.verdict]} {check.claim}", file=out)
+    print(f"  {VERDICT_LABELS[check.language][check.verdict]}: {check.explanation}", file=out)
+    for d in check.diffs:
+        print(f"  {d.kind}: {d.claim} → {d.archive} [{d.citation}]", file=out)
+    sources = check.citations or check.related
+    if sources and not check.citations:
+        print("  Đoạn liên quan (không phải bằng chứng):", file=out)
+    for c in sources:
+        meta = ", ".join(x for x in (c.outlet, c.province, c.date or "không rõ ngày") if x)
+        print(f"  [{c.n}] {c.title} ({meta}) — {c.article_id}, ký tự {c.start}–{c.end}", file=out)
+        print(textwrap.indent(textwrap.fill(f"“{c.sentence}”", width=94), "      "), file=out)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .api import RAG
+    from .query import check_question
+    from .store import live_generation
+
+    if args.file:
+        try:
+            draft = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"error: cannot read {args.file}: {exc}", file=sys.stderr)
+            return 2
+        texts = [draft]
+    else:
+        texts = args.claims
+    if not texts:
+        print("error: give one or more claims, or --file DRAFT.txt", file=sys.stderr)
+        return 2
+    for text in texts:
+        check_question(text)  # before any model is loaded
+    rag = RAG(_settings(args))
+    if live_generation(rag.settings.index_dir) is None:
+        print(f"No index in {rag.settings.index_dir} yet: building it now (first use)…", file=sys.stderr)
+        print(rag.index(progress=True).summary(), file=sys.stderr)
+    checks = rag.check_text(texts[0]) if args.file else [rag.check(t) for t in texts]
+    for i, check in enumerate(checks):
+        if args.json:
+            print(json.dumps(check.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            print("\n" if i else "", end="")
+            _print_check(check, sys.stdout)
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from .api import RAG
+    from .claim_eval import is_claims_set, run_claims_eval, write_claims_reports
     from .evaluation import run_eval, write_reports
 
     rag = RAG(_settings(args))
@@ -109,6 +160,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if not path.is_file():
             print(f"error: eval set not found: {path}", file=sys.stderr)
             return 2
+        if is_claims_set(path):
+            md = write_claims_reports(run_claims_eval(rag, path, progress=not args.quiet),
+                                      Path(args.out or f"eval/{path.stem}"))
+            print(md)
+            continue
         result = run_eval(rag, path, progress=not args.quiet, mode=args.mode)
         suffix = "" if args.mode == "extractive" else f"-{args.mode}"
         md = write_reports(result, Path(args.out or f"eval/{path.stem}{suffix}"))
@@ -151,9 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
                          "(falls back to extractive); auto (default): llm when installed")
     pa.set_defaults(func=cmd_ask)
 
+    pc = sub.add_parser("check", help="fact-check claims, or a draft sentence by sentence, against the archive")
+    pc.add_argument("claims", nargs="*", metavar="CLAIM")
+    pc.add_argument("--file", help="a draft (UTF-8 text): each sentence is checked, opinions and questions are marked")
+    pc.add_argument("--json", action="store_true", help="one JSON object per line per claim")
+    pc.set_defaults(func=cmd_check)
+
     pe = sub.add_parser("eval", help="run eval sets; print and write eval/<set>/report.md + report.json")
     pe.add_argument("--set", action="append", help="eval set (JSONL; repeatable, each reported separately; "
-                                                   "default eval/qa.jsonl)")
+                                                   "default eval/qa.jsonl); a claims set is scored as fact-checks")
     pe.add_argument("--out", help="folder for report.md and report.json (default: eval/<set name>/, "
                                   "eval/<set name>-llm/ for --mode llm)")
     pe.add_argument("--fusion", choices=["weighted", "rrf"], help="score fusion to evaluate")

@@ -180,3 +180,73 @@ TYPE_NAMES = {
     "en": {"number": "figure", "date": "date", "place": "place", "person": "name", "org": "organisation name"},
 }
 SHORT_ANSWER_LABEL = {"vi": "Trả lời: ", "en": "Answer: "}
+
+# ------------------------------------------------------------------ claims
+# Words (lower case, with diacritics: "giám đốc" is no "giảm") that state a
+# direction of change; a claim whose direction the evidence reverses is refuted.
+DIRECTIONS = {
+    "up": ("tăng", "tăng lên", "tăng trưởng", "nhiều hơn", "cao hơn", "increase", "increased", "rose", "grew", "up"),
+    "down": ("giảm", "giảm xuống", "sụt giảm", "suy giảm", "ít hơn", "thấp hơn", "decrease", "decreased", "fell", "dropped", "declined", "down"),
+}
+# Words that do not state a direction although they contain one ("tăng cường" is to strengthen).
+NOT_DIRECTIONS = ("tăng cường", "giảm thiểu", "giảm nghèo", "giảm án")
+# Words right before a year that make it a date, not a count ("năm 2005", "từ 2005").
+YEAR_WORDS = ("năm", "từ", "đến", "tới", "giai đoạn", "cuối", "đầu", "vào", "sau", "trước", "in", "since", "by")
+# Words right before a number that make it part of a date or an ordinal time ("tháng 12", "quý 3").
+DATE_WORDS = ("tháng", "ngày", "quý", "lúc", "hồi", "thứ", "month", "day", "quarter")
+# First syllables (folded) of units whose second syllable tells them apart
+# ("dự án" is not "du khách", "học sinh" not "học viên"); other units are read by their first word.
+TWO_SYLLABLE_UNITS = ("du", "lao", "can", "hoc", "khach", "ho", "doanh", "cong", "nha", "chu", "phan", "luot", "ty")
+# Words that may follow a unit without being part of it ("153 đoàn với ...").
+UNIT_LINK_WORDS = ("voi", "co", "cua", "va", "duoc", "trong", "tai", "o", "la", "den", "tu", "cho", "nay", "do", "thi")
+# Vietnamese family names: a name starting with one of them (folded) is a person's.
+SURNAMES = ("nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo",
+            "duong", "ly", "trinh", "dinh", "lam", "mai", "dao", "cao", "luong", "to", "ha", "ta", "chu", "quach",
+            "thai", "la", "kieu", "trieu", "van", "tong", "doan", "luu", "khong", "au", "giang", "tieu", "vuong")
+# A draft sentence that opens with one of these (folded) states an opinion, asks or greets: not checkable.
+NOT_CHECKABLE_OPENERS = ("theo toi", "toi nghi", "toi cho rang", "toi thay", "chung ta nen", "chung ta can", "hay ",
+                         "xin chao", "chao ", "cam on", "kinh thua", "rat mong", "hy vong", "i think", "in my opinion",
+                         "we should", "hello", "thank")
+# Words of a draft sentence that make it an opinion when it states no figure, date or name.
+OPINION_WORDS = ("nen", "can phai", "tuyet voi", "dang tiec", "dep", "xau", "tot nhat", "should", "great", "wonderful")
+# The one-line explanation of a verdict, per language ({claim}/{archive}: the
+# differing values as written, {n}: the citation, {found}/{x}: scopes).
+EXPLANATIONS = {
+    "vi": {
+        "supported": "Bài viết xác nhận: {archive} [{n}].",
+        "number": "Bài viết nói {archive}, không phải {claim} [{n}].",
+        "unit": "Bài viết ghi {archive}, không phải {claim} [{n}].",
+        "direction": "Bài viết nói {archive}, không phải {claim} [{n}].",
+        "date": "Bài viết ghi thời điểm {archive}, không phải {claim} [{n}].",
+        "name": "Bài viết nói đó là {archive}, không phải {claim} [{n}].",
+        "place": "Bài viết nói việc này ở {archive}, không phải {claim} [{n}].",
+        "conflicting": "Các nguồn trong kho bài nói khác nhau: {claim} [{n}] và {archive} [{m}].",
+        "other-year": "Kho bài chỉ có số liệu {found}, không có số liệu năm {x} [{n}].",
+        "no-year": "Đoạn gần nhất không ghi năm, không có số liệu năm {x} [{n}].",
+        "other-place": "Kho bài chỉ có số liệu của {found}, không phải {x} [{n}].",
+        "nei": "Kho bài không có thông tin để kiểm chứng câu này.",
+        "not_checkable": "Câu này không nêu điều gì kiểm chứng được (ý kiến, câu hỏi hoặc lời chào).",
+    },
+    "en": {
+        "supported": "The archive confirms: {archive} [{n}].",
+        "number": "The archive says {archive}, not {claim} [{n}].",
+        "unit": "The archive gives {archive}, not {claim} [{n}].",
+        "direction": "The archive says {archive}, not {claim} [{n}].",
+        "date": "The archive dates it {archive}, not {claim} [{n}].",
+        "name": "The archive says it was {archive}, not {claim} [{n}].",
+        "place": "The archive places it in {archive}, not {claim} [{n}].",
+        "conflicting": "Sources in the archive disagree: {claim} [{n}] and {archive} [{m}].",
+        "other-year": "The archive only has figures for {found}, none for {x} [{n}].",
+        "no-year": "The closest passage gives no year, no figure for {x} [{n}].",
+        "other-place": "The archive only has figures for {found}, not {x} [{n}].",
+        "nei": "The archive has nothing to check this claim against.",
+        "not_checkable": "This sentence states nothing checkable (an opinion, a question or a greeting).",
+    },
+}
+# How each verdict is named to a reader.
+VERDICT_LABELS = {
+    "vi": {"supported": "Có căn cứ", "refuted": "Sai so với kho bài", "nei": "Chưa đủ thông tin",
+           "conflicting": "Các nguồn mâu thuẫn", "not_checkable": "Không kiểm chứng được"},
+    "en": {"supported": "Supported", "refuted": "Refuted", "nei": "Not enough information",
+           "conflicting": "Sources conflict", "not_checkable": "Not checkable"},
+}

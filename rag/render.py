@@ -1,4 +1,5 @@
-"""``Answer`` -> HTML for the chat UI. Pure functions; every piece of article
+"""``Answer`` and ``ClaimCheck`` -> HTML for the UI, and the verdict marks
+the CLI prints too. Pure functions; every piece of article
 or user text is HTML-escaped (articles can contain markup or script), and the
 answering sentence is highlighted inside its passage with ``<mark>``.
 
@@ -10,7 +11,13 @@ from __future__ import annotations
 
 from html import escape
 
-from .schema import Answer, Citation
+from .lang import VERDICT_LABELS
+from .schema import Answer, Citation, ClaimCheck
+
+# How each verdict is marked: an icon and a colour, never the colour alone.
+VERDICT_ICONS = {"supported": "✔", "refuted": "✘", "nei": "?", "conflicting": "⚠", "not_checkable": "–"}
+VERDICT_COLOURS = {"supported": "#1a7f37", "refuted": "#cf222e", "nei": "#6e7781", "conflicting": "#bf8700",
+                   "not_checkable": "#8c959f"}
 
 
 def highlight(passage: str, sentence: str) -> str:
@@ -64,4 +71,26 @@ def answer_html(answer: Answer, shown_text: str | None = None) -> str:
         elif answer.related:
             out.append('<div class="rag-sources-title">Đoạn liên quan (không phải bằng chứng):</div>')
             out += [citation_html(c, evidence=False) for c in answer.related]
+    return "".join(out)
+
+
+def check_html(checks: list[ClaimCheck]) -> str:
+    """A checked draft: each sentence with its mark, verdict, explanation,
+    diffs and the evidence passages (the evidence sentence highlighted)."""
+    out = []
+    for check in checks:
+        label = VERDICT_LABELS[check.language][check.verdict]
+        colour = VERDICT_COLOURS[check.verdict]
+        out.append(f'<div class="rag-claim rag-{check.verdict}" style="border-left:4px solid {colour};padding-left:8px">'
+                   f'<div class="rag-claim-head"><span class="rag-verdict" style="color:{colour}">'
+                   f'{VERDICT_ICONS[check.verdict]} {escape(label)}</span> {escape(check.claim)}</div>'
+                   f'<div class="rag-explanation">{escape(check.explanation)}</div>')
+        for d in check.diffs:
+            out.append(f'<div class="rag-diff">{escape(d.kind)}: <del>{escape(d.claim)}</del> → '
+                       f'<ins>{escape(d.archive)}</ins> [{d.citation}]</div>')
+        out += [citation_html(c) for c in check.citations]
+        if check.related:
+            out.append('<div class="rag-sources-title">Đoạn liên quan (không phải bằng chứng):</div>')
+            out += [citation_html(c, evidence=False) for c in check.related]
+        out.append("</div>")
     return "".join(out)

@@ -104,3 +104,39 @@ class Answer:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+# What a fact-check can conclude about one claim ("nei": not enough information).
+VERDICTS: tuple[str, ...] = ("supported", "refuted", "nei", "conflicting", "not_checkable")
+DIFF_KINDS: tuple[str, ...] = ("number", "unit", "name", "place", "date", "direction")
+
+
+@dataclass(frozen=True)
+class Diff:
+    """Where a claim and the archive differ: ``claim`` "30", ``archive`` "28"."""
+
+    kind: str  # one of ``DIFF_KINDS``
+    claim: str
+    archive: str
+    citation: int  # the [n] of the citation that gives ``archive``
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """The verdict on one claim, with the evidence it rests on."""
+
+    claim: str
+    verdict: str  # one of ``VERDICTS``
+    explanation: str  # one line in the claim's language, citing [n]
+    citations: tuple[Citation, ...] = ()  # the evidence sentences the verdict rests on
+    related: tuple[Citation, ...] = ()  # the closest passages when the archive does not say
+    diffs: tuple[Diff, ...] = ()
+    language: str = "vi"
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def checkable(self) -> bool:
+        return self.verdict != "not_checkable"
+
+    def to_dict(self) -> dict:
+        return asdict(self)

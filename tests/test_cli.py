@@ -27,3 +27,22 @@ def test_ask_json_lines(capsys, settings, fake, monkeypatch):
     for key in ("n", "article_id", "title", "date", "province", "chunk_id", "text", "start", "end", "score"):
         assert key in cit
     assert "timings" in lines[0]
+
+
+def test_check_json_lines_and_draft_marks(capsys, settings, fake, monkeypatch, tmp_path):
+    import rag.api
+
+    main = cli.main
+    monkeypatch.setattr(rag.api, "E5Embedder", lambda s: fake)  # the slow model; the checker runs for real
+    args = ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
+    assert main([*args, "check", "--json", "Lạng Sơn có 30 dự án có vốn đầu tư nước ngoài còn hiệu lực."]) == 0
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"claim", "verdict", "citations", "diffs", "explanation", "timings"} <= set(line)
+    assert line["verdict"] == "refuted" and line["diffs"][0]["claim"] == "30"
+    draft = tmp_path / "draft.txt"
+    draft.write_text("Xin chào bạn đọc. Lạng Sơn có 30 dự án có vốn đầu tư nước ngoài còn hiệu lực.", encoding="utf-8")
+    assert main([*args, "check", "--file", str(draft)]) == 0
+    out = capsys.readouterr().out
+    assert "– Xin chào bạn đọc." in out and "✘ Lạng Sơn có 30" in out and "number: 30 → 28" in out
+    assert main([*args, "check", "--file", str(tmp_path / "missing.txt")]) == 2
+    assert main([*args, "check"]) == 2

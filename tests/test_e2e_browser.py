@@ -147,3 +147,37 @@ def test_ask_endpoint_with_gradio_client(server):
     with pytest.raises(Exception, match="empty"):  # a readable error, and the server keeps serving
         client.predict("   ", api_name="/ask")
     assert client.predict("Dân số Lạng Sơn là bao nhiêu?", api_name="/ask")["answerable"] is False
+
+
+def test_fact_check_tab_in_browser(server):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--headless"])
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        page.goto(url)
+        page.get_by_role("tab", name="Kiểm chứng").click()
+        page.locator("#draft textarea").fill(
+            "Theo tôi, đây là thành tích đáng tự hào. Lạng Sơn có 30 dự án có vốn đầu tư nước ngoài còn hiệu lực.")
+        page.locator("#check").click()
+        page.wait_for_function("document.querySelectorAll('#checked .rag-claim').length === 2", timeout=60000)
+        refuted = page.locator("#checked .rag-refuted")
+        text = refuted.inner_text()
+        assert "✘" in text and "Sai so với kho bài" in text  # an icon and a word, not colour alone
+        assert "28" in refuted.locator(".rag-diff ins").inner_text()
+        assert "28 dự án" in refuted.locator(".rag-passage mark").inner_text()  # evidence sentence highlighted
+        assert "Không kiểm chứng được" in page.locator("#checked .rag-not_checkable").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "5-fact-check.png"), full_page=True)
+        browser.close()
+
+
+def test_check_endpoint_with_gradio_client(server):
+    from gradio_client import Client
+
+    url, _ = server
+    client = Client(url, verbose=False)
+    (out,) = client.predict("Lào Cai có 20 dự án FDI còn hiệu lực với tổng vốn đăng ký 540,5 triệu USD.",
+                            api_name="/check")
+    assert out["verdict"] == "supported" and out["citations"][0]["article_id"] == "004_9294ea0d03f08fb7"

@@ -1,0 +1,189 @@
+"""A claim's checkable parts, read from Vietnamese (or English) text.
+
+In: the text of a claim or of a candidate evidence sentence. Out: its
+``Figure``s (value with scale, unit and hedge: "gần 68.000 chữ ký"), its
+dates, its direction of change ("tăng"/"giảm"), and whether a draft sentence
+states anything checkable at all. Pure functions of text; ``check`` compares
+a claim's parts with a sentence's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lang import (DATE_WORDS, DIRECTIONS, HEDGES, NOT_CHECKABLE_OPENERS, NOT_DIRECTIONS, OPINION_WORDS, SURNAMES,
+                   TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, YEAR_WORDS)
+from .query import YEAR
+from .vietnamese import UPPER, find_numbers, find_provinces, fold, normalize_text
+
+_SCALE_WORDS = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9,
+                "nghin": 1e3, "ngan": 1e3, "trieu": 1e6, "ty": 1e9, "ti": 1e9,
+                "thousand": 1e3, "million": 1e6, "billion": 1e9}
+_UNIT_WORD = re.compile(r"\s*(%|[^\W\d_]+)")
+_DATE = re.compile(r"\b(?:ngày\s+)?(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*\d{2,4})?\b|\b(tháng|ngày)\s+(\d{1,2})\b", re.IGNORECASE)
+_NAME = re.compile(rf"(?<![\w])[{UPPER}][\w'.-]*(?:\s+[{UPPER}][\w'.-]*)*")
+UNIT_WORDS = 2  # a figure's unit: the words after it (and its scale), at most this many
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure as the text writes it, with what it counts."""
+
+    text: str  # "540,5"
+    start: int
+    end: int
+    values: tuple[float, ...]  # every reading, scaled ("540,5 triệu" -> 540.5e6)
+    raw: tuple[float, ...]  # the same readings before scaling
+    scale: str  # the scale word as written ("triệu"), "" when none
+    unit: str  # the folded words it counts ("usd", "du an", "%")
+    unit_text: str  # those words as written ("USD", "dự án")
+    hedge: str  # ">" (hơn, trên), "<" (dưới), "~" (gần, khoảng) or ""
+
+    @property
+    def written(self) -> str:
+        """The figure with its scale and unit, as a reader would quote it."""
+        return " ".join(p for p in (self.text, self.scale, self.unit_text) if p)
+
+    def same_unit(self, other: "Figure") -> bool:
+        """Both count the same thing: the first word of the unit agrees, and the
+        second too for units told apart by it ("dự án" is not "du khách");
+        "153 đoàn cán bộ" and "153 đoàn với" count the same."""
+        if not self.unit or not other.unit:  # "1,2 tỷ" counts what "1 tỷ đồng" does
+            return bool(self.scale and other.scale)
+        a, b = self.unit.split(), other.unit.split()
+        if a[0] != b[0]:
+            return False
+        if a[0] not in TWO_SYLLABLE_UNITS or len(a) == 1 or len(b) == 1:
+            return True
+        return a[1] == b[1] or a[1] in UNIT_LINK_WORDS or b[1] in UNIT_LINK_WORDS
+
+
+def _hedge(text: str, start: int) -> str:
+    before = fold(text[max(0, start - 16) : start]).split()
+    for n in (2, 1):
+        if len(before) >= n and " ".join(before[-n:]) in HEDGES:
+            return HEDGES[" ".join(before[-n:])]
+    return ""
+
+
+def _is_date_part(text: str, start: int, end: int) -> bool:
+    """'25/10', '14h30' or a year are when something happened, not a figure."""
+    if (start > 0 and text[start - 1] in "/-") or text[end : end + 1] in ("/",):
+        return True
+    return bool(re.match(r"h\d|h\b|giờ", text[end : end + 4].lstrip()) and "h" in text[end : end + 2])
+
+
+def figures(text: str) -> list[Figure]:
+    """The figures of ``text``: every number that is not a year or part of a
+    date, with its scale, unit and hedge."""
+    text = normalize_text(text)
+    out = []
+    for n in find_numbers(text):
+        if _is_date_part(text, n.start, n.end):
+            continue
+        pos, scale, factor = n.end, "", 1.0
+        m = _UNIT_WORD.match(text, pos)
+        if m and m.group(1).lower() in _SCALE_WORDS:
+            scale, factor, pos = m.group(1), _SCALE_WORDS[m.group(1).lower()], m.end()
+        unit_words = []
+        for _ in range(UNIT_WORDS):
+            m = _UNIT_WORD.match(text, pos)
+            if not m or (unit_words and unit_words[-1] == "%"):
+                break
+            unit_words.append(m.group(1))
+            pos = m.end()
+        prev = fold(text[max(0, n.start - 14) : n.start]).split()[-1:]
+        if prev and prev[0] in {fold(w) for w in DATE_WORDS}:  # "tháng 12", "quý 3": when, not how many
+            continue
+        if YEAR.fullmatch(n.text) and not scale and (
+            not unit_words or (prev and prev[0] in {fold(w) for w in YEAR_WORDS}) or fold(unit_words[0]) in ("va", "den")
+        ):
+            continue
+        raw = tuple(v for v in n.values[: len(n.values) // 2 or None]) if scale else n.values
+        out.append(Figure(
+            text=n.text, start=n.start, end=n.end,
+            values=tuple(v * factor for v in raw), raw=raw, scale=scale,
+            unit=" ".join(fold(w) if w != "%" else "%" for w in unit_words), unit_text=" ".join(unit_words),
+            hedge=_hedge(text, n.start),
+        ))
+    return out
+
+
+def _precision(f: Figure) -> float:
+    """Half a step of the figure's last written digit, scaled: '1,4 tỷ' is 1,35–1,45 tỷ."""
+    digits = re.split(r"[.,]", f.text)
+    decimals = len(digits[-1]) if len(digits) > 1 and len(digits[-1]) != 3 else 0
+    scale = f.values[0] / f.raw[0] if f.raw and f.raw[0] else 1.0
+    return 0.5 * 10 ** (-decimals) * scale
+
+
+def agrees(claim: Figure, archive: Figure) -> bool:
+    """Does the archive's figure bear out the claim's, hedges included?
+    "gần 68.000" agrees with 67.950; "hơn 500" does not agree with 333."""
+    tolerance = _precision(claim)
+    for c in claim.values:
+        for a in archive.values:
+            if claim.hedge == ">":
+                ok = a > c - tolerance or (archive.hedge == ">" and abs(a - c) <= tolerance)
+            elif claim.hedge == "<":
+                ok = a < c + tolerance
+            elif claim.hedge == "~":
+                ok = abs(a - c) <= max(tolerance, 0.1 * abs(c))
+            else:
+                ok = abs(a - c) <= tolerance
+            if ok:
+                return True
+    return False
+
+
+def scale_swapped(claim: Figure, archive: Figure) -> bool:
+    """The same digits with another scale: '540,5 tỷ' for '540,5 triệu'."""
+    return bool(set(claim.raw) & set(archive.raw)) and fold(claim.scale) != fold(archive.scale)
+
+
+def dates(text: str) -> set[str]:
+    """Years and day/month dates written in ``text``, normalised ('25/10', '2005')."""
+    found = set()
+    for m in _DATE.finditer(text):
+        day, month, word, n = m.groups()
+        found.add(f"{int(day)}/{int(month)}" if day else f"{word.lower()} {int(n)}")
+    return found | set(YEAR.findall(text))
+
+
+def direction(text: str) -> str:
+    """"up", "down" or "" (both or neither)."""
+    lower = f" {normalize_text(text).lower()} "
+    for phrase in NOT_DIRECTIONS:
+        lower = lower.replace(phrase, " ")
+    found = {d for d, words in DIRECTIONS.items() if any(re.search(rf"(?<!\w){w}(?!\w)", lower) for w in words)}
+    return found.pop() if len(found) == 1 else ""
+
+
+def names(text: str) -> list[str]:
+    """Capitalised names, the sentence's first word aside, provinces aside."""
+    provinces = {fold(m.province) for m in find_provinces(text)}
+    return [m.group().rstrip(".") for m in _NAME.finditer(text)
+            if not (m.start() == 0 and " " not in m.group()) and fold(m.group()) not in provinces]
+
+
+def is_person(name: str) -> bool:
+    """A name of two words or more that starts with a family name ("Trần Danh Huy")."""
+    parts = fold(name).split()
+    return len(parts) >= 2 and parts[0] in SURNAMES
+
+
+def checkable(sentence: str) -> bool:
+    """Does a draft sentence state something the archive could back or
+    contradict: a figure, a date, a name, a place or a trend? Questions,
+    greetings and opinions do not."""
+    s = normalize_text(sentence).strip()
+    folded = f"{fold(s)} "
+    if not s or s.endswith("?") or len(s.split()) < 4:
+        return False
+    if any(folded.startswith(o) for o in NOT_CHECKABLE_OPENERS):
+        return False
+    facts = bool(figures(s) or dates(s) or names(s) or find_provinces(s) or direction(s))
+    if not facts and any(f" {w} " in f" {folded}" for w in OPINION_WORDS):
+        return False
+    return facts

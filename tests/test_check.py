@@ -1,0 +1,119 @@
+"""Fact-checking: the claim parts (figures with scale, unit and hedge; dates;
+direction; checkable sentences) on real Vietnamese text, the verdict metrics,
+and the verdicts of the issue's claims with the real model on the seeds."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag.api import RAG
+from rag.claim_eval import macro_f1, per_class
+from rag.claims import agrees, checkable, dates, direction, figures, is_person, scale_swapped
+from rag.embedder import E5Embedder
+from rag.settings import Settings
+
+
+def one(text: str):
+    (f,) = figures(text)
+    return f
+
+
+# ------------------------------------------------------------------ figures
+def test_figures_read_scale_unit_and_hedge():
+    f = one("tổng vốn đăng ký hơn 228 triệu USD")
+    assert (f.values, f.scale, f.unit, f.hedge) == ((228e6,), "triệu", "usd", ">")
+    assert one("23.630,9 triệu USD").values == (23630.9e6,)
+    assert one("gần 68.000 chữ ký").hedge == "~" and one("gần 68.000 chữ ký").values[0] == 68000
+
+
+def test_years_and_dates_are_not_figures():
+    text = "Năm 2005, ngày 25/10 lúc 14h30, tháng 12 có 2.005 người đến"
+    assert [f.text for f in figures(text)] == ["2.005"]
+    assert dates("ngày 25/10/2005 và tháng 5 năm 2006") == {"25/10", "2005", "tháng 5", "2006"}
+
+
+def test_hedges_decide_agreement():
+    assert agrees(one("gần 68.000 chữ ký"), one("67.950 chữ ký"))
+    assert not agrees(one("hơn 500 km"), one("hơn 333 km"))
+    assert agrees(one("hơn 300 km"), one("333 km"))
+    assert agrees(one("khoảng 1,4 tỷ đồng"), one("1,35 tỷ đồng"))
+    assert not agrees(one("30 dự án"), one("28 dự án"))
+    assert agrees(one("0,54 tỷ USD"), one("540,5 triệu USD"))  # scales compared as values
+
+
+def test_a_swapped_scale_is_a_unit_change():
+    claim, archive = one("540,5 tỷ USD"), one("540,5 triệu USD")
+    assert not agrees(claim, archive) and scale_swapped(claim, archive)
+
+
+def test_units_compare_by_their_telling_words():
+    assert one("153 đoàn cán bộ").same_unit(one("153 đoàn với"))
+    assert not one("28 dự án").same_unit(one("28 du khách"))
+    assert not one("28 dự án").same_unit(one("28 người"))
+
+
+def test_direction_reads_words_not_syllables():
+    assert direction("Kim ngạch xuất khẩu giảm 3,5%") == "down"
+    assert direction("giá buôn đường kính sẽ tiếp tục tăng nhẹ") == "up"
+    assert direction("Giám đốc Sở tăng cường kiểm tra") == ""  # "giám" is no "giảm", "tăng cường" no rise
+
+
+def test_checkable_sentences():
+    assert checkable("Lạng Sơn có 28 dự án FDI còn hiệu lực.")
+    assert checkable("Ông Trịnh Tuyết Mai là Giám đốc Sở Ngoại vụ Cao Bằng.")
+    assert not checkable("Theo tôi, đây là một thành tích đáng tự hào.")
+    assert not checkable("Lạng Sơn có bao nhiêu dự án FDI?")
+    assert not checkable("Xin chào các bạn độc giả.")
+    assert is_person("Nguyễn Mạnh Thắng") and not is_person("Công ty Nam Sơn")
+
+
+# ------------------------------------------------------------------ metrics
+def test_per_class_and_macro_f1():
+    gold = ["supported", "supported", "refuted", "nei"]
+    said = ["supported", "nei", "refuted", "nei"]
+    table = per_class(gold, said, ["supported", "refuted", "nei"])
+    assert table["supported"]["precision"] == 1.0 and table["supported"]["recall"] == 0.5
+    assert table["nei"]["precision"] == 0.5 and table["nei"]["recall"] == 1.0
+    assert macro_f1(table) == round((2 / 3 + 1.0 + 2 / 3) / 3, 4)
+
+
+# --------------------------------------------------- verdicts, real model
+@pytest.fixture(scope="module")
+def rag(tmp_path_factory):
+    from tests.conftest import CORPUS
+
+    tmp = tmp_path_factory.mktemp("check")
+    return RAG(Settings(corpus_dir=CORPUS, index_dir=tmp / "index"), embedder=E5Embedder(Settings()))
+
+
+def test_changed_figure_is_refuted_with_its_diff(rag):
+    c = rag.check("Lạng Sơn có 30 dự án có vốn đầu tư nước ngoài còn hiệu lực.")
+    assert c.verdict == "refuted"
+    assert c.citations[0].article_id == "000_bf7702f0972e1e9e" and "28 dự án" in c.citations[0].sentence
+    assert (c.diffs[0].kind, c.diffs[0].claim) == ("number", "30") and c.diffs[0].archive.startswith("28")
+    assert "28" in c.explanation and "30" in c.explanation and "[1]" in c.explanation
+
+
+def test_true_claim_is_supported_by_its_province(rag):
+    c = rag.check("Lào Cai có 20 dự án FDI còn hiệu lực với tổng vốn đăng ký 540,5 triệu USD.")
+    assert c.verdict == "supported" and c.citations[0].article_id == "004_9294ea0d03f08fb7"
+    assert c.citations[0].sentence in c.citations[0].text  # the evidence sentence, verbatim in its passage
+
+
+def test_another_province_never_supports(rag):
+    c = rag.check("Cao Bằng có 28 dự án FDI.")
+    assert c.verdict in ("refuted", "nei")
+    assert all(x.article_id != "000_bf7702f0972e1e9e" for x in c.citations)
+
+
+def test_another_year_is_not_enough_information(rag):
+    c = rag.check("Năm 2024 Lạng Sơn có 35 dự án FDI.")
+    assert c.verdict == "nei" and not c.citations and "2024" in c.explanation
+
+
+def test_draft_marks_opinions_not_checkable(rag):
+    checks = rag.check_text("Theo tôi, đây là thành tích đáng tự hào. Lạng Sơn có 30 dự án FDI còn hiệu lực.")
+    assert [c.verdict for c in checks] == ["not_checkable", "refuted"]
+    json.dumps(checks[1].to_dict(), ensure_ascii=False)  # serialisable as the CLI and API send it
