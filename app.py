@@ -22,6 +22,7 @@ from pathlib import Path
 
 from rag.api import RAG
 from rag.errors import RagError
+from rag.modes import MODES as ALL_MODES
 from rag.render import answer_html, check_html
 from rag.settings import Settings
 from rag.uploads import MAX_BYTES
@@ -40,7 +41,8 @@ EXAMPLES = [
 DRAFT_EXAMPLE = ("Lạng Sơn có 30 dự án có vốn đầu tư nước ngoài còn hiệu lực. Theo tôi, đây là một thành tích đáng tự hào. "
                  "Lào Cai có 20 dự án FDI còn hiệu lực với tổng vốn đăng ký 540,5 triệu USD.")
 ALL = "Tất cả"
-MODES = {"Tự động": "auto", "Trích dẫn nguyên văn": "extractive", "Mô hình ngôn ngữ (đã kiểm chứng)": "llm"}
+MODES = {m.label: m.name for m in ALL_MODES if m.kind == "question"}
+CHECK_TAB = next(m.label for m in ALL_MODES if m.kind == "check")
 CSS = """
 .rag-source {border-left: 3px solid #999; padding: 4px 8px; margin: 6px 0; font-size: 0.92em}
 .rag-meta {color: #666} .rag-searched, .rag-notice {color: #555; font-size: 0.9em; margin-top: 4px}
@@ -195,7 +197,7 @@ def build(rag: RAG):
 
     # ------------------------------------------------------------ layout
     provinces = [ALL] + sorted(PROVINCES)
-    default_mode = "Tự động"
+    default_mode = next(label for label, name in MODES.items() if name == "auto")
     llm_note = ("Tự động: dùng mô hình ngôn ngữ (kiểm chứng từng con số, tên và [n]); nếu không đạt thì trích nguyên văn."
                 if rag.llm_available() else "Chưa cài mô hình ngôn ngữ (pip install -e \".[llm]\"): trả lời bằng trích dẫn.")
     with gr.Blocks(title="Hỏi đáp kho bài báo") as demo:
@@ -226,12 +228,12 @@ def build(rag: RAG):
                 send.click(respond, inputs, [box, chat, history], api_visibility="private")
                 reset.click(clear, None, [chat, history, box], api_visibility="private")
 
-            with gr.Tab("Kiểm chứng"):
+            with gr.Tab(CHECK_TAB):
                 gr.Markdown("Dán một câu hoặc cả bản thảo: từng câu được đối chiếu với kho bài — "
                             "✔ có căn cứ, ✘ sai so với kho bài, ? chưa đủ thông tin, ⚠ các nguồn mâu thuẫn, "
                             "– không kiểm chứng được (ý kiến, câu hỏi).")
                 draft = gr.Textbox(label="Bản thảo", lines=6, elem_id="draft", placeholder=DRAFT_EXAMPLE)
-                check_button = gr.Button("Kiểm chứng", variant="primary", elem_id="check")
+                check_button = gr.Button(CHECK_TAB, variant="primary", elem_id="check")
                 gr.Examples([DRAFT_EXAMPLE], inputs=draft, label="Ví dụ")
                 checked = gr.HTML(elem_id="checked")
                 check_button.click(check_draft, draft, checked, api_visibility="private")

@@ -2,7 +2,8 @@
 
 In: ``Settings`` (and optionally an embedder or chat model, for tests). Out:
 ``index()`` -> ``IndexReport``; ``ask(question, mode=...)`` -> ``Answer``
-(``ask_stream`` yields generated text first); ``add_article`` /
+(``ask_stream`` yields generated text first); ``check(claim)`` ->
+``ClaimCheck`` and ``check_text(draft)`` -> one per sentence; ``add_article`` /
 ``delete_article`` change the corpus and re-index incrementally. Models and
 the index are loaded once, lazily; a missing index is built on first use
 (``auto_index=True``) or explained with ``IndexMissing``. Retrieval and the
@@ -22,7 +23,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import Iterator, Sequence
 
-from . import llm
+from . import llm, modes
 from .accents import AccentRestorer
 from .answer import Candidate, ExtractiveAnswerer
 from .check import Claim, topic_text, verdict
@@ -131,7 +132,7 @@ class RAG:
 
     def ask(self, question: str, mode: str | None = None, **options) -> Answer:
         """Answer ``question`` from the archive, citing the passages used.
-        ``mode``: "extractive", "llm" or "auto" (default: ``settings.answer_mode``).
+        ``mode``: a question mode of ``modes.MODES`` (default: ``settings.answer_mode``).
         Other options as for ``ask_with_hits``: k, province, date_from, date_to, fusion, history."""
         *_, final = self.ask_stream(question, mode, **options)
         return final
@@ -143,10 +144,8 @@ class RAG:
 
     def generate(self, answer: Answer, mode: str | None = None) -> Iterator[str | Answer]:
         """Turn an extractive answer into a verified generated one, per ``mode``."""
-        mode = mode or self.settings.answer_mode
-        if mode not in ("extractive", "llm", "auto"):
-            raise BadQuestion(f"Unknown answer mode {mode!r}: use extractive, llm or auto.")
-        if mode == "extractive":
+        mode = modes.get(mode or self.settings.answer_mode).name
+        if not modes.get(mode).uses_llm:
             yield answer
             return
         if mode == "auto" and not self.llm_available():

@@ -17,9 +17,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .evaluation import Span, first_rank, percentile
+from .evaluation import Span, first_rank, percentile, save_report
+from .schema import VERDICTS
 
-GOLD_VERDICTS = ("supported", "refuted", "nei", "conflicting")
+GOLD_VERDICTS = tuple(v for v in VERDICTS if v != "not_checkable")  # a claim in a set is checkable
 
 
 @dataclass(frozen=True)
@@ -196,12 +197,8 @@ def render_claims_markdown(result: ClaimsResult) -> str:
 
 
 def write_claims_reports(result: ClaimsResult, out_dir: Path) -> str:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    md = render_claims_markdown(result)
-    (out_dir / "report.md").write_text(md, encoding="utf-8")
     payload = {"summary": result.summary, "per_class": result.per_class, "by_type": result.by_type,
                "settings": result.settings,
                "outcomes": [{**asdict(o), "item": asdict(o.item), "correct": o.correct, "strict": o.strict}
                             for o in result.outcomes]}
-    (out_dir / "report.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
-    return md
+    return save_report(out_dir, render_claims_markdown(result), payload)

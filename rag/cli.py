@@ -17,10 +17,11 @@ import textwrap
 from pathlib import Path
 
 from .errors import RagError
+from .modes import MODES, names
 from .settings import Settings
 
-
-MODES = ["auto", "extractive", "llm"]
+QUESTION_MODES = names("question")
+MODE_HELP = "; ".join(f"{m.name}: {m.help}" for m in MODES if m.kind == "question")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -202,12 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--from", dest="date_from", help="only articles dated on/after YYYY-MM-DD")
     pa.add_argument("--to", dest="date_to", help="only articles dated on/before YYYY-MM-DD")
     pa.add_argument("--fusion", choices=["weighted", "rrf"], help="score fusion (default: weighted)")
-    pa.add_argument("--mode", choices=MODES, default="auto",
-                    help="extractive: quote sentences; llm: generated answer verified against the passages "
-                         "(falls back to extractive); auto (default): llm when installed")
+    pa.add_argument("--mode", choices=QUESTION_MODES, default="auto", help=f"{MODE_HELP} (default: auto)")
     pa.set_defaults(func=cmd_ask)
 
-    pc = sub.add_parser("check", help="fact-check claims, or a draft sentence by sentence, against the archive")
+    pc = sub.add_parser("check", help=next(m.help for m in MODES if m.kind == "check"))
     pc.add_argument("claims", nargs="*", metavar="CLAIM")
     pc.add_argument("--file", help="a draft (UTF-8 text): each sentence is checked, opinions and questions are marked")
     pc.add_argument("--json", action="store_true", help="one JSON object per line per claim")
@@ -219,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     pe.add_argument("--out", help="folder for report.md and report.json (default: eval/<set name>/, "
                                   "eval/<set name>-llm/ for --mode llm)")
     pe.add_argument("--fusion", choices=["weighted", "rrf"], help="score fusion to evaluate")
-    pe.add_argument("--mode", choices=MODES, default="extractive", help="answer mode to evaluate (default: extractive)")
+    pe.add_argument("--mode", choices=QUESTION_MODES, default="extractive",
+                    help="answer mode to evaluate on question sets (default: extractive); claims sets are checked")
     pe.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     pe.set_defaults(func=cmd_eval)
     return p

@@ -302,15 +302,17 @@ def render_markdown(result: EvalResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_reports(result: EvalResult, out_dir: Path) -> str:
+def save_report(out_dir: Path, md: str, payload: dict) -> str:
+    """Write ``report.md`` and ``report.json`` into ``out_dir``; return the markdown."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    md = render_markdown(result)
     (out_dir / "report.md").write_text(md, encoding="utf-8")
-    payload = {
-        "summary": result.summary, "by_type": result.by_type, "fusion": result.fusion, "settings": result.settings,
-        "outcomes": [
-            {**asdict(o), "item": asdict(o.item)} for o in result.outcomes
-        ],
-    }
     (out_dir / "report.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
     return md
+
+
+def write_reports(result: EvalResult, out_dir: Path) -> str:
+    payload = {
+        "summary": result.summary, "by_type": result.by_type, "fusion": result.fusion, "settings": result.settings,
+        "outcomes": [{**asdict(o), "item": asdict(o.item)} for o in result.outcomes],
+    }
+    return save_report(out_dir, render_markdown(result), payload)

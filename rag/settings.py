@@ -54,7 +54,7 @@ class Settings:
     # questions
     max_question_chars: int = 1000
 
-    # answers: "extractive", "llm" or "auto" (the LLM when installed)
+    # answers: a question mode of ``modes.MODES`` ("extractive", "llm", "auto")
     answer_mode: str = "extractive"
     llm_backend: str = field(default_factory=lambda: os.environ.get("RAG_LLM_BACKEND", "local"))
     llm_runtime: str = field(default_factory=lambda: os.environ.get("RAG_LLM_RUNTIME", "llama-cpp"))

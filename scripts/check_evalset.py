@@ -27,27 +27,31 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from rag.claim_eval import GOLD_VERDICTS as VERDICTS  # noqa: E402
 from rag.corpus import load_corpus  # noqa: E402
 from rag.evaluation import has_name, has_number  # noqa: E402
+from rag.schema import DIFF_KINDS  # noqa: E402
 
 DEFAULT_ARCHIVE = Path(os.environ.get("RAG_ARCHIVE_SAMPLE", REPO.parent / "shared" / "archive-sample" / "vntc"))
-VERDICTS = {"supported", "refuted", "nei", "conflicting"}
-DIFF_KINDS = {"number", "unit", "name", "place", "date", "direction"}
 TYPES = {"figure", "name", "place", "date", "english", "unaccented", "paraphrase", "near-miss", "comparison",
          "list", "unanswerable", "two-turn", "followup"}
+
+
+def _fields(n: int, d: dict, keys: tuple[str, ...], ids: set, errors: list[str]) -> str:
+    """Check one line's required fields and unique id; return how to name it."""
+    where = f"line {n} ({d.get('id', '?')})"
+    errors += [f"{where}: missing {key}" for key in keys if key not in d]
+    if d.get("id") in ids:
+        errors.append(f"{where}: duplicate id")
+    ids.add(d.get("id"))
+    return where
 
 
 def check(items: list[dict], articles: dict) -> tuple[list[str], list[str]]:
     errors, warnings = [], []
     ids = set()
     for n, d in enumerate(items, 1):
-        where = f"line {n} ({d.get('id', '?')})"
-        for key in ("id", "type", "question", "answerable"):
-            if key not in d:
-                errors.append(f"{where}: missing {key}")
-        if d.get("id") in ids:
-            errors.append(f"{where}: duplicate id")
-        ids.add(d.get("id"))
+        where = _fields(n, d, ("id", "type", "question", "answerable"), ids, errors)
         if d.get("type") not in TYPES:
             errors.append(f"{where}: unknown type {d.get('type')!r}")
         if not d.get("answerable"):
@@ -91,13 +95,7 @@ def check_claims(items: list[dict], articles: dict) -> tuple[list[str], list[str
     refuted claims a gold article whose evidence is verbatim in it."""
     errors, ids = [], set()
     for n, d in enumerate(items, 1):
-        where = f"line {n} ({d.get('id', '?')})"
-        for key in ("id", "claim", "verdict", "type"):
-            if key not in d:
-                errors.append(f"{where}: missing {key}")
-        if d.get("id") in ids:
-            errors.append(f"{where}: duplicate id")
-        ids.add(d.get("id"))
+        where = _fields(n, d, ("id", "claim", "verdict", "type"), ids, errors)
         if d.get("verdict") not in VERDICTS:
             errors.append(f"{where}: unknown verdict {d.get('verdict')!r}")
         for diff in d.get("diffs", []):

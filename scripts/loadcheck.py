@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from rag.evaluation import load_items, percentile  # noqa: E402
+from rag.modes import names  # noqa: E402
 
 
 def start_app() -> tuple[subprocess.Popen, str]:
@@ -63,7 +64,7 @@ def main() -> int:
     p.add_argument("--url")
     p.add_argument("--clients", type=int, default=10)
     p.add_argument("--questions", type=int, default=5, help="questions per client")
-    p.add_argument("--mode", default="extractive", choices=["extractive", "llm", "auto"])
+    p.add_argument("--mode", default="extractive", choices=names("question"))
     args = p.parse_args()
     proc = None
     url = args.url

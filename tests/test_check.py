@@ -117,3 +117,13 @@ def test_draft_marks_opinions_not_checkable(rag):
     checks = rag.check_text("Theo tôi, đây là thành tích đáng tự hào. Lạng Sơn có 30 dự án FDI còn hiệu lực.")
     assert [c.verdict for c in checks] == ["not_checkable", "refuted"]
     json.dumps(checks[1].to_dict(), ensure_ascii=False)  # serialisable as the CLI and API send it
+
+
+def test_modes_are_one_typed_list():
+    from rag.errors import BadQuestion
+    from rag.modes import get, names
+
+    assert names("question") == ["auto", "extractive", "llm"] and names("check") == ["check"]
+    assert get("llm").uses_llm and not get("extractive").uses_llm
+    with pytest.raises(BadQuestion, match="auto, extractive, llm"):
+        get("check")  # a check mode does not answer questions
