@@ -17,13 +17,15 @@ import logging
 import os
 import sys
 import time
+from collections import Counter
 from html import escape
 from pathlib import Path
 
 from rag.api import RAG
 from rag.errors import RagError
+from rag.lang import VERDICT_LABELS
 from rag.modes import MODES as ALL_MODES
-from rag.render import answer_html, check_html
+from rag.render import VERDICT_ICONS, answer_html, check_html
 from rag.settings import Settings
 from rag.uploads import MAX_BYTES
 from rag.vietnamese import PROVINCES
@@ -170,11 +172,7 @@ def build(rag: RAG):
     @friendly
     def check_draft(draft):
         checks = rag.check_text(draft or "")
-        counts = {}
-        for c in checks:
-            counts[c.verdict] = counts.get(c.verdict, 0) + 1
-        from rag.lang import VERDICT_LABELS
-        from rag.render import VERDICT_ICONS
+        counts = Counter(c.verdict for c in checks)
         tally = " · ".join(f"{VERDICT_ICONS[v]} {VERDICT_LABELS['vi'][v]}: {n}" for v, n in counts.items())
         return f'<div class="rag-tally">{escape(tally)}</div>' + check_html(checks)
 

@@ -26,9 +26,9 @@ from typing import Iterator, Sequence
 from . import llm, modes
 from .accents import AccentRestorer
 from .answer import Candidate, ExtractiveAnswerer
-from .check import Claim, topic_text, verdict
+from .check import read_claim, verdict
 from .chunking import sentences
-from .claims import checkable, dates, direction, figures
+from .claims import checkable
 from .corpus import load_corpus
 from .embedder import E5Embedder, Embedder
 from .errors import BadQuestion, IndexMissing
@@ -144,11 +144,11 @@ class RAG:
 
     def generate(self, answer: Answer, mode: str | None = None) -> Iterator[str | Answer]:
         """Turn an extractive answer into a verified generated one, per ``mode``."""
-        mode = modes.get(mode or self.settings.answer_mode).name
-        if not modes.get(mode).uses_llm:
+        chosen = modes.get(mode or self.settings.answer_mode)
+        if not chosen.uses_llm:
             yield answer
             return
-        if mode == "auto" and not self.llm_available():
+        if chosen.name == "auto" and not self.llm_available():
             yield replace(answer, mode_reason="LLM not installed: " + llm.INSTALL_HINT)
             return
         with self._llm_lock:
@@ -213,12 +213,9 @@ class RAG:
         with self._lock:
             retriever = self._load()
             query, hits = self._retrieve(claim, Filters(), k or self.settings.k, None)
-            found = figures(query.original)
-            topic = self._parse(topic_text(query.original, found))
-            parsed = Claim(query.original, query, topic, tuple(found), frozenset(dates(query.original)),
-                           direction(query.original))
+            parsed = read_claim(query, self._parse)
             t1 = time.perf_counter()
-            result = verdict(parsed, self.answerer.candidates(topic, hits, retriever.idf))
+            result = verdict(parsed, self.answerer.candidates(parsed.topic, hits, retriever.idf))
         t2 = time.perf_counter()
         timings = {"retrieve_ms": round((t1 - t0) * 1000, 2), "check_ms": round((t2 - t1) * 1000, 2),
                    "total_ms": round((t2 - t0) * 1000, 2)}

@@ -21,11 +21,11 @@ No LLM decides anything here. The rules, in order of trust:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from typing import Callable
 
 from .answer import Candidate, cite
-from .claims import Figure, agrees, dates, direction, figures, is_person, names, scale_swapped
+from .claims import Figure, agrees, dates, direction, direction_word, figures, is_person, names, scale_swapped
 from .lang import EXPLANATIONS
 from .query import YEAR, Query
 from .schema import ClaimCheck, Diff
@@ -67,6 +67,13 @@ def topic_text(text: str, found: list[Figure]) -> str:
         last = f.end + (len(text[f.end :]) - len(text[f.end :].lstrip()) + len(f.scale) if f.scale else 0)
     out.append(text[last:])
     return " ".join("".join(out).split())
+
+
+def read_claim(query: Query, parse: Callable[[str], Query]) -> Claim:
+    """The claim of a parsed ``query``; ``parse`` parses its topic the same way."""
+    found = figures(query.original)
+    return Claim(query.original, query, parse(topic_text(query.original, found)), tuple(found),
+                 frozenset(dates(query.original)), direction(query.original))
 
 
 @dataclass(frozen=True)
@@ -136,8 +143,9 @@ def relate(claim: Claim, c: Candidate) -> Relation:
                             ", ".join(said))
         if claim.figures:
             return Relation(c, "other-year", topic)
-    if claim.direction and direction(c.text) and claim.direction != direction(c.text):
-        diffs.append(("direction", _direction_word(claim.text), _direction_word(c.text)))
+    said_direction = direction(c.text)
+    if claim.direction and said_direction and claim.direction != said_direction:
+        diffs.append(("direction", direction_word(claim.text), direction_word(c.text)))
     if claim.figures and not found:
         return Relation(c, "none", topic)
     if claim.dates and not diffs:
@@ -156,12 +164,6 @@ def relate(claim: Claim, c: Candidate) -> Relation:
     if found < len(claim.figures) or s.names < 1:
         return Relation(c, "none", topic)
     return Relation(c, "supports", topic, (), ", ".join(shown) or ", ".join(sorted(claim.dates)) or _clip(c.text))
-
-
-def _direction_word(text: str) -> str:
-    m = re.search(r"(?<!\w)(tăng|giảm|nhiều hơn|ít hơn|cao hơn|thấp hơn|increased|decreased|rose|fell)(?!\w)",
-                  text.lower())
-    return m.group(1) if m else ""
 
 
 def _clip(text: str, words: int = 14) -> str:

@@ -11,13 +11,12 @@ functions are pure and unit-tested.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .evaluation import Span, first_rank, percentile, save_report
+from .evaluation import evidence_spans, first_rank, percentile, read_jsonl, save_report
 from .schema import VERDICTS
 
 GOLD_VERDICTS = tuple(v for v in VERDICTS if v != "not_checkable")  # a claim in a set is checkable
@@ -64,18 +63,12 @@ class ClaimsResult:
 
 def is_claims_set(path: Path) -> bool:
     """A claims set's lines carry a "claim"; a question set's a "question"."""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            return "claim" in json.loads(line)
-    return False
+    return next(("claim" in d for _, d in read_jsonl(path)), False)
 
 
 def load_claims(path: Path) -> list[ClaimItem]:
     items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        d = json.loads(line)
+    for n, d in read_jsonl(path):
         try:
             items.append(ClaimItem(d["id"], d["claim"], d["verdict"], d.get("type", ""),
                                    d.get("gold_article_id", ""), tuple(d.get("gold_evidence", []))))
@@ -109,19 +102,6 @@ def macro_f1(table: dict[str, dict]) -> float:
 
 
 # ------------------------------------------------------------------ harness
-def _gold_spans(item: ClaimItem, articles: dict) -> list[Span]:
-    article = articles.get(item.gold_article_id)
-    if article is None:
-        return []
-    spans = []
-    for evidence in item.gold_evidence:
-        start = article.text.find(evidence)
-        if start < 0:
-            raise ValueError(f"{item.id}: gold evidence not found in {item.gold_article_id}: {evidence!r}")
-        spans.append((article.id, start, start + len(evidence)))
-    return spans
-
-
 def run_claims_eval(rag, path: Path, progress: bool = True) -> ClaimsResult:
     from tqdm import tqdm
 
@@ -132,7 +112,7 @@ def run_claims_eval(rag, path: Path, progress: bool = True) -> ClaimsResult:
     rag.check("Lạng Sơn có 28 dự án FDI.")  # warm-up, not timed
     outcomes = []
     for item in tqdm(items, desc="eval claims", disable=not progress, unit="claim"):
-        gold = _gold_spans(item, articles)
+        gold = evidence_spans(item.id, item.gold_article_id, item.gold_evidence, articles) if item.gold_evidence else []
         t0 = time.perf_counter()
         result = rag.check(item.claim)
         latency = (time.perf_counter() - t0) * 1000

@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from .lang import (DATE_WORDS, DIRECTIONS, HEDGES, NOT_CHECKABLE_OPENERS, NOT_DIRECTIONS, OPINION_WORDS, SURNAMES,
                    TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, YEAR_WORDS)
 from .query import YEAR
-from .vietnamese import UPPER, find_numbers, find_provinces, fold, normalize_text
+from .vietnamese import NAME_RE, SCALES, find_numbers, find_provinces, fold, normalize_text
 
-_SCALE_WORDS = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9,
-                "nghin": 1e3, "ngan": 1e3, "trieu": 1e6, "ty": 1e9, "ti": 1e9,
-                "thousand": 1e3, "million": 1e6, "billion": 1e9}
+_DATE_WORDS = {fold(w) for w in DATE_WORDS}
+_YEAR_WORDS = {fold(w) for w in YEAR_WORDS}
 _UNIT_WORD = re.compile(r"\s*(%|[^\W\d_]+)")
 _DATE = re.compile(r"\b(?:ngày\s+)?(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*\d{2,4})?\b|\b(tháng|ngày)\s+(\d{1,2})\b", re.IGNORECASE)
-_NAME = re.compile(rf"(?<![\w])[{UPPER}][\w'.-]*(?:\s+[{UPPER}][\w'.-]*)*")
 UNIT_WORDS = 2  # a figure's unit: the words after it (and its scale), at most this many
 
 
@@ -84,8 +82,8 @@ def figures(text: str) -> list[Figure]:
             continue
         pos, scale, factor = n.end, "", 1.0
         m = _UNIT_WORD.match(text, pos)
-        if m and m.group(1).lower() in _SCALE_WORDS:
-            scale, factor, pos = m.group(1), _SCALE_WORDS[m.group(1).lower()], m.end()
+        if m and m.group(1).lower() in SCALES:
+            scale, factor, pos = m.group(1), SCALES[m.group(1).lower()], m.end()
         unit_words = []
         for _ in range(UNIT_WORDS):
             m = _UNIT_WORD.match(text, pos)
@@ -94,13 +92,13 @@ def figures(text: str) -> list[Figure]:
             unit_words.append(m.group(1))
             pos = m.end()
         prev = fold(text[max(0, n.start - 14) : n.start]).split()[-1:]
-        if prev and prev[0] in {fold(w) for w in DATE_WORDS}:  # "tháng 12", "quý 3": when, not how many
+        if prev and prev[0] in _DATE_WORDS:  # "tháng 12", "quý 3": when, not how many
             continue
         if YEAR.fullmatch(n.text) and not scale and (
-            not unit_words or (prev and prev[0] in {fold(w) for w in YEAR_WORDS}) or fold(unit_words[0]) in ("va", "den")
+            not unit_words or (prev and prev[0] in _YEAR_WORDS) or fold(unit_words[0]) in ("va", "den")
         ):
             continue
-        raw = tuple(v for v in n.values[: len(n.values) // 2 or None]) if scale else n.values
+        raw = n.values[: len(n.values) // 2] if scale else n.values  # find_numbers adds the scaled readings after
         out.append(Figure(
             text=n.text, start=n.start, end=n.end,
             values=tuple(v * factor for v in raw), raw=raw, scale=scale,
@@ -151,19 +149,35 @@ def dates(text: str) -> set[str]:
     return found | set(YEAR.findall(text))
 
 
-def direction(text: str) -> str:
-    """"up", "down" or "" (both or neither)."""
+def _direction_words(text: str) -> dict[str, str]:
+    """Each direction stated in ``text`` with the first of its words found there."""
     lower = f" {normalize_text(text).lower()} "
     for phrase in NOT_DIRECTIONS:
         lower = lower.replace(phrase, " ")
-    found = {d for d, words in DIRECTIONS.items() if any(re.search(rf"(?<!\w){w}(?!\w)", lower) for w in words)}
-    return found.pop() if len(found) == 1 else ""
+    found = {}
+    for d, words in DIRECTIONS.items():
+        hits = [m for w in words if (m := re.search(rf"(?<!\w){w}(?!\w)", lower))]
+        if hits:
+            found[d] = min(hits, key=lambda m: m.start()).group()
+    return found
+
+
+def direction(text: str) -> str:
+    """"up", "down" or "" (both or neither)."""
+    found = _direction_words(text)
+    return next(iter(found)) if len(found) == 1 else ""
+
+
+def direction_word(text: str) -> str:
+    """The word that states ``text``'s direction ("giảm"), "" when none or both."""
+    found = _direction_words(text)
+    return next(iter(found.values())) if len(found) == 1 else ""
 
 
 def names(text: str) -> list[str]:
     """Capitalised names, the sentence's first word aside, provinces aside."""
     provinces = {fold(m.province) for m in find_provinces(text)}
-    return [m.group().rstrip(".") for m in _NAME.finditer(text)
+    return [m.group().rstrip(".") for m in NAME_RE.finditer(text)
             if not (m.start() == 0 and " " not in m.group()) and fold(m.group()) not in provinces]
 
 

@@ -17,7 +17,9 @@ import textwrap
 from pathlib import Path
 
 from .errors import RagError
+from .lang import VERDICT_LABELS
 from .modes import MODES, names
+from .render import VERDICT_ICONS
 from .settings import Settings
 
 QUESTION_MODES = names("question")
@@ -51,6 +53,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_source(c, out) -> None:
+    """One citation: title, outlet, province, date, article and span, then its sentence."""
+    meta = ", ".join(x for x in (c.outlet, c.province, c.date or "không rõ ngày") if x)
+    print(f"  [{c.n}] {c.title} ({meta}) — {c.article_id}, ký tự {c.start}–{c.end}", file=out)
+    print(textwrap.indent(textwrap.fill(f"“{c.sentence}”", width=96), "      "), file=out)
+
+
 def _print_answer(answer, out) -> None:
     for notice in answer.notices:
         print(f"! {notice}", file=out)
@@ -66,9 +75,7 @@ def _print_answer(answer, out) -> None:
     if sources:
         print("\nNguồn:" if answer.citations else "\nĐoạn liên quan (không phải bằng chứng):", file=out)
     for c in sources:
-        meta = ", ".join(x for x in (c.outlet, c.province, c.date or "không rõ ngày") if x)
-        print(f"  [{c.n}] {c.title} ({meta}) — {c.article_id}, ký tự {c.start}–{c.end}", file=out)
-        print(textwrap.indent(textwrap.fill(f"“{c.sentence}”", width=96), "      "), file=out)
+        _print_source(c, out)
     print(f"  ({answer.timings.get('total_ms', 0):.0f} ms)", file=out)
 
 
@@ -97,9 +104,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _print_check(check, out) -> None:
-    from .lang import VERDICT_LABELS
-    from .render import VERDICT_ICONS
-
     print(f"{VERDICT_ICONS[check.verdict]} {check.claim}", file=out)
     print(f"  {VERDICT_LABELS[check.language][check.verdict]}: {check.explanation}", file=out)
     for d in check.diffs:
@@ -108,9 +112,7 @@ def _print_check(check, out) -> None:
     if sources and not check.citations:
         print("  Đoạn liên quan (không phải bằng chứng):", file=out)
     for c in sources:
-        meta = ", ".join(x for x in (c.outlet, c.province, c.date or "không rõ ngày") if x)
-        print(f"  [{c.n}] {c.title} ({meta}) — {c.article_id}, ký tự {c.start}–{c.end}", file=out)
-        print(textwrap.indent(textwrap.fill(f"“{c.sentence}”", width=94), "      "), file=out)
+        _print_source(c, out)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

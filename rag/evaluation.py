@@ -112,12 +112,16 @@ class EvalResult:
     settings: dict
 
 
+def read_jsonl(path: Path) -> Iterable[tuple[int, dict]]:
+    """(line number, object) for each non-blank line of a JSONL file."""
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            yield n, json.loads(line)
+
+
 def load_items(path: Path) -> list[Item]:
     items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        d = json.loads(line)
+    for n, d in read_jsonl(path):
         try:
             items.append(Item(
                 id=d["id"], type=d["type"], question=d["question"], answerable=bool(d["answerable"]),
@@ -133,19 +137,25 @@ def load_items(path: Path) -> list[Item]:
     return items
 
 
+def evidence_spans(item_id: str, article_id: str, evidence: Iterable[str], articles: dict) -> list[Span]:
+    """Where each gold evidence sentence stands in its article; a sentence not
+    found verbatim is an error in the eval set."""
+    article = articles.get(article_id)
+    if article is None:
+        raise ValueError(f"{item_id}: gold article {article_id!r} is not in the index")
+    spans = []
+    for sentence in evidence:
+        start = article.text.find(sentence)
+        if start < 0:
+            raise ValueError(f"{item_id}: gold evidence not found in {article_id}: {sentence!r}")
+        spans.append((article.id, start, start + len(sentence)))
+    return spans
+
+
 def gold_spans(item: Item, articles: dict) -> list[Span]:
     if not item.answerable:
         return []
-    article = articles.get(item.gold_article_id)
-    if article is None:
-        raise ValueError(f"{item.id}: gold article {item.gold_article_id!r} is not in the index")
-    spans = []
-    for evidence in item.gold_evidence:
-        start = article.text.find(evidence)
-        if start < 0:
-            raise ValueError(f"{item.id}: gold evidence not found in {item.gold_article_id}: {evidence!r}")
-        spans.append((article.id, start, start + len(evidence)))
-    return spans
+    return evidence_spans(item.id, item.gold_article_id, item.gold_evidence, articles)
 
 
 def _run(rag, items: list[Item], fusion: str, progress: bool, mode: str = "extractive") -> list[Outcome]:

@@ -28,14 +28,13 @@ from typing import Callable
 
 from .lang import ANSWER_TYPE_CUES, MEASURES, MEASURES_BEFORE, PLACE_PREPOSITIONS, QUALIFIER_WORDS, STOPWORDS
 from .query import YEAR, Concept, Query
-from .vietnamese import GLUED_UNITS, UPPER, Number, find_numbers, find_provinces, fold, padded, words
+from .vietnamese import GLUED_UNITS, NAME_RE, Number, find_numbers, find_provinces, fold, padded, words
 
 Idf = Callable[[str], float]  # folded syllable -> inverse document frequency
 NARROWED = 0.5  # unit_match of a figure narrowed by a name the question does not ask about
 
 _DATE = re.compile(r"\b\d{1,2}\s*[/-]\s*\d{1,2}\b|\b(?:ngày|tháng|năm|sáng|chiều|tối|đêm)\s+(?:qua|nay|mai|\d)"
                    r"|\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\b", re.IGNORECASE)
-_NAME = re.compile(rf"(?<![\w])[{UPPER}][\w'.-]*(?:\s+[{UPPER}][\w'.-]*)*")
 YEAR_SPAN = re.compile(r"(?:(?:từ|giai đoạn)\s+(?:năm\s+)?)?(?:19|20)\d\d\s*[-–—]\s*(?:19|20)?\d\d"
                        r"|(?:từ|giai đoạn)\s+(?:năm\s+)?(?:19|20)\d\d", re.IGNORECASE)
 
@@ -93,7 +92,7 @@ def analyse(query: Query) -> Asked:
         kind = "number" if query.wants_number else "other"
     clause = _asking_clause(query.original, min(found)[0] if found else -1)  # the cue's offset in the question
     names, qualifiers, labels = [], [], []
-    for m in _NAME.finditer(query.original):
+    for m in NAME_RE.finditer(query.original):
         name = m.group()
         if m.start() == 0 and " " not in name:  # the question's first word is capitalised anyway
             continue
@@ -161,7 +160,7 @@ def years_signal(query: Query, sentence: str, nearby: str, article: str) -> tupl
 def new_names(query: Query, sentence: str) -> list[re.Match]:
     """Capitalised names in ``sentence`` that the question does not already give."""
     asked_words = set(padded(query.original).split())
-    return [m for m in _NAME.finditer(sentence)
+    return [m for m in NAME_RE.finditer(sentence)
             if not (m.start() == 0 and " " not in m.group()) and set(padded(m.group()).split()) - asked_words]
 
 

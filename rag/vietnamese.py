@@ -21,6 +21,8 @@ _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 # Upper-case letters of Vietnamese, for regexes ("À-Ỹ" as a range would also
 # take in lower-case letters such as "ó").
 UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+# A capitalised name: one or more words that each start with a capital ("Nguyễn Mạnh Thắng").
+NAME_RE = re.compile(rf"(?<![\w])[{UPPER}][\w'.-]*(?:\s+[{UPPER}][\w'.-]*)*")
 
 
 def normalize_text(text: str) -> str:
@@ -126,7 +128,7 @@ def canonical_province(name: str) -> str | None:
 # A figure, also when a unit is glued to it ("87.000đ", "5km", "20kg").
 GLUED_UNITS = ("đ", "đồng", "km", "m", "m2", "kg", "g", "cm", "mm", "ha", "ml", "l", "usd", "USD", "tr", "h")
 NUMBER_RE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?:(?![\w])|(?=(?:" + "|".join(GLUED_UNITS) + r")\b))")
-_SCALES = {
+SCALES = {  # scale words after a figure, and what they multiply by
     "nghìn": 1e3, "ngàn": 1e3, "nghin": 1e3, "ngan": 1e3, "thousand": 1e3,
     "triệu": 1e6, "trieu": 1e6, "million": 1e6, "millions": 1e6,
     "tỷ": 1e9, "tỉ": 1e9, "ty": 1e9, "ti": 1e9, "billion": 1e9, "billions": 1e9,
@@ -174,8 +176,8 @@ def find_numbers(text: str) -> list[Number]:
     for m in NUMBER_RE.finditer(text):
         values = parse_number(m.group())
         after = _SCALE_AFTER.match(text, m.end())
-        if after and after.group(1).lower() in _SCALES:
-            scale = _SCALES[after.group(1).lower()]
+        if after and after.group(1).lower() in SCALES:
+            scale = SCALES[after.group(1).lower()]
             values = values + [v * scale for v in values]
         found.append(Number(m.group(), m.start(), m.end(), tuple(values)))
     return found

@@ -47,6 +47,30 @@ def _fields(n: int, d: dict, keys: tuple[str, ...], ids: set, errors: list[str])
     return where
 
 
+def _evidence(where: str, d: dict, expected: bool, articles: dict, errors: list[str]):
+    """Check a line's gold article and evidence: a line without evidence
+    (``expected`` False) may name a near article, which must exist; otherwise
+    the gold article exists and holds every evidence sentence verbatim.
+    Return (article, evidence), or None when there is nothing more to check."""
+    if not expected:
+        near = d.get("near_article_id")
+        if near and near not in articles:
+            errors.append(f"{where}: near_article_id {near!r} is not an article")
+        return None
+    article = articles.get(d.get("gold_article_id", ""))
+    if article is None:
+        errors.append(f"{where}: gold article {d.get('gold_article_id')!r} not found")
+        return None
+    evidence = d.get("gold_evidence") or []
+    evidence = [evidence] if isinstance(evidence, str) else evidence
+    if not evidence:
+        errors.append(f"{where}: no gold_evidence")
+    for e in evidence:
+        if e not in article.text:
+            errors.append(f"{where}: evidence not verbatim in the cleaned article: {e[:80]!r}")
+    return article, evidence
+
+
 def check(items: list[dict], articles: dict) -> tuple[list[str], list[str]]:
     errors, warnings = [], []
     ids = set()
@@ -54,22 +78,10 @@ def check(items: list[dict], articles: dict) -> tuple[list[str], list[str]]:
         where = _fields(n, d, ("id", "type", "question", "answerable"), ids, errors)
         if d.get("type") not in TYPES:
             errors.append(f"{where}: unknown type {d.get('type')!r}")
-        if not d.get("answerable"):
-            near = d.get("near_article_id")
-            if near and near not in articles:
-                errors.append(f"{where}: near_article_id {near!r} is not an article")
+        found = _evidence(where, d, bool(d.get("answerable")), articles, errors)
+        if found is None:
             continue
-        article = articles.get(d.get("gold_article_id", ""))
-        if article is None:
-            errors.append(f"{where}: gold article {d.get('gold_article_id')!r} not found")
-            continue
-        evidence = d.get("gold_evidence") or []
-        evidence = [evidence] if isinstance(evidence, str) else evidence
-        if not evidence:
-            errors.append(f"{where}: no gold_evidence")
-        missing = [e for e in evidence if e not in article.text]
-        for e in missing:
-            errors.append(f"{where}: evidence not verbatim in the cleaned article: {e[:80]!r}")
+        article, evidence = found
         joined = " ".join(evidence)
         for x in d.get("required_numbers", []):
             if not has_number(joined, float(x)):
@@ -101,22 +113,8 @@ def check_claims(items: list[dict], articles: dict) -> tuple[list[str], list[str
         for diff in d.get("diffs", []):
             if diff.get("kind") not in DIFF_KINDS:
                 errors.append(f"{where}: unknown diff kind {diff.get('kind')!r}")
-        if d.get("verdict") == "nei":
-            near = d.get("near_article_id")
-            if near and near not in articles:
-                errors.append(f"{where}: near_article_id {near!r} is not an article")
-            continue
-        article = articles.get(d.get("gold_article_id", ""))
-        if article is None:
-            errors.append(f"{where}: gold article {d.get('gold_article_id')!r} not found")
-            continue
-        evidence = d.get("gold_evidence") or []
-        if not evidence:
-            errors.append(f"{where}: no gold_evidence")
-        for e in evidence:
-            if e not in article.text:
-                errors.append(f"{where}: evidence not verbatim in the cleaned article: {e[:80]!r}")
-        if d.get("verdict") == "refuted" and not d.get("diffs"):
+        found = _evidence(where, d, d.get("verdict") != "nei", articles, errors)
+        if found is not None and d.get("verdict") == "refuted" and not d.get("diffs"):
             errors.append(f"{where}: a refuted claim names its diffs")
     return errors, []
 

@@ -77,6 +77,18 @@ def server(tmp_path_factory):
     log.close()
 
 
+def _open(p, url: str):
+    """A headless chromium page on the app (browser, page)."""
+    browser = p.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--no-sandbox", "--disable-gpu", "--headless", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run"],
+    )
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.goto(url)
+    return browser, page
+
+
 def _ask(page, question: str, expect: str):
     """Ask, then wait until the streamed answer is complete (its sources are shown)."""
     done = page.locator("#chat .rag-sources-title").count()
@@ -95,13 +107,7 @@ def test_chat_follow_up_and_upload_in_browser(server):
     url, work = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--headless", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        page.goto(url)
+        browser, page = _open(p, url)
 
         _ask(page, "Lạng Sơn có bao nhiêu dự án FDI?", "000_bf7702f0972e1e9e")
         chat = page.locator("#chat").inner_text()
@@ -155,9 +161,7 @@ def test_fact_check_tab_in_browser(server):
     url, _ = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--headless"])
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        page.goto(url)
+        browser, page = _open(p, url)
         page.get_by_role("tab", name="Kiểm chứng").click()
         page.locator("#draft textarea").fill(
             "Theo tôi, đây là thành tích đáng tự hào. Lạng Sơn có 30 dự án có vốn đầu tư nước ngoài còn hiệu lực.")
