@@ -29,7 +29,7 @@ from .claims import Figure, agrees, dates, direction, direction_word, figures, i
 from .lang import EXPLANATIONS
 from .query import YEAR, Query
 from .schema import ClaimCheck, Diff
-from .vietnamese import find_provinces, fold
+from .vietnamese import find_provinces, padded
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,8 @@ def _figures(claim: Claim, sentence: str) -> tuple[int, list[str], list[tuple[st
 
 
 def _has(text: str, name: str) -> bool:
-    return f" {' '.join(fold(name).split())} " in f" {' '.join(fold(text).split())} "
+    """``name`` is written in ``text``, in any spelling, as whole words."""
+    return padded(name) in padded(text)
 
 
 def _shared_names(claim: Claim, text: str) -> bool:
