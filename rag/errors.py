@@ -29,5 +29,27 @@ class CorpusError(RagError):
     """The corpus folder or its metadata cannot be used."""
 
 
+class EvalSetError(RagError, ValueError):
+    """An eval set is missing, empty or malformed (the message names file and line)."""
+
+
 class LLMUnavailable(RagError):
     """The generative model (or its runtime/backend) is not installed or not reachable."""
+
+
+class AuthConfigError(RagError):
+    """The UI's login (``--auth-file``, ``RAG_AUTH`` or ``--auth``) is missing or malformed."""
+
+
+class IndexBusy(RagError):
+    """Another process is writing the index and did not finish in time."""
+
+
+class IndexDamaged(RagError):
+    """A file of the live index is missing, truncated or corrupt (``rag index`` repairs it)."""
+
+
+class EnvironmentFault(RagError):
+    """The machine, not the input, is at fault: the index folder is read-only, the disk is full."""
+
+    exit_code = 1

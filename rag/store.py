@@ -1,36 +1,51 @@
-"""The on-disk index: write atomically, read back with its settings checked.
+"""The on-disk index: write atomically, verify, read one generation back.
 
-In/out: ``IndexData`` (manifest, articles, chunks, their lexical tokens, and
-the vectors). Layout of ``index/``::
+In/out: ``IndexData`` (manifest, articles, chunks, their lexical tokens, the
+vectors and, when read back, their FAISS index). Layout of ``index/``::
 
     CURRENT            name of the live generation (replaced atomically)
     gen-<time>/        manifest.json, articles.jsonl, chunks.jsonl,
                        vectors.npy, dense.faiss
+    .lock              held by the one writer (``lock.index_lock``)
 
-A build writes a new generation folder beside the live one and only then
-swaps ``CURRENT`` with ``os.replace``; a crash at any point leaves the previous
-index readable. Reading refuses an index whose model or chunker settings
-differ from the current ``Settings``.
+A build (under the lock) writes a new generation folder beside the live one,
+records each file's size and sha256 in its manifest, and only then swaps
+``CURRENT`` with ``os.replace``; a crash at any point leaves the previous index
+readable, and ``remove_stale`` clears what it left. A generation is never
+changed once written: a reader resolves ``CURRENT`` once and reads every file
+from that folder, re-reading the new one if a writer removed it meanwhile.
+``damage`` lists what is wrong with the live generation; reading a damaged one
+raises ``IndexDamaged``, never a traceback. Reading refuses an index whose model
+or chunker settings differ from the current ``Settings``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 import numpy as np
 
-from .errors import IndexMismatch, IndexMissing
+from .errors import EnvironmentFault, IndexDamaged, IndexMismatch, IndexMissing
 from .schema import Article, Chunk
 from .settings import Settings
 from .vectors import VectorIndex
 
 FORMAT = 1
 CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+FILES = ("articles.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss")  # each with size + sha256 in the manifest
+GEN_NAME = re.compile(r"gen-[\w.-]+")
+DELAY_ENV = "RAG_TEST_DELAY_AFTER_SWITCH"  # test hook: seconds to wait between the switch and the cleanup
+LOAD_ERRORS = (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError)  # a corrupt file, not a bug
 
 
 @dataclass
@@ -40,8 +55,10 @@ class IndexData:
     chunks: list[Chunk]
     tokens: list[list[str]]
     vectors: np.ndarray
+    dense: VectorIndex | None = None  # set when read back: built from ``vectors`` of the same generation
 
 
+# ------------------------------------------------------------------ files
 def _jsonl(path: Path, rows) -> None:
     with path.open("w", encoding="utf-8") as f:
         for row in rows:
@@ -53,37 +70,153 @@ def _read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def live_generation(index_dir: Path) -> Path | None:
-    pointer = index_dir / CURRENT
-    if not pointer.exists():
+def _fingerprint(path: Path) -> dict:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return {"size": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def read_articles(gen: Path) -> dict[str, Article]:
+    return {row["id"]: Article(**row) for row in _read_jsonl(gen / "articles.jsonl")}
+
+
+def read_chunks(gen: Path) -> tuple[list[Chunk], list[list[str]]]:
+    chunks, tokens = [], []
+    for row in _read_jsonl(gen / "chunks.jsonl"):
+        tokens.append(row.pop("tokens"))
+        chunks.append(Chunk(**row))
+    return chunks, tokens
+
+
+def read_vectors(gen: Path) -> np.ndarray:
+    return np.load(gen / "vectors.npy", allow_pickle=False)
+
+
+def read_dense(gen: Path) -> VectorIndex:
+    return VectorIndex.load(gen / "dense.faiss")
+
+
+def generation_manifest(gen: Path) -> dict | None:
+    """The manifest of ``gen``; None when missing or unreadable."""
+    try:
+        manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
-    gen = index_dir / pointer.read_text().strip()
-    return gen if (gen / "manifest.json").exists() else None
+    return manifest if isinstance(manifest, dict) else None
+
+
+# ------------------------------------------------------------ generations
+def live_generation(index_dir: Path) -> Path | None:
+    """The folder ``CURRENT`` names (it may be missing or damaged: see
+    ``damage``); None when there is no index at all."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        name = ""
+    return index_dir / (name if GEN_NAME.fullmatch(name) else CURRENT)  # CURRENT itself: names no generation
+
+
+def damage(index_dir: Path, full: bool = True) -> dict[str, str]:
+    """What is wrong with the live generation, by file: {} when it is sound
+    (or when there is no index). ``full`` compares sha256 too, else sizes only."""
+    gen = live_generation(index_dir)
+    return generation_damage(gen, full) if gen else {}
+
+
+def generation_damage(gen: Path, full: bool = True) -> dict[str, str]:
+    """``damage`` of the generation folder that ``CURRENT`` named."""
+    if gen.name == CURRENT:
+        return {CURRENT: "CURRENT names no generation"}
+    if not gen.is_dir():
+        return {CURRENT: f"CURRENT names {gen.name}, which is missing"}
+    if not (gen / MANIFEST).exists():
+        return {MANIFEST: f"{MANIFEST} missing"}
+    manifest = generation_manifest(gen)
+    if manifest is None:
+        return {MANIFEST: f"{MANIFEST} unreadable"}
+    recorded = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    problems = {}
+    for name in FILES:
+        path, want = gen / name, recorded.get(name)
+        if not path.is_file():
+            problems[name] = f"{name} missing"
+        elif want and path.stat().st_size != want.get("size"):
+            problems[name] = f"{name}: size {path.stat().st_size}, manifest says {want.get('size')}"
+        elif want and full and _fingerprint(path)["sha256"] != want.get("sha256"):
+            problems[name] = f"{name}: content differs from its sha256 in the manifest"
+    return problems
+
+
+def _damaged(index_dir: Path, problems) -> IndexDamaged:
+    return IndexDamaged(f"index damaged ({'; '.join(problems)}) in {index_dir}: run rag index to repair")
+
+
+def remove_stale(index_dir: Path) -> tuple[str, ...]:
+    """Remove ``CURRENT.tmp`` and every generation but the live one (call
+    under the writer lock). Returns the crash leftovers among them: the
+    switch file and generations without a readable manifest."""
+    live = live_generation(index_dir)
+    leftovers = []
+    tmp = index_dir / f"{CURRENT}.tmp"
+    if tmp.exists():
+        tmp.unlink()
+        leftovers.append(tmp.name)
+    for gen in sorted(index_dir.glob("gen-*")):
+        if gen != live:
+            if generation_manifest(gen) is None:
+                leftovers.append(f"{gen.name} (incomplete)")
+            shutil.rmtree(gen, ignore_errors=True)
+    return tuple(leftovers)
+
+
+@contextmanager
+def writing(index_dir: Path) -> Iterator[None]:
+    """Turn an OS refusal to write (read-only folder, full disk) into one line naming the folder."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise EnvironmentFault(f"cannot write the index in {index_dir}: {exc.strerror or exc}") from exc
+
+
+def _pause_after_switch() -> None:
+    delay = os.environ.get(DELAY_ENV)
+    if delay:
+        time.sleep(float(delay))
 
 
 def write_index(index_dir: Path, data: IndexData) -> Path:
-    """Write ``data`` as a new generation and make it live. Returns its folder."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    gen = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-    gen.mkdir()
-    try:
-        _jsonl(gen / "articles.jsonl", (a.__dict__ for a in data.articles.values()))
-        _jsonl(gen / "chunks.jsonl", ({**c.__dict__, "tokens": t} for c, t in zip(data.chunks, data.tokens)))
-        np.save(gen / "vectors.npy", data.vectors)
-        VectorIndex.build(data.vectors).save(gen / "dense.faiss")
-        (gen / "manifest.json").write_text(json.dumps(data.manifest, ensure_ascii=False, indent=2))
+    """Write ``data`` as a new generation and make it live; the caller holds
+    the writer lock. Returns its folder. On failure nothing changes."""
+    with writing(index_dir):
+        index_dir.mkdir(parents=True, exist_ok=True)
+        gen = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         tmp = index_dir / f"{CURRENT}.tmp"
-        tmp.write_text(gen.name)
-        os.replace(tmp, index_dir / CURRENT)  # the atomic switch
-    except BaseException:
-        shutil.rmtree(gen, ignore_errors=True)
-        raise
-    for old in index_dir.glob("gen-*"):
-        if old != gen:
-            shutil.rmtree(old, ignore_errors=True)
+        gen.mkdir()
+        try:
+            _jsonl(gen / "articles.jsonl", (a.__dict__ for a in data.articles.values()))
+            _jsonl(gen / "chunks.jsonl", ({**c.__dict__, "tokens": t} for c, t in zip(data.chunks, data.tokens)))
+            np.save(gen / "vectors.npy", data.vectors)
+            VectorIndex.build(data.vectors).save(gen / "dense.faiss")
+            files = {name: _fingerprint(gen / name) for name in FILES}
+            (gen / MANIFEST).write_text(json.dumps({**data.manifest, "files": files}, ensure_ascii=False, indent=2))
+            tmp.write_text(gen.name)
+            os.replace(tmp, index_dir / CURRENT)  # the atomic switch
+        except BaseException:
+            shutil.rmtree(gen, ignore_errors=True)
+            tmp.unlink(missing_ok=True)
+            raise
+    _pause_after_switch()
+    remove_stale(index_dir)
     return gen
 
 
+# ---------------------------------------------------------------- reading
 def check_signature(manifest: dict, settings: Settings, index_dir: Path) -> None:
     want = settings.index_signature()
     have = {k: manifest.get(k) for k in want}
@@ -99,29 +232,45 @@ def check_signature(manifest: dict, settings: Settings, index_dir: Path) -> None
 
 
 def read_manifest(index_dir: Path) -> dict | None:
+    """The live manifest; None when there is no index or it is unreadable."""
     gen = live_generation(index_dir)
-    return json.loads((gen / "manifest.json").read_text()) if gen else None
+    return generation_manifest(gen) if gen else None
+
+
+def _load_file(index_dir: Path, gen: Path, name: str, reader: Callable[[Path], object]):
+    """``reader(gen)``, with a corrupt or vanished ``name`` raised as ``IndexDamaged``."""
+    try:
+        return reader(gen)
+    except LOAD_ERRORS as exc:
+        raise _damaged(index_dir, [f"{name} unreadable"]) from exc
+
+
+def _read(index_dir: Path, gen: Path, settings: Settings) -> IndexData:
+    problems = generation_damage(gen, full=False)
+    if problems:
+        raise _damaged(index_dir, problems.values())
+    manifest = generation_manifest(gen) or {}
+    check_signature(manifest, settings, index_dir)
+    articles = _load_file(index_dir, gen, "articles.jsonl", read_articles)
+    chunks, tokens = _load_file(index_dir, gen, "chunks.jsonl", read_chunks)
+    vectors = _load_file(index_dir, gen, "vectors.npy", read_vectors)
+    dense = _load_file(index_dir, gen, "dense.faiss", read_dense)
+    if not len(vectors) == len(chunks) == len(dense):
+        raise _damaged(index_dir, [f"{len(chunks)} chunks, {len(vectors)} vectors, {len(dense)} in dense.faiss"])
+    if any(c.article_id not in articles for c in chunks):
+        raise _damaged(index_dir, ["chunks.jsonl names articles missing from articles.jsonl"])
+    return IndexData(manifest, articles, chunks, tokens, vectors, dense)
 
 
 def read_index(index_dir: Path, settings: Settings) -> IndexData:
+    """Every file of ONE generation, checked for size and consistency."""
     gen = live_generation(index_dir)
     if gen is None:
         raise IndexMissing(f"No index in {index_dir}. Build it with: rag index")
-    manifest = json.loads((gen / "manifest.json").read_text())
-    check_signature(manifest, settings, index_dir)
-    articles = {row["id"]: Article(**row) for row in _read_jsonl(gen / "articles.jsonl")}
-    chunks, tokens = [], []
-    for row in _read_jsonl(gen / "chunks.jsonl"):
-        tokens.append(row.pop("tokens"))
-        chunks.append(Chunk(**row))
-    vectors = np.load(gen / "vectors.npy")
-    if len(vectors) != len(chunks):
-        raise IndexMismatch(f"{gen} holds {len(vectors)} vectors for {len(chunks)} chunks; rebuild with: rag index --rebuild")
-    return IndexData(manifest, articles, chunks, tokens, vectors)
-
-
-def dense_index(index_dir: Path) -> VectorIndex:
-    gen = live_generation(index_dir)
-    if gen is None:
-        raise IndexMissing(f"No index in {index_dir}. Build it with: rag index")
-    return VectorIndex.load(gen / "dense.faiss")
+    try:
+        return _read(index_dir, gen, settings)
+    except IndexDamaged:
+        now = live_generation(index_dir)
+        if now is None or now == gen:
+            raise
+        return _read(index_dir, now, settings)  # a writer replaced it while we read: read the new one

@@ -1,0 +1,346 @@
+"""Robustness of the index (issue #10): one writer at a time, readers never
+torn, damage detected, reported and repaired, and the environment's refusals
+(read-only folder, full disk) as one line. Each case asserts what the user
+sees and that the previous index still answers the FDI question (28, citing
+article 000). Writers in the concurrency cases are real processes."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import rag.api
+from rag import store
+from rag.api import RAG
+from rag.cli import main
+from rag.lock import index_lock
+from rag.store import damage, live_generation, read_index
+
+from conftest import HashEmbedder
+
+TESTS = Path(__file__).resolve().parent
+FDI = "Lạng Sơn có bao nhiêu dự án FDI?"
+ART_000 = "000_bf7702f0972e1e9e"
+NEW_ARTICLE = "Tiêu đề bài mới về Hà Giang\n\nHà Giang có 7 dự án FDI còn hiệu lực."
+
+WRITER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from conftest import HashEmbedder
+from rag.api import RAG
+from rag.settings import Settings
+s = Settings(corpus_dir=Path(sys.argv[2]), index_dir=Path(sys.argv[3]), cache_dir=Path(sys.argv[4]))
+print(RAG(s, embedder=HashEmbedder()).index(rebuild=True).summary())
+"""
+
+
+# ---------------------------------------------------------------- helpers
+@pytest.fixture
+def cli(settings, fake, monkeypatch, capsys):
+    """``rag ...`` on the test corpus and index with the fake embedder: (exit code, stdout, stderr)."""
+    monkeypatch.setattr(rag.api, "E5Embedder", lambda s: fake)  # the model is the slow part
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir), *argv])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+@pytest.fixture
+def built(cli, settings) -> Path:
+    """A freshly built index; returns its live generation folder."""
+    code, out, _ = cli("index", "-q")
+    assert code == 0 and "added 5" in out
+    return live_generation(settings.index_dir)
+
+
+def assert_answers_fdi(settings) -> None:
+    answer = RAG(settings, embedder=HashEmbedder(), auto_index=False).ask(FDI, mode="extractive")
+    assert answer.short_answer.startswith("28 dự án") and answer.citations[0].article_id == ART_000
+
+
+def assert_consistent(settings) -> None:
+    """One generation on disk, the live one, sound, its files agreeing with each other."""
+    live = live_generation(settings.index_dir)
+    assert sorted(settings.index_dir.glob("gen-*")) == [live]
+    assert damage(settings.index_dir) == {}
+    assert not (settings.index_dir / "CURRENT.tmp").exists()
+    data = read_index(settings.index_dir, settings)
+    assert len(data.chunks) == len(data.vectors) == len(data.dense) > 0
+
+
+def assert_one_line_error(err: str, *fragments: str) -> None:
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err
+
+
+def start_writer(settings, delay: float | None = None) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != store.DELAY_ENV}
+    if delay is not None:
+        env[store.DELAY_ENV] = str(delay)
+    args = [str(TESTS), str(settings.corpus_dir), str(settings.index_dir), str(settings.cache_dir)]
+    return subprocess.Popen([sys.executable, "-c", WRITER, *args], cwd=TESTS.parent, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=180)
+    return proc.returncode, out, err
+
+
+def wait_for(condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)
+
+
+def assert_damage_reported_and_repaired(cli, settings, problem: str, repair: str) -> str:
+    """status names ``problem`` (exit 2), ask fails in one line naming it, and
+    index repairs it saying ``repair``; returns the index summary."""
+    code, out, _ = cli("status")
+    assert code == 2 and f"damaged: {problem}" in out and "run rag index to repair" in out
+    code, _, err = cli("ask", "--mode", "extractive", FDI)
+    assert code == 2
+    assert_one_line_error(err, "index damaged (", problem, "run rag index to repair")
+    code, out, _ = cli("index", "-q")
+    assert code == 0 and f"repaired: {repair}" in out and "already up to date" not in out
+    assert cli("status")[0] == 0
+    assert_consistent(settings)
+    assert_answers_fdi(settings)
+    return out
+
+
+# ------------------------------------------------------ one writer at a time
+def test_two_concurrent_indexers(settings):
+    """Two `rag index` processes at once: both exit 0, one complete consistent generation stays live."""
+    first, second = start_writer(settings), start_writer(settings)
+    for code, out, err in (finish(first), finish(second)):
+        assert code == 0, err
+        assert "added 5" in out
+    assert_consistent(settings)
+    assert_answers_fdi(settings)
+
+
+def test_indexer_delayed_between_switch_and_cleanup(settings):
+    """A writer paused after its switch holds the lock: the second waits with a message, then succeeds."""
+    first = start_writer(settings, delay=5)
+    wait_for(lambda: (settings.index_dir / "CURRENT").exists())
+    second = start_writer(settings)
+    assert_answers_fdi(settings)  # readers meanwhile see the switched, complete generation
+    code, _, err = finish(first)
+    assert code == 0, err
+    code, out, err = finish(second)
+    assert code == 0 and "added 5" in out
+    assert f"another rag index is writing {settings.index_dir}; waiting…" in err
+    assert_consistent(settings)
+    assert_answers_fdi(settings)
+
+
+def test_second_writer_times_out(cli, built, settings, monkeypatch):
+    """While another process holds the index lock past the timeout, rag index exits 2 with one message."""
+    monkeypatch.setenv("RAG_INDEX_LOCK_TIMEOUT", "0.3")
+    (settings.corpus_dir / "new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    with index_lock(settings.index_dir, timeout_s=1):  # a second open file: flock makes it another holder
+        code, out, err = cli("index", "-q")
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert lines == [f"another rag index is writing {settings.index_dir}; waiting…",
+                     f"error: another rag index is still writing {settings.index_dir} after 0.3 s; "
+                     "try again when it has finished"]
+    assert live_generation(settings.index_dir) == built
+    assert_answers_fdi(settings)
+
+
+def test_killed_writer_releases_lock(cli, built, settings):
+    """A writer killed (SIGKILL) after its switch leaves the lock free; the next run cleans its leftovers."""
+    writer = start_writer(settings, delay=60)
+    wait_for(lambda: live_generation(settings.index_dir) != built)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=30)
+    assert built.exists()  # its cleanup never ran
+    code, out, err = cli("index", "-q")
+    assert code == 0 and "waiting" not in err and "already up to date" in out
+    assert not built.exists()
+    assert_consistent(settings)
+    assert_answers_fdi(settings)
+
+
+def test_readers_never_torn_while_writers_switch(settings, fake):
+    """Reading in a loop while another process rebuilds three times: every read is one whole generation."""
+    RAG(settings, embedder=fake).index()
+    generations = {live_generation(settings.index_dir)}
+    remaining, writer = 3, start_writer(settings)
+    while remaining:
+        data = read_index(settings.index_dir, settings)
+        assert len(data.chunks) == len(data.vectors) == len(data.dense) == data.manifest["counts"]["chunks"]
+        generations.add(live_generation(settings.index_dir))
+        if writer.poll() is not None:
+            assert finish(writer)[0] == 0
+            remaining -= 1
+            writer = start_writer(settings) if remaining else None
+    generations.add(live_generation(settings.index_dir))
+    assert len(generations) == 4  # the reads spanned every switch
+    assert_consistent(settings)
+
+
+def test_crash_leftovers_are_cleaned_and_reported(cli, built, settings):
+    """CURRENT.tmp and a partial gen-* left by a crash are removed at the next run and named in its summary."""
+    (settings.index_dir / "CURRENT.tmp").write_text("gen-20000101-000000-1-1")
+    partial = settings.index_dir / "gen-20000101-000000-1-1"
+    partial.mkdir()
+    (partial / "chunks.jsonl").write_text('{"id": "000:0", "tex')
+    code, out, _ = cli("index", "-q")
+    assert code == 0
+    assert "removed crash leftovers: CURRENT.tmp, gen-20000101-000000-1-1 (incomplete)" in out
+    assert "already up to date" in out and live_generation(settings.index_dir) == built
+    assert_consistent(settings)
+    assert_answers_fdi(settings)
+
+
+# ------------------------------------------------------- self-checking index
+def test_dense_faiss_deleted(cli, built, settings, fake):
+    """dense.faiss deleted: status and ask name it; index rebuilds it from vectors.npy without embedding."""
+    (built / "dense.faiss").unlink()
+    embedded = fake.passages_embedded
+    out = assert_damage_reported_and_repaired(
+        cli, settings, "dense.faiss missing", "dense.faiss rebuilt from vectors.npy (dense.faiss missing)")
+    assert "0 chunks embedded" in out and fake.passages_embedded == embedded
+
+
+def test_dense_faiss_truncated(cli, built, settings, fake):
+    """dense.faiss cut in half: reported with both sizes; rebuilt from vectors.npy without embedding."""
+    path = built / "dense.faiss"
+    size = path.stat().st_size
+    path.write_bytes(path.read_bytes()[: size // 2])
+    problem = f"dense.faiss: size {size // 2}, manifest says {size}"
+    out = assert_damage_reported_and_repaired(cli, settings, problem, f"dense.faiss rebuilt from vectors.npy ({problem})")
+    assert "0 chunks embedded" in out
+
+
+def test_vectors_npy_deleted(cli, built, settings, fake):
+    """vectors.npy deleted: index re-embeds the stored chunks (no re-chunking) and rebuilds the index."""
+    chunks = len(store.read_chunks(built)[0])
+    (built / "vectors.npy").unlink()
+    embedded = fake.passages_embedded
+    out = assert_damage_reported_and_repaired(
+        cli, settings, "vectors.npy missing", "vectors re-embedded from chunks.jsonl (vectors.npy missing)")
+    assert f"{chunks} chunks embedded" in out and fake.passages_embedded - embedded == chunks
+
+
+def test_vectors_npy_bytes_flipped(cli, built, settings):
+    """vectors.npy changed in place (same size): status catches it by sha256; index re-embeds."""
+    path = built / "vectors.npy"
+    raw = bytearray(path.read_bytes())
+    raw[-4:] = b"\x00\x00\x80\x7f"  # the last float becomes +inf
+    path.write_bytes(bytes(raw))
+    code, out, _ = cli("status")
+    assert code == 2 and "damaged: vectors.npy: content differs from its sha256 in the manifest" in out
+    code, out, _ = cli("index", "-q")
+    assert code == 0 and "repaired: vectors re-embedded from chunks.jsonl (vectors.npy: content differs" in out
+    assert_consistent(settings)
+    assert np.isfinite(read_index(settings.index_dir, settings).vectors).all()
+    assert_answers_fdi(settings)
+
+
+def test_chunks_jsonl_truncated(cli, built, settings):
+    """chunks.jsonl truncated: reported with both sizes; index re-chunks and re-embeds every article."""
+    path = built / "chunks.jsonl"
+    size = path.stat().st_size
+    path.write_bytes(path.read_bytes()[:123])
+    problem = f"chunks.jsonl: size 123, manifest says {size}"
+    out = assert_damage_reported_and_repaired(
+        cli, settings, problem, f"every article re-chunked and re-embedded ({problem})")
+    assert "unchanged 5 articles" in out
+
+
+def test_manifest_json_corrupted(cli, built, settings):
+    """manifest.json not JSON: reported as unreadable; index treats it as no index and rebuilds everything."""
+    (built / "manifest.json").write_text('{"format": 1, "model": ')
+    out = assert_damage_reported_and_repaired(
+        cli, settings, "manifest.json unreadable", "rebuilt everything from the corpus (manifest.json unreadable)")
+    assert "added 5" in out
+
+
+def test_current_points_to_missing_generation(cli, built, settings):
+    """CURRENT names a generation that is gone: reported; index rebuilds from the corpus."""
+    (settings.index_dir / "CURRENT").write_text("gen-19990101-000000-1-1")
+    problem = "CURRENT names gen-19990101-000000-1-1, which is missing"
+    assert_damage_reported_and_repaired(cli, settings, problem, f"rebuilt everything from the corpus ({problem})")
+
+
+def test_damaged_index_via_api_raises_domain_error(built, settings):
+    """RAG.ask on a zeroed dense.faiss of the right size raises IndexDamaged naming the file."""
+    from rag.errors import IndexDamaged
+
+    path = built / "dense.faiss"
+    path.write_bytes(b"\0" * path.stat().st_size)
+    with pytest.raises(IndexDamaged, match=r"dense.faiss unreadable.*run rag index to repair"):
+        RAG(settings, embedder=HashEmbedder(), auto_index=False).ask(FDI)
+
+
+# --------------------------------------------------------- the environment
+@pytest.mark.parametrize("code, reason", [(errno.ENOSPC, "No space left on device"),
+                                          (errno.EROFS, "Read-only file system")])
+def test_full_disk_during_write_keeps_previous_index(cli, built, settings, monkeypatch, code, reason):
+    """The disk refuses the write (fake: np.save raises): exit 1, one line naming the folder, nothing lost."""
+    (settings.corpus_dir / "new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+
+    def refuse(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(store.np, "save", refuse)
+    exit_code, out, err = cli("index", "-q")
+    assert exit_code == 1 and out == ""
+    assert_one_line_error(err, f"cannot write the index in {settings.index_dir}: {reason}")
+    assert live_generation(settings.index_dir) == built
+    assert_consistent(settings)
+    assert "new" not in read_index(settings.index_dir, settings).articles
+    assert_answers_fdi(settings)
+
+
+def test_full_disk_at_the_switch_leaves_no_current_tmp(cli, built, settings, monkeypatch):
+    """ENOSPC at the CURRENT switch (fake os.replace): exit 1, no CURRENT.tmp or partial generation left."""
+    (settings.corpus_dir / "new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    real_replace = os.replace
+
+    def refuse(src, dst, *args, **kwargs):
+        if Path(dst).name == "CURRENT":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(store.os, "replace", refuse)
+    code, _, err = cli("index", "-q")
+    assert code == 1
+    assert_one_line_error(err, f"cannot write the index in {settings.index_dir}: No space left on device")
+    monkeypatch.undo()
+    assert live_generation(settings.index_dir) == built
+    assert_consistent(settings)
+    assert_answers_fdi(settings)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions; the disk-fault tests fake EROFS")
+def test_read_only_index_folder(cli, built, settings):
+    """A read-only index folder (chmod 555): exit 1 with one line naming it; the index still answers."""
+    (settings.corpus_dir / "new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    settings.index_dir.chmod(0o555)
+    try:
+        code, _, err = cli("index", "-q")
+        assert code == 1
+        assert_one_line_error(err, f"cannot write the index in {settings.index_dir}: Permission denied")
+        assert_answers_fdi(settings)
+    finally:
+        settings.index_dir.chmod(0o755)
+    assert_consistent(settings)
