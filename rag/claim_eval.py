@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .evaluation import evidence_spans, first_rank, percentile, read_jsonl, save_report
+from .errors import EvalSetError
+from .evaluation import evidence_spans, field_of, first_rank, percentile, read_jsonl, save_report
 from .schema import VERDICTS
 
 GOLD_VERDICTS = tuple(v for v in VERDICTS if v != "not_checkable")  # a claim in a set is checkable
@@ -69,13 +70,11 @@ def is_claims_set(path: Path) -> bool:
 def load_claims(path: Path) -> list[ClaimItem]:
     items = []
     for n, d in read_jsonl(path):
-        try:
-            items.append(ClaimItem(d["id"], d["claim"], d["verdict"], d.get("type", ""),
-                                   d.get("gold_article_id", ""), tuple(d.get("gold_evidence", []))))
-        except KeyError as exc:
-            raise ValueError(f"{path}:{n}: missing field {exc}") from exc
-        if d["verdict"] not in GOLD_VERDICTS:
-            raise ValueError(f"{path}:{n}: unknown verdict {d['verdict']!r}")
+        verdict = field_of(path, n, d, "verdict")
+        if verdict not in GOLD_VERDICTS:
+            raise EvalSetError(f"{path}:{n}: unknown verdict {verdict!r}")
+        items.append(ClaimItem(field_of(path, n, d, "id"), field_of(path, n, d, "claim"), verdict, d.get("type", ""),
+                               d.get("gold_article_id", ""), tuple(d.get("gold_evidence", []))))
     return items
 
 
@@ -106,8 +105,6 @@ def run_claims_eval(rag, path: Path, progress: bool = True) -> ClaimsResult:
     from tqdm import tqdm
 
     items = load_claims(path)
-    if not items:
-        raise ValueError(f"{path} holds no claims")
     articles = rag.load().data.articles
     rag.check("Lạng Sơn có 28 dự án FDI.")  # warm-up, not timed
     outcomes = []

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from .errors import EvalSetError
 from .vietnamese import fold, number_values
 
 Span = tuple[str, int, int]  # article_id, start, end
@@ -112,11 +113,39 @@ class EvalResult:
     settings: dict
 
 
-def read_jsonl(path: Path) -> Iterable[tuple[int, dict]]:
-    """(line number, object) for each non-blank line of a JSONL file."""
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            yield n, json.loads(line)
+def read_jsonl(path: Path) -> list[tuple[int, dict]]:
+    """(line number, object) for each non-blank line of a JSONL file;
+    ``EvalSetError`` naming the file (and line) when it cannot be read, holds
+    no line, or a line is not a JSON object."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EvalSetError(f"eval set not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalSetError(f"cannot read eval set {path}: {exc}") from None
+    rows = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalSetError(f"{path}:{n}: not valid JSON ({exc.msg}, column {exc.colno})") from None
+        if not isinstance(row, dict):
+            raise EvalSetError(f"{path}:{n}: expected a JSON object, got {type(row).__name__}")
+        rows.append((n, row))
+    if not rows:
+        raise EvalSetError(f"eval set {path} is empty")
+    return rows
+
+
+def field_of(path: Path, n: int, row: dict, name: str, kind: type = str):
+    """``row[name]``, which must be present and of ``kind``; else ``EvalSetError`` naming file, line and field."""
+    if name not in row:
+        raise EvalSetError(f"{path}:{n}: missing field {name!r}")
+    if not isinstance(row[name], kind):
+        raise EvalSetError(f"{path}:{n}: field {name!r} must be {kind.__name__}, got {type(row[name]).__name__}")
+    return row[name]
 
 
 def load_items(path: Path) -> list[Item]:
@@ -124,7 +153,8 @@ def load_items(path: Path) -> list[Item]:
     for n, d in read_jsonl(path):
         try:
             items.append(Item(
-                id=d["id"], type=d["type"], question=d["question"], answerable=bool(d["answerable"]),
+                id=field_of(path, n, d, "id"), type=field_of(path, n, d, "type"),
+                question=field_of(path, n, d, "question"), answerable=bool(field_of(path, n, d, "answerable", object)),
                 reference_answer=d.get("reference_answer", ""),
                 required_numbers=tuple(float(x) for x in d.get("required_numbers", [])),
                 required_names=tuple(d.get("required_names", [])),
@@ -132,8 +162,10 @@ def load_items(path: Path) -> list[Item]:
                 gold_evidence=tuple([ev] if isinstance(ev := d.get("gold_evidence", ""), str) else ev),
                 history=tuple(d.get("history", [])),
             ))
-        except KeyError as exc:
-            raise ValueError(f"{path}:{n}: missing field {exc}") from exc
+        except EvalSetError:
+            raise
+        except (TypeError, ValueError) as exc:  # e.g. a required number that is no number
+            raise EvalSetError(f"{path}:{n}: malformed item ({exc})") from None
     return items
 
 
@@ -142,12 +174,12 @@ def evidence_spans(item_id: str, article_id: str, evidence: Iterable[str], artic
     found verbatim is an error in the eval set."""
     article = articles.get(article_id)
     if article is None:
-        raise ValueError(f"{item_id}: gold article {article_id!r} is not in the index")
+        raise EvalSetError(f"{item_id}: gold article {article_id!r} is not in the index")
     spans = []
     for sentence in evidence:
         start = article.text.find(sentence)
         if start < 0:
-            raise ValueError(f"{item_id}: gold evidence not found in {article_id}: {sentence!r}")
+            raise EvalSetError(f"{item_id}: gold evidence not found in {article_id}: {sentence!r}")
         spans.append((article.id, start, start + len(sentence)))
     return spans
 
@@ -233,8 +265,6 @@ def run_eval(rag, path: Path, progress: bool = True, mode: str = "extractive") -
     """Score the eval set. The other fusion method is scored too in extractive
     mode (cheap); in LLM modes only the configured one (generation is slow)."""
     items = load_items(path)
-    if not items:
-        raise ValueError(f"{path} holds no questions")
     main = rag.settings.fusion
     outcomes = _run(rag, items, main, progress, mode)
     summary = summarize(outcomes)

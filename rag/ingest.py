@@ -28,24 +28,25 @@ _VI_LETTERS = set("ăâđêôơưáàảãạấầẩẫậắằẳẵặéè�
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Return (text, encoding). UTF-8 (BOM or not), UTF-16 (BOM or not),
-    then the legacy Windows Vietnamese code page cp1258."""
+    """Return (text, encoding). UTF-8 (BOM or not), UTF-32 and UTF-16 (BOM
+    or not), then the legacy Windows Vietnamese code page cp1258."""
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE starts both
+        try:
+            return data.decode("utf-32"), "utf-32"
+        except UnicodeDecodeError as exc:
+            raise Undecodable(f"not valid UTF-32 ({exc.reason})") from exc
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), "utf-16"
     if b"\x00" in data:
-        # BOM-less UTF-16: every other byte of ASCII-heavy text is NUL.
-        even, odd = data[0::2].count(0), data[1::2].count(0)
-        half = len(data) / 2
-        for enc, zeros in (("utf-16-le", odd), ("utf-16-be", even)):
-            if zeros > 0.3 * half:
-                try:
-                    text = data.decode(enc)
-                except UnicodeDecodeError:
-                    continue
-                if _looks_like_text(normalize_text(text)):
-                    return text, enc
+        for enc in _nul_encodings(data):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if _looks_like_text(normalize_text(text)):
+                return text, enc
         raise Undecodable("binary content (NUL bytes)")
     try:
         return data.decode("utf-8"), "utf-8"
@@ -58,6 +59,20 @@ def decode(data: bytes) -> tuple[str, str]:
     if _looks_like_text(normalize_text(text)):
         return text, "cp1258"
     raise Undecodable("not UTF-8, UTF-16 or cp1258 text")
+
+
+def _nul_encodings(data: bytes) -> list[str]:
+    """The BOM-less UTF-32/UTF-16 byte orders that ``data``'s NUL bytes fit:
+    Vietnamese lies below U+10000, so two of every four UTF-32 bytes are NUL,
+    and every other UTF-16 byte of ASCII-heavy text is."""
+    quarter, half = len(data) / 4, len(data) / 2
+    out = []
+    if len(data) % 4 == 0:
+        out += [enc for enc, high in (("utf-32-le", data[3::4]), ("utf-32-be", data[0::4]))
+                if high.count(0) == quarter]
+    out += [enc for enc, zeros in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2]))
+            if zeros.count(0) > 0.3 * half]
+    return out
 
 
 def _looks_like_text(text: str) -> bool:
@@ -211,8 +226,10 @@ def infer_province(title: str, text: str) -> str:
     return ranked[0][0]
 
 
-def build_article(article_id: str, data: bytes, meta: dict | None = None, source_file: str = "") -> Article:
-    """Decode, clean, and merge metadata: given fields win over detected ones."""
+def build_article(article_id: str, data: bytes, meta: dict | None = None, source_file: str = "",
+                  origin: str = "corpus") -> Article:
+    """Decode, clean, and merge metadata: given fields win over detected ones.
+    ``origin``: where the file lies ("corpus" or "archive"); metadata may say "upload"."""
     raw, _ = decode(data)
     text, found = clean(raw)
     if not text.strip():
@@ -233,4 +250,7 @@ def build_article(article_id: str, data: bytes, meta: dict | None = None, source
         province=pick("province"),
         language=meta.get("language") or "vi",
         source_file=source_file,
+        origin=str(meta.get("origin") or origin),
+        added_at=str(meta.get("added_at") or ""),
+        added_by=str(meta.get("added_by") or ""),
     )

@@ -95,8 +95,31 @@ def _concepts(folded: str, language: str) -> tuple[list[Concept], list[int]]:
 
 
 def check_question(question: object) -> None:
-    if not isinstance(question, str) or not question.strip():
+    """Refuse what cannot be a question (the same checks for CLI, API and UI)."""
+    if question is not None and not isinstance(question, str):
+        raise BadQuestion(f"The question must be text, got {type(question).__name__}.")
+    if not question or not question.strip():
         raise BadQuestion("The question is empty. Ask something, e.g. 'Lạng Sơn có bao nhiêu dự án FDI?'")
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: the shell passed bytes that are not UTF-8
+        raise BadQuestion("The question is not valid UTF-8 text; retype it or save it as UTF-8.") from None
+
+
+def check_k(k: object) -> None:
+    """``k`` (passages to retrieve) is None (the default) or a whole number >= 1."""
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+        raise BadQuestion(f"k must be a whole number of at least 1, got {k!r}.")
+
+
+def check_history(history: object) -> None:
+    """``history`` is a list of the conversation's earlier questions (text)."""
+    if isinstance(history, (str, bytes)) or not isinstance(history, (list, tuple)):
+        raise BadQuestion(f"history must be a list of earlier questions, got {type(history).__name__}.")
+    if not all(isinstance(h, str) for h in history):
+        raise BadQuestion("history must hold only text (the earlier questions).")
+    for h in filter(str.strip, history):  # blank turns are allowed and ignored
+        check_question(h)
 
 
 def _bigrams(folded: str) -> set[str]:

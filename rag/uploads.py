@@ -4,7 +4,7 @@ In: raw bytes (or pasted text), the uploader's file name (used only to tell
 HTML from text, never as a path), optional title/date/outlet/province, and
 the articles already in the corpus. Out: ``Added`` (the new article id and
 file) or ``UploadRefused`` with a reason a person can act on: too large
-(> 5 MB), not .txt/.md/.html, binary or undecodable, empty after cleaning,
+(> ``Settings.max_file_bytes``, 5 MB by default), not .txt/.md/.html, binary or undecodable, empty after cleaning,
 a duplicate of an existing article, a malformed date or unknown province.
 HTML is reduced to its text (scripts and styles dropped). The file name is
 generated (``up-<time>-<hash>.txt``); metadata goes into ``metadata.json``.
@@ -21,12 +21,13 @@ from pathlib import Path, PurePath
 from typing import Iterable
 
 from .corpus import METADATA_FILE, article_files, read_metadata, write_metadata
+from .dedup import overlap, shingles
 from .errors import RagError
 from .ingest import Undecodable, clean, decode
 from .schema import Article
-from .vietnamese import canonical_province, words
+from .settings import Settings
+from .vietnamese import canonical_province
 
-MAX_BYTES = 5 * 1024 * 1024
 TEXT_TYPES = {".txt", ".md"}
 HTML_TYPES = {".html", ".htm"}
 _ID = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -89,17 +90,13 @@ def html_to_text(html: str) -> tuple[str, str]:
 
 
 # ------------------------------------------------------------------- checks
-def _shingles(text: str, n: int = 5) -> set[str]:
-    toks = words(text)
-    return {" ".join(toks[i : i + n]) for i in range(max(1, len(toks) - n + 1))}
-
-
 def find_duplicate(text: str, existing: Iterable[Article], threshold: float = 0.8) -> Article | None:
-    """An existing article sharing most of ``text``'s 5-word shingles."""
-    new = _shingles(text)
+    """An existing article sharing most of ``text``'s 5-word shingles (or
+    holding most of them: a longer version of the same story)."""
+    new = shingles(text)
     for article in existing:
-        old = _shingles(article.text)
-        if new and old and len(new & old) / min(len(new), len(old)) >= threshold:
+        old = shingles(article.text)
+        if overlap(new, old) >= threshold * min(len(new), len(old)):
             return article
     return None
 
@@ -143,9 +140,11 @@ def add_article(
     date: str = "",
     outlet: str = "",
     province: str = "",
+    max_bytes: int = Settings.max_file_bytes,
+    added_by: str = "",
 ) -> Added:
-    if len(data) > MAX_BYTES:
-        raise UploadRefused(f"Tệp quá lớn ({len(data) / 1e6:.1f} MB); giới hạn là 5 MB.")
+    if len(data) > max_bytes:
+        raise UploadRefused(f"Tệp quá lớn ({len(data) / 2**20:.1f} MB); giới hạn là {max_bytes / 2**20:g} MB.")
     kind = _kind(filename)
     try:
         raw, _ = decode(data)
@@ -181,7 +180,10 @@ def add_article(
         "date": iso_date or found.date,
         "province": province_name,  # empty: inferred from the text when indexed
         "language": "vi",
-        "note": f"uploaded {time.strftime('%Y-%m-%d %H:%M')}" + (f" from {PurePath(filename).name}" if filename else ""),
+        "origin": "upload",
+        "added_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "added_by": added_by,
+        "note": "uploaded" + (f" from {PurePath(filename).name}" if filename else ""),
     }
     write_metadata(corpus_dir, metadata)
     return Added(article_id, path.name, title)
