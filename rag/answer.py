@@ -23,17 +23,24 @@ answer says the archive does not say, with the closest passages as
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 from .chunking import sentences
-from .lang import (COMPARE_CUES, EN_PREFIX, HEDGES, NO_ANSWER, REASONS, SHORT_ANSWER_LABEL, STOPWORDS,
-                   TRAILING_CONNECTORS, TYPE_NAMES)
+from .lang import (COMPARE_CUES, CONFLICT_HEAD, EN_PREFIX, HEDGES, NO_ANSWER, REASONS, SHORT_ANSWER_LABEL,
+                   STOPWORDS, TRAILING_CONNECTORS, TYPE_NAMES)
 from .query import YEAR, Query
 from .schema import Answer, Citation, Hit
 from .scorer import ScorerWeights
 from .signals import NARROWED, YEAR_SPAN, Asked, Idf, Signals, new_names, analyse, signals, unit_figures
+from .untrusted import untrusted_article
 from .vietnamese import Number, find_numbers, find_provinces, fold, padded
+
+
+# A rival value must be at least this probable, relative to the best sentence,
+# to be shown as a disagreeing source.
+CONFLICT_MIN_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,8 @@ class ExtractiveAnswerer:
         top_score = max((h.score for h in hits), default=1.0) or 1.0
         for hit in hits[: self.max_hits * max(1, len(query.provinces))]:
             a = hit.article
+            if untrusted_article(a):  # it gives orders to the system: none of its sentences is evidence
+                continue
             lead = _lead(a.text)
             for start, end in sentences(a.text, hit.chunk.start, hit.chunk.end):
                 if (a.id, start) in seen:
@@ -121,6 +130,9 @@ class ExtractiveAnswerer:
                 return self._refuse(query, hits, cands, reason)
             if best not in chosen:
                 chosen.append(best)
+        rival = self._rival(query, asked, chosen[0], cands) if len(chosen) == 1 else None
+        if rival is not None:
+            return self._conflict(query, asked, chosen[0], rival)
         citations = tuple(cite(i + 1, c) for i, c in enumerate(chosen))
         arithmetic = _arithmetic(query, chosen) if len(chosen) > 1 else None
         if arithmetic is not None and not arithmetic:
@@ -132,6 +144,37 @@ class ExtractiveAnswerer:
             head = f"{arithmetic}\n\n"
         text = head + (EN_PREFIX if lang == "en" else "") + quotes
         return Answer(query.original, text, True, citations, searched=query.expanded, short_answer=short or arithmetic or "")
+
+    def _rival(self, query: Query, asked: Asked, best: Candidate, cands: list[Candidate]) -> Candidate | None:
+        """Another article's sentence that answers the same number question as
+        well as ``best`` but with another value (for the same year, when both
+        articles are dated): the archive's sources disagree."""
+        value = _figure(query, best.text) if asked.type == "number" else None
+        if value is None:
+            return None
+        year = best.hit.article.date[:4]
+        for c in cands:
+            other = c.hit.article
+            if c.blocker or other.id == best.hit.article.id or (year and other.date[:4] not in ("", year)):
+                continue
+            if c.probability < best.probability * CONFLICT_MIN_SHARE or not c.signals.unit_match:
+                continue
+            if self.weights.answer_probability(c.signals, 0.0) < self.weights.threshold:
+                continue
+            theirs = _figure(query, c.text)
+            if theirs is not None and not math.isclose(theirs, value, rel_tol=1e-9):
+                return c
+        return None
+
+    def _conflict(self, query: Query, asked: Asked, best: Candidate, rival: Candidate) -> Answer:
+        """Both values, each with its source, and the note that they differ."""
+        citations = (cite(1, best), cite(2, rival))
+        a, b = (short_answer(asked, query, c.text) or _fmt(_figure(query, c.text)) for c in (best, rival))
+        head = CONFLICT_HEAD[query.language].format(a=a, b=b)
+        quotes = " ".join(f"{c.sentence} [{c.n}]" for c in citations)
+        text = f"{head}\n\n{EN_PREFIX if query.language == 'en' else ''}{quotes}"
+        return Answer(query.original, text, True, citations, searched=query.expanded, short_answer=a,
+                      conflicting=True)
 
     def _refuse(self, query: Query, hits: list[Hit], cands: list[Candidate], reason: str) -> Answer:
         related = []
@@ -286,4 +329,5 @@ def cite(n: int, c: Candidate) -> Citation:
         n=n, article_id=a.id, title=a.title, date=a.date, outlet=a.outlet, province=a.province,
         chunk_id=ch.id, text=ch.text, sentence=c.text, start=c.start, end=c.end,
         score=round(c.hit.score, 4), dense=round(c.hit.dense, 4), lexical=round(c.hit.lexical, 4),
+        origin=a.origin, added_at=a.added_at, added_by=a.added_by,
     )

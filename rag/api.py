@@ -16,7 +16,6 @@ verified generated one when the mode asks for it.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import Counter
@@ -31,20 +30,25 @@ from .chunking import sentences
 from .claims import checkable
 from .corpus import load_corpus
 from .embedder import E5Embedder, Embedder
-from .errors import BadQuestion, IndexMissing
+from .errors import IndexMissing
 from .followup import rewrite
 from .generate import LLMAnswerer
+from .generation_queue import GenerationQueue
 from .indexer import IndexReport, update_index
-from .query import check_question, detect_language, parse_query, without_provinces
+from .query import check_history, check_k, check_question, detect_language, parse_query, without_provinces
 from .retrieval import Filters, Retriever
 from .lang import EXPLANATIONS
 from .schema import Answer, Article, ClaimCheck, Hit
 from .settings import Settings
-from .store import dense_index, live_generation, read_index, read_manifest
+from .store import damage, live_generation, read_index, read_manifest
+from .untrusted import untrusted_article
 from .uploads import Added, add_article, delete_article
-from .vietnamese import canonical_province, normalize_text
+from .vietnamese import normalize_text
 
 TRUNCATION_NOTICE = "Câu hỏi quá dài nên đã được cắt còn {n} ký tự."
+BUSY_NOTICE = ("Mô hình ngôn ngữ đang bận (ước tính chờ {wait:.1f} s, quá {budget:.0f} s cho phép): "
+               "trả lời bằng trích dẫn nguyên văn.")
+UNTRUSTED_NOTICE = "Bỏ qua {ids}: bài có câu ra lệnh cho hệ thống (nội dung bài viết là dữ liệu, không phải chỉ dẫn)."
 
 
 class RAG:
@@ -65,7 +69,8 @@ class RAG:
         self.answerer = ExtractiveAnswerer(max_hits=self.settings.answer_hits)
         self._lock = threading.RLock()  # one index swap or question at a time (UI threads)
         self._llm: LLMAnswerer | None = LLMAnswerer(chat_model) if chat_model is not None else None
-        self._llm_lock = threading.Lock()  # the local model generates one answer at a time
+        # the local model generates one answer at a time, behind a bounded queue
+        self._generation = GenerationQueue(self.settings.llm_first_guess_s)
 
     # ---------------------------------------------------------------- parts
     @property
@@ -92,7 +97,7 @@ class RAG:
                     raise IndexMissing(f"No index in {self.settings.index_dir}. Build it with: rag index")
                 self.index()
             data = read_index(self.settings.index_dir, self.settings)
-            self._retriever = Retriever(data, dense_index(self.settings.index_dir), self.embedder, self.settings)
+            self._retriever = Retriever(data, data.dense, self.embedder, self.settings)
             self._restorer = AccentRestorer().fit(c.text for c in data.chunks)
         return self._retriever
 
@@ -105,8 +110,9 @@ class RAG:
     def add_article(self, data: bytes, filename: str = "", **meta: str) -> tuple[Added, IndexReport]:
         """Save an uploaded/pasted article into the corpus and index it incrementally."""
         with self._lock:
-            existing = load_corpus(self.settings.corpus_dir).articles
-            added = add_article(self.settings.corpus_dir, data, existing, filename, **meta)
+            limit = self.settings.max_file_bytes
+            existing = load_corpus(self.settings.corpus_dir, max_bytes=limit).articles
+            added = add_article(self.settings.corpus_dir, data, existing, filename, **meta, max_bytes=limit)
             return added, self.index()
 
     def delete_article(self, article_id: str) -> IndexReport:
@@ -115,15 +121,19 @@ class RAG:
             return self.index()
 
     def status(self) -> dict:
-        manifest = read_manifest(self.settings.index_dir)
-        if manifest is None:
+        """The live index: counts, model, build time, and ``damage`` (what is
+        missing or differs from the sizes and sha256 in its manifest; [] when sound)."""
+        if live_generation(self.settings.index_dir) is None:
             return {"index": None}
+        manifest = read_manifest(self.settings.index_dir) or {}
+        counts = manifest.get("counts") or {}
         return {
             "index": str(self.settings.index_dir),
-            "articles": manifest["counts"]["articles"],
-            "chunks": manifest["counts"]["chunks"],
-            "model": manifest["model"],
-            "built_at": manifest["built_at"],
+            "articles": counts.get("articles"),
+            "chunks": counts.get("chunks"),
+            "model": manifest.get("model"),
+            "built_at": manifest.get("built_at"),
+            "damage": list(damage(self.settings.index_dir).values()),
         }
 
     # ------------------------------------------------------------ questions
@@ -133,7 +143,8 @@ class RAG:
     def ask(self, question: str, mode: str | None = None, **options) -> Answer:
         """Answer ``question`` from the archive, citing the passages used.
         ``mode``: a question mode of ``modes.MODES`` (default: ``settings.answer_mode``).
-        Other options as for ``ask_with_hits``: k, province, date_from, date_to, fusion, history."""
+        Other options as for ``ask_with_hits``: k, province, date_from, date_to, include_undated, origins, fusion,
+        history."""
         *_, final = self.ask_stream(question, mode, **options)
         return final
 
@@ -151,8 +162,17 @@ class RAG:
         if chosen.name == "auto" and not self.llm_available():
             yield replace(answer, mode_reason="LLM not installed: " + llm.INSTALL_HINT)
             return
-        with self._llm_lock:
+        if not answer.answerable or answer.conflicting:  # nothing for the model to phrase: no turn taken
             yield from self.load_llm().stream(answer, detect_language(answer.standalone or answer.question))
+            return
+        budget = self.settings.llm_budget_s if chosen.name == "auto" else None
+        with self._generation.turn(budget) as turn:
+            if not turn.granted:
+                note = BUSY_NOTICE.format(wait=turn.expected_wait_s, budget=budget)
+                yield replace(answer, mode_reason=note, notices=answer.notices + (note,))
+                return
+            deadline = None if budget is None else time.perf_counter() + budget
+            yield from self.load_llm().stream(answer, detect_language(answer.standalone or answer.question), deadline)
 
     def load_llm(self) -> LLMAnswerer:
         """The generative model, loaded once (``LLMUnavailable`` with an install hint if missing)."""
@@ -172,14 +192,21 @@ class RAG:
         date_to: str | None = None,
         fusion: str | None = None,
         history: Sequence[str] = (),
+        include_undated: bool = True,
+        origins: Sequence[str] = (),
     ) -> tuple[Answer, list[Hit]]:
         """``ask`` plus the ranked passages it looked at (for evaluation and the UI).
 
         ``history``: the conversation's earlier standalone questions; a
-        follow-up such as "Còn Lào Cai thì sao?" is rewritten against them."""
+        follow-up such as "Còn Lào Cai thì sao?" is rewritten against them.
+        ``date_from``/``date_to`` (YYYY-MM-DD) keep undated articles unless
+        ``include_undated`` is False. ``origins``: keep only articles from
+        these sources ("corpus", "archive", "upload"). Bad input raises ``BadQuestion``."""
         check_question(question)
+        check_k(k)
+        check_history(history)
+        filters = Filters.parse(province, date_from, date_to, include_undated, origins)
         standalone = rewrite(question, history).standalone
-        filters = Filters(_province(province), _date(date_from), _date(date_to))
         with self._lock:
             return self._ask(question, standalone, filters, k, fusion)
 
@@ -209,6 +236,7 @@ class RAG:
         """Fact-check one claim against the archive: supported, refuted, nei
         (not enough information) or conflicting, citing the evidence."""
         check_question(claim)
+        check_k(k)
         t0 = time.perf_counter()
         with self._lock:
             retriever = self._load()
@@ -247,6 +275,9 @@ class RAG:
         answer = self.answerer.answer(query, hits, retriever.idf)
         t3 = time.perf_counter()
         notices = (TRUNCATION_NOTICE.format(n=len(query.original)),) if query.truncated else ()
+        untrusted = sorted({h.article.id for h in hits[: self.answerer.max_hits] if untrusted_article(h.article)})
+        if untrusted:
+            notices += (UNTRUSTED_NOTICE.format(ids=", ".join(untrusted)),)
         timings = {
             "load_ms": round((t0 - t_load) * 1000, 2),
             "retrieve_ms": round((t2 - t0) * 1000, 2),
@@ -265,20 +296,3 @@ def _interleave(lists: list[list[Hit]]) -> list[Hit]:
                 seen.add(hit.chunk.id)
                 out.append(hit)
     return out
-
-
-def _date(value: str | None) -> str | None:
-    if not value:
-        return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise BadQuestion(f"Dates must be written YYYY-MM-DD, got {value!r}.")
-    return value
-
-
-def _province(name: str | None) -> str | None:
-    if not name:
-        return None
-    canonical = canonical_province(name)
-    if canonical is None:
-        raise BadQuestion(f"Unknown province {name!r}. Use a Vietnamese province name, e.g. 'Lạng Sơn'.")
-    return canonical

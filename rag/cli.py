@@ -2,8 +2,8 @@
 
 In: command-line arguments. Out: readable text for people or JSON lines for
 machines, and an exit code (0 ok, 2 bad input or unusable index/corpus,
-1 unexpected failure). Every command calls ``rag.api.RAG``; domain errors
-become a one-line message here, nowhere deeper.
+1 the environment: read-only index folder, full disk). Every command calls
+``rag.api.RAG``; domain errors become a one-line message here, nowhere deeper.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from pathlib import Path
 from .errors import RagError
 from .lang import VERDICT_LABELS
 from .modes import MODES, names
-from .render import VERDICT_ICONS
+from .render import VERDICT_ICONS, provenance
+from .schema import ORIGINS
 from .settings import Settings
 
 QUESTION_MODES = names("question")
@@ -48,14 +49,20 @@ def cmd_status(args: argparse.Namespace) -> int:
     if status["index"] is None:
         print(f"No index in {args.index}. Build it with: rag index")
         return 2
+    damage = status.pop("damage")
     for key, value in status.items():
         print(f"{key:>10}: {value}")
+    for problem in damage:
+        print(f"   damaged: {problem}")
+    if damage:
+        print("The index is damaged: run rag index to repair it.")
+        return 2
     return 0
 
 
 def _print_source(c, out) -> None:
     """One citation: title, outlet, province, date, article and span, then its sentence."""
-    meta = ", ".join(x for x in (c.outlet, c.province, c.date or "không rõ ngày") if x)
+    meta = ", ".join(x for x in (c.outlet, c.province, c.date or "không rõ ngày", provenance(c)) if x)
     print(f"  [{c.n}] {c.title} ({meta}) — {c.article_id}, ký tự {c.start}–{c.end}", file=out)
     print(textwrap.indent(textwrap.fill(f"“{c.sentence}”", width=96), "      "), file=out)
 
@@ -81,19 +88,21 @@ def _print_answer(answer, out) -> None:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from .api import RAG
-
-    from .query import check_question
+    from .query import check_k, check_question
+    from .retrieval import Filters
     from .store import live_generation
 
-    for question in args.questions:
-        check_question(question)  # before any model is loaded
+    for question in args.questions:  # bad input is refused before any model is loaded
+        check_question(question)
+    check_k(args.k)
+    Filters.parse(args.province, args.date_from, args.date_to, origins=args.origin)
     rag = RAG(_settings(args))
     if live_generation(rag.settings.index_dir) is None:
         print(f"No index in {rag.settings.index_dir} yet: building it now (first use)…", file=sys.stderr)
         print(rag.index(progress=True).summary(), file=sys.stderr)
     for i, question in enumerate(args.questions):
         answer = rag.ask(question, mode=args.mode, k=args.k, province=args.province, date_from=args.date_from,
-                         date_to=args.date_to)
+                         date_to=args.date_to, include_undated=not args.exclude_undated, origins=args.origin)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
         else:
@@ -150,20 +159,21 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from .api import RAG
-    from .claim_eval import is_claims_set, run_claims_eval, write_claims_reports
-    from .evaluation import run_eval, write_reports
+    from .claim_eval import is_claims_set, load_claims, run_claims_eval, write_claims_reports
+    from .evaluation import load_items, run_eval, write_reports
 
-    rag = RAG(_settings(args))
     sets = args.set or ["eval/qa.jsonl"]
     if args.out and len(sets) > 1:
         print("error: --out takes one eval set; without it each set's report goes to eval/<set name>/", file=sys.stderr)
         return 2
+    kinds = {}
+    for name in sets:  # every set is read and checked before any model is loaded (EvalSetError)
+        kinds[name] = is_claims_set(Path(name))
+        (load_claims if kinds[name] else load_items)(Path(name))
+    rag = RAG(_settings(args))
     for name in sets:
         path = Path(name)
-        if not path.is_file():
-            print(f"error: eval set not found: {path}", file=sys.stderr)
-            return 2
-        if is_claims_set(path):
+        if kinds[name]:
             md = write_claims_reports(run_claims_eval(rag, path, progress=not args.quiet),
                                       Path(args.out or f"eval/{path.stem}"))
             print(md)
@@ -204,6 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--province", help="only search articles about this province, e.g. 'Lạng Sơn'")
     pa.add_argument("--from", dest="date_from", help="only articles dated on/after YYYY-MM-DD")
     pa.add_argument("--to", dest="date_to", help="only articles dated on/before YYYY-MM-DD")
+    pa.add_argument("--exclude-undated", action="store_true",
+                    help="leave out articles without a date (kept by default; shown as 'không rõ ngày')")
+    pa.add_argument("--origin", action="append", default=[], choices=ORIGINS,
+                    help="only articles from this source: corpus files, a read-only --archive, or UI uploads "
+                         "(repeatable; default: all)")
     pa.add_argument("--fusion", choices=["weighted", "rrf"], help="score fusion (default: weighted)")
     pa.add_argument("--mode", choices=QUESTION_MODES, default="auto", help=f"{MODE_HELP} (default: auto)")
     pa.set_defaults(func=cmd_ask)
@@ -230,14 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    if args.command == "ask" and args.k is not None and args.k < 1:
-        print("error: --k must be at least 1", file=sys.stderr)
-        return 2
     try:
         return args.func(args)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return getattr(exc, "exit_code", 2)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -5,6 +5,9 @@ an ``IndexReport`` (added / changed / removed / unchanged articles, chunks
 embedded, skipped files, seconds). Only added or changed articles are chunked
 and embedded; vectors of unchanged articles are reused; removed ones are
 dropped. An unchanged corpus writes nothing and never loads the model.
+One writer at a time (``lock``); crash leftovers are removed first, and a
+damaged index is repaired from what is intact (``repair``), never reported
+as up to date.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from .corpus import Skipped, load_corpus, skip_counts
 from .embedder import Embedder
 from .errors import IndexMismatch
 from .lexical import tokenize
-from .schema import Article, Chunk
+from .schema import PROVENANCE_FIELDS, Article, Chunk
 from .settings import Settings
-from .store import FORMAT, IndexData, live_generation, read_index, write_index
+from .lock import index_lock
+from .repair import salvage
+from .store import FORMAT, IndexData, remove_stale, write_index, writing
 
 
 SKIPPED_FILE = "skipped.tsv"
@@ -45,6 +50,8 @@ class IndexReport:
     wrote: bool = False
     timings: dict = field(default_factory=dict)
     skipped_report: str = ""
+    repairs: tuple[str, ...] = ()  # what was damaged in the previous index and how it was mended
+    cleaned: tuple[str, ...] = ()  # crash leftovers removed (CURRENT.tmp, incomplete generations)
 
     def summary(self) -> str:
         lines = [
@@ -52,6 +59,9 @@ class IndexReport:
             f"unchanged {len(self.unchanged)} articles; {self.embedded} chunks embedded, "
             f"{self.chunks} chunks in the index; {self.seconds:.1f} s"
         ]
+        lines += [f"repaired: {r}" for r in self.repairs]
+        if self.cleaned:
+            lines.append(f"removed crash leftovers: {', '.join(self.cleaned)}")
         if not self.wrote:
             lines.append("index already up to date: nothing embedded, nothing written")
         if self.skipped:
@@ -61,8 +71,14 @@ class IndexReport:
 
 
 def article_hash(article: Article) -> str:
-    payload = json.dumps(article.__dict__ | {"source_file": ""}, ensure_ascii=False, sort_keys=True)
+    """Hash of what the chunks are made of (provenance and file name left out)."""
+    content = {k: v for k, v in article.__dict__.items() if k not in PROVENANCE_FIELDS}
+    payload = json.dumps(content | {"source_file": ""}, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def provenance(article: Article) -> str:
+    return "|".join(getattr(article, f) for f in PROVENANCE_FIELDS)
 
 
 def update_index(
@@ -71,49 +87,57 @@ def update_index(
     rebuild: bool = False,
     progress: bool = False,
 ) -> IndexReport:
-    t0 = time.perf_counter()
-    corpus = load_corpus(settings.corpus_dir, *settings.archives)
-    t_load = time.perf_counter() - t0
-    report = write_skipped(settings.index_dir, corpus.skipped)
+    """Bring the index in line with the corpus, one writer at a time (waits
+    for another writer up to ``settings.index_lock_timeout_s``)."""
+    with index_lock(settings.index_dir, settings.index_lock_timeout_s):
+        return _update(settings, make_embedder, rebuild, progress)
 
-    previous: IndexData | None = None
-    if not rebuild and live_generation(settings.index_dir) is not None:
-        previous = read_index(settings.index_dir, settings)  # raises IndexMismatch
-    old_hashes: dict[str, str] = previous.manifest["articles"] if previous else {}
+
+def _update(settings: Settings, make_embedder: Callable[[], Embedder], rebuild: bool, progress: bool) -> IndexReport:
+    t0 = time.perf_counter()
+    corpus = load_corpus(settings.corpus_dir, *settings.archives, max_bytes=settings.max_file_bytes)
+    t_load = time.perf_counter() - t0
+    with writing(settings.index_dir):
+        cleaned = remove_stale(settings.index_dir)
+        report = write_skipped(settings.index_dir, corpus.skipped)
+
+    previous = salvage(settings.index_dir, settings, rebuild)  # raises IndexMismatch
+    old_hashes = previous.hashes
 
     new_hashes = {a.id: article_hash(a) for a in corpus.articles}
+    origins = {a.id: provenance(a) for a in corpus.articles}
+    restamped = previous.found and previous.provenance != origins  # rewritten, never re-embedded
     added = [i for i in new_hashes if i not in old_hashes]
     changed = [i for i in new_hashes if i in old_hashes and old_hashes[i] != new_hashes[i]]
     unchanged = [i for i in new_hashes if old_hashes.get(i) == new_hashes[i]]
     removed = [i for i in old_hashes if i not in new_hashes]
 
-    if previous is not None and not (added or changed or removed):
+    if previous.found and not (added or changed or removed or previous.repairs or restamped):
         return IndexReport(
             unchanged=tuple(unchanged), skipped=corpus.skipped, chunks=len(previous.chunks),
-            seconds=time.perf_counter() - t0, skipped_report=report,
+            seconds=time.perf_counter() - t0, skipped_report=report, cleaned=cleaned,
         )
 
     keep = set(unchanged)
-    chunks: list[Chunk] = []
-    tokens: list[list[str]] = []
-    parts: list[np.ndarray] = []
-    if previous is not None:
-        rows = [i for i, c in enumerate(previous.chunks) if c.article_id in keep]
-        chunks += [previous.chunks[i] for i in rows]
-        tokens += [previous.tokens[i] for i in rows]
-        parts.append(previous.vectors[rows])
+    rows = [i for i, c in enumerate(previous.chunks) if c.article_id in keep]
+    chunks: list[Chunk] = [previous.chunks[i] for i in rows]
+    tokens: list[list[str]] = [previous.tokens[i] for i in rows]
+    vectors_lost = previous.vectors is None  # damaged: the reused chunks are embedded again
+    parts: list[np.ndarray] = [] if vectors_lost else [previous.vectors[rows]]
+    reused = {c.article_id for c in chunks}
 
-    fresh = [a for a in corpus.articles if a.id not in keep]
+    fresh = [a for a in corpus.articles if a.id not in reused]
     t1 = time.perf_counter()
     new_chunks = [c for a in fresh for c in chunk_article(a, settings.chunk_chars, settings.overlap_sentences)]
     new_tokens = [tokenize(f"{c.header}\n{c.text}") for c in new_chunks]
     t_chunk = time.perf_counter() - t1
     t2 = time.perf_counter()
-    if new_chunks:
+    to_embed = chunks + new_chunks if vectors_lost else new_chunks
+    if to_embed:
         embedder = make_embedder()
         if embedder.dim != settings.dim:
             raise IndexMismatch(f"embedder gives {embedder.dim}-dim vectors, settings expect {settings.dim}")
-        parts.append(embedder.embed_passages([c.for_embedding() for c in new_chunks], progress=progress))
+        parts.append(embedder.embed_passages([c.for_embedding() for c in to_embed], progress=progress))
     t_embed = time.perf_counter() - t2
 
     chunks += new_chunks
@@ -123,16 +147,17 @@ def update_index(
         "format": FORMAT,
         **settings.index_signature(),
         "articles": new_hashes,
+        "provenance": origins,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "counts": {"articles": len(corpus.articles), "chunks": len(chunks)},
     }
     write_index(settings.index_dir, IndexData(manifest, {a.id: a for a in corpus.articles}, chunks, tokens, vectors))
     return IndexReport(
         added=tuple(added), changed=tuple(changed), removed=tuple(removed), unchanged=tuple(unchanged),
-        skipped=corpus.skipped, chunks=len(chunks), embedded=len(new_chunks),
+        skipped=corpus.skipped, chunks=len(chunks), embedded=len(to_embed),
         seconds=time.perf_counter() - t0, wrote=True,
         timings={"load_corpus": t_load, "chunk_and_tokenize": t_chunk, "embed": t_embed},
-        skipped_report=report,
+        skipped_report=report, repairs=previous.repairs, cleaned=cleaned,
     )
 
 

@@ -94,6 +94,11 @@ NO_ANSWER = {
     "vi": "Không tìm thấy thông tin này trong kho bài viết.",
     "en": "The archive does not contain this information.",
 }
+# When two sources give different values for the same question.
+CONFLICT_HEAD = {
+    "vi": "Các nguồn trong kho bài không thống nhất: {a} [1], nhưng {b} [2].",
+    "en": "Sources in the archive disagree: {a} [1], but {b} [2].",
+}
 EN_PREFIX = "From the archive (quoted in Vietnamese): "
 
 # What a question asks for, by folded cue: the cue written first in the
@@ -243,6 +248,8 @@ EXPLANATIONS = {
         "not_checkable": "This sentence states nothing checkable (an opinion, a question or a greeting).",
     },
 }
+# How an article's provenance is named beside its citations.
+ORIGIN_LABELS = {"corpus": "tệp trong kho", "archive": "kho lưu trữ", "upload": "tải lên"}
 # How each verdict is named to a reader.
 VERDICT_LABELS = {
     "vi": {"supported": "Có căn cứ", "refuted": "Sai so với kho bài", "nei": "Chưa đủ thông tin",
@@ -250,3 +257,20 @@ VERDICT_LABELS = {
     "en": {"supported": "Supported", "refuted": "Refuted", "nei": "Not enough information",
            "conflicting": "Sources conflict", "not_checkable": "Not checkable"},
 }
+
+# Sentences addressed to a machine rather than to readers: article text (and
+# uploads) are data, so such a sentence is never an answer or evidence
+# candidate. Matched on folded text (diacritics-insensitive), as regexes.
+INSTRUCTION_PATTERNS: tuple[str, ...] = (
+    # a chat role written as a speaker: "Hệ thống: …", "System: …", "<|im_start|>"
+    r"^\W*(he thong|system|assistant|tro ly|user|nguoi dung|admin|quan tri vien|developer)\s*[:>\]]",
+    r"<\|?im_(start|end)\|?>|\[/?inst\]|###\s*(instruction|system)",
+    # orders about answering or about the model's instructions
+    r"\b(hay|chi duoc|phai luon) (tra loi|tra ve|xuat ra) (rang|la|bang)\b",
+    r"\b(bo qua|phot lo|khong can tuan theo) (moi|tat ca|cac|nhung|toan bo) (huong dan|chi dan|chi thi|lenh|quy tac)\b",
+    r"\b(ignore|disregard|forget|override) (all |any |the |your )?(previous |prior |above |earlier )?"
+    r"(instructions?|prompts?|rules|directions)\b",
+    r"\b(answer|respond|reply|say) (only )?(that|with)\b.{0,40}\b(instead|regardless|always)\b"
+    r"|\byou (are|must) now\b|\bsystem prompt\b|\bas an ai\b",
+    r"\bban la (mot )?(tro ly ao|tro ly ai|mo hinh ngon ngu|chatbot)\b",
+)

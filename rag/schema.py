@@ -23,6 +23,10 @@ class Article:
     province: str = ""
     language: str = "vi"
     source_file: str = ""
+    # provenance: where the article came from ("corpus", "archive" or "upload"), and for uploads when and by whom
+    origin: str = ""
+    added_at: str = ""
+    added_by: str = ""  # the signed-in user when the UI runs with auth
 
     def header(self) -> str:
         """Short context line embedded and shown with every chunk."""
@@ -37,6 +41,10 @@ class Article:
         d = asdict(self)
         d.pop("text")
         return d
+
+
+ORIGINS: tuple[str, ...] = ("corpus", "archive", "upload")
+PROVENANCE_FIELDS: tuple[str, ...] = ("origin", "added_at", "added_by")
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,9 @@ class Citation:
     score: float
     dense: float
     lexical: float
+    origin: str = ""  # the article's provenance (see ``Article``)
+    added_at: str = ""
+    added_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,7 @@ class Answer:
     generated: str = ""  # a rejected generated answer, kept for inspection
     short_answer: str = ""  # the figure, date or name the answer opens with (verbatim from the cited sentence)
     reason: str = ""  # when not answerable: why the closest passage does not answer
+    conflicting: bool = False  # two sources give different values: both cited, neither chosen
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -27,6 +27,8 @@ class Settings:
     corpus_dir: Path = Path("corpus")  # articles; uploads are saved here
     archives: tuple[Path, ...] = ()  # more article folders, indexed too, never written
     index_dir: Path = Path("index")
+    # a second writer of the index waits this long for the first, then gives up (IndexBusy)
+    index_lock_timeout_s: float = field(default_factory=lambda: float(os.environ.get("RAG_INDEX_LOCK_TIMEOUT", 600)))
     cache_dir: Path = field(default_factory=_default_cache)
 
     # embedding
@@ -54,6 +56,9 @@ class Settings:
     # questions
     max_question_chars: int = 1000
 
+    # limits on untrusted input (one place: CLI indexing, API, UI uploads)
+    max_file_bytes: int = 5 * 1024 * 1024  # a corpus file or upload larger than this is skipped/refused
+
     # answers: a question mode of ``modes.MODES`` ("extractive", "llm", "auto")
     answer_mode: str = "extractive"
     llm_backend: str = field(default_factory=lambda: os.environ.get("RAG_LLM_BACKEND", "local"))
@@ -62,6 +67,11 @@ class Settings:
     llm_model: str = field(default_factory=lambda: os.environ.get("RAG_LLM_MODEL", ""))
     llm_max_tokens: int = 160
     llm_threads: int = 2
+    # auto mode under load: generate only when the queue's expected wait plus one
+    # generation fits this budget, and stop a generation that outruns it; the
+    # extractive answer is given instead, with a note saying why
+    llm_budget_s: float = 4.0
+    llm_first_guess_s: float = 3.4  # generation time assumed until one is measured (README: p50 3.37 s)
 
     def index_signature(self) -> dict:
         return {

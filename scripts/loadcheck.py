@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -42,27 +43,38 @@ def start_app() -> tuple[subprocess.Popen, str]:
     raise SystemExit("app.py did not start")
 
 
-def client_run(url: str, questions: list[str], mode: str) -> tuple[list[float], list[str]]:
+def how(out: dict) -> str:
+    """How an answer was written: generated, quoted because the model was busy, ..."""
+    if out["answer_mode"] == "extractive" and "bận" in out["mode_reason"]:
+        return "quoted: model busy"
+    if out["answer_mode"] == "extractive-fallback":
+        return "quoted: generation rejected or over budget"
+    return out["answer_mode"] if out["answerable"] else "not in the archive"
+
+
+def client_run(url: str, questions: list[str], mode: str) -> tuple[list[float], list[str], list[str]]:
     from gradio_client import Client
 
     client = Client(url, verbose=False)
-    latencies, errors = [], []
+    latencies, errors, ways = [], [], []
     for q in questions:
         t0 = time.perf_counter()
         try:
             out = client.predict(q, "", 5, [], mode, api_name="/ask")
             if "answer" not in out:
                 errors.append(f"{q}: malformed reply")
+            else:
+                ways.append(how(out))
         except Exception as exc:  # noqa: BLE001 - counted and reported
             errors.append(f"{q}: {exc}")
         latencies.append((time.perf_counter() - t0) * 1000)
-    return latencies, errors
+    return latencies, errors, ways
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--url")
-    p.add_argument("--clients", type=int, default=10)
+    p.add_argument("--clients", type=int, default=20)
     p.add_argument("--questions", type=int, default=5, help="questions per client")
     p.add_argument("--mode", default="extractive", choices=names("question"))
     args = p.parse_args()
@@ -80,12 +92,14 @@ def main() -> int:
     finally:
         if proc:
             proc.terminate()
-    latencies = [x for lat, _ in results for x in lat]
-    errors = [e for _, errs in results for e in errs]
+    latencies = [x for lat, _, _ in results for x in lat]
+    errors = [e for _, errs, _ in results for e in errs]
+    ways = Counter(w for *_, ws in results for w in ws)
     print(f"{args.clients} clients x {args.questions} questions = {len(latencies)} requests in {wall:.1f} s")
     print(f"errors: {len(errors)}")
     for e in errors[:10]:
         print("  ", e)
+    print("answers: " + ", ".join(f"{n} {way}" for way, n in ways.most_common()))
     print(f"latency per request: p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms, "
           f"mean {statistics.mean(latencies):.0f} ms")
     return 1 if errors else 0
