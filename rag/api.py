@@ -46,7 +46,7 @@ from .uploads import Added, add_article, delete_article
 from .vietnamese import normalize_text
 
 TRUNCATION_NOTICE = "Câu hỏi quá dài nên đã được cắt còn {n} ký tự."
-BUSY_NOTICE = ("Mô hình ngôn ngữ đang bận (ước tính chờ {wait:.1f} s, quá {budget:.0f} s cho phép): "
+BUSY_NOTICE = ("Máy chủ đang bận (câu trả lời viết lại cần khoảng {expected:.1f} s, quá {budget:g} s cho phép): "
                "trả lời bằng trích dẫn nguyên văn.")
 UNTRUSTED_NOTICE = "Bỏ qua {ids}: bài có câu ra lệnh cho hệ thống (nội dung bài viết là dữ liệu, không phải chỉ dẫn)."
 
@@ -71,6 +71,8 @@ class RAG:
         self._llm: LLMAnswerer | None = LLMAnswerer(chat_model) if chat_model is not None else None
         # the local model generates one answer at a time, behind a bounded queue
         self._generation = GenerationQueue(self.settings.llm_first_guess_s)
+        self._in_flight = 0  # questions being answered now (they share the cores with generation)
+        self._counter = threading.Lock()
 
     # ---------------------------------------------------------------- parts
     @property
@@ -150,8 +152,14 @@ class RAG:
 
     def ask_stream(self, question: str, mode: str | None = None, **options) -> Iterator[str | Answer]:
         """Like ``ask``, yielding generated text pieces first, then the final ``Answer``."""
-        answer, _ = self.ask_with_hits(question, **options)
-        yield from self.generate(answer, mode)
+        with self._counter:
+            self._in_flight += 1
+        try:
+            answer, _ = self.ask_with_hits(question, **options)
+            yield from self.generate(answer, mode)
+        finally:
+            with self._counter:
+                self._in_flight -= 1
 
     def generate(self, answer: Answer, mode: str | None = None) -> Iterator[str | Answer]:
         """Turn an extractive answer into a verified generated one, per ``mode``."""
@@ -165,13 +173,14 @@ class RAG:
         if not answer.answerable or answer.conflicting:  # nothing for the model to phrase: no turn taken
             yield from self.load_llm().stream(answer, detect_language(answer.standalone or answer.question))
             return
-        budget = self.settings.llm_budget_s if chosen.name == "auto" else None
-        with self._generation.turn(budget) as turn:
+        auto = chosen.name == "auto"
+        budget = self.settings.llm_budget_s if auto else None
+        with self._generation.turn(budget, others=max(0, self._in_flight - 1)) as turn:
             if not turn.granted:
-                note = BUSY_NOTICE.format(wait=turn.expected_wait_s, budget=budget)
+                note = BUSY_NOTICE.format(expected=turn.expected_s, budget=budget)
                 yield replace(answer, mode_reason=note, notices=answer.notices + (note,))
                 return
-            deadline = None if budget is None else time.perf_counter() + budget
+            deadline = time.perf_counter() + self.settings.llm_max_s if auto else None
             yield from self.load_llm().stream(answer, detect_language(answer.standalone or answer.question), deadline)
 
     def load_llm(self) -> LLMAnswerer:

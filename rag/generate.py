@@ -10,7 +10,7 @@ Out: a stream of text pieces, then the final ``Answer`` with ``answer_mode``:
 * ``extractive-fallback`` — generation failed verification or errored; the
   extractive answer is returned, with the reason in ``mode_reason``.
 
-The chain is ``ChatPromptTemplate | chat model | StrOutputParser``. The
+The chain is ``ChatPromptTemplate | chat model``, streamed. The
 passages given are the answering sentences of the extractive answer, numbered
 as there and labelled with article title, province and date, so the model
 cannot borrow another province's figure unnoticed; it must keep all their
@@ -90,9 +90,9 @@ def prompt_messages(extractive: Answer, language: str) -> list[dict]:
 
 
 def build_chain(chat_model):
-    from langchain_core.output_parsers import StrOutputParser
-
-    return build_prompt() | chat_model | StrOutputParser()
+    """``prompt | chat model``, streaming message chunks. (A ``StrOutputParser``
+    step would make closing the stream early run the generation to its end.)"""
+    return build_prompt() | chat_model
 
 
 class LLMAnswerer:
@@ -115,11 +115,12 @@ class LLMAnswerer:
         ttft = None
         pieces: list[str] = []
         try:
-            for piece in self.chain.stream(prompt_inputs(extractive, language)):
+            for chunk in self.chain.stream(prompt_inputs(extractive, language)):
+                piece = chunk.content
                 if ttft is None:
                     ttft = time.perf_counter() - t0
                 if deadline is not None and time.perf_counter() > deadline:
-                    yield self._fallback(extractive, f"stopped after {time.perf_counter() - t0:.1f} s: over the time budget",
+                    yield self._fallback(extractive, f"stopped after {time.perf_counter() - t0:.1f} s: over the time limit",
                                          t0, ttft)
                     return
                 pieces.append(piece)

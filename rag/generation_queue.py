@@ -1,13 +1,15 @@
 """One local model, many askers: a bounded queue in front of generation.
 
-In: an asker's time budget (seconds, or None to wait as long as it takes).
-Out: a turn with the model, or a refusal at once — with the expected wait —
-when the answers already queued would not leave time to generate within the
-budget. The local model generates one answer at a time (two cores); the
-expected wait is the number of answers queued or generating times the
-measured average generation time (a first guess until the first is measured).
-Auto mode answers extractively when refused, so a crowd of askers never
-piles up behind the model.
+In: an asker's time budget (seconds, or None to wait as long as it takes)
+and how many other questions the server is answering. Out: a turn with the
+model, or a refusal at once, with the expected time, when generating would
+not fit the budget. The local model generates one answer at a time and
+shares the two cores with every other question, so the expected time is
+(answers queued + 1) x the measured average generation time (a first guess
+until one is measured) x (1 + the other questions in flight). On an idle
+server a turn is always granted, so the average keeps being measured. Auto
+mode answers extractively when refused, so a crowd of askers never piles up
+behind the model.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ SMOOTHING = 0.3  # weight of the newest generation time in the running average
 @dataclass(frozen=True)
 class Turn:
     granted: bool
-    expected_wait_s: float  # when refused: the wait it would have taken
+    expected_s: float  # the expected wait plus generation, when asked
 
 
 class GenerationQueue:
@@ -39,24 +41,24 @@ class GenerationQueue:
         return self._queued
 
     @contextmanager
-    def turn(self, budget_s: float | None = None) -> Iterator[Turn]:
+    def turn(self, budget_s: float | None = None, others: int = 0) -> Iterator[Turn]:
         """Hold the model for one generation, or be refused at once when the
-        expected wait plus one generation would exceed ``budget_s``."""
+        expected wait and generation, with ``others`` questions sharing the
+        cores, would exceed ``budget_s`` (never refused on an idle server)."""
         with self._state:
-            wait = self._queued * self.average_s
-            if budget_s is not None and wait + self.average_s > budget_s:
-                refused = Turn(False, wait)
-            else:
-                refused = None
+            expected = (self._queued + 1) * self.average_s * (1 + others)
+            idle = self._queued == 0 and others == 0
+            granted = budget_s is None or idle or expected <= budget_s
+            if granted:
                 self._queued += 1
-        if refused is not None:
-            yield refused
+        if not granted:
+            yield Turn(False, expected)
             return
         try:
             with self._model:
                 t0 = time.perf_counter()
                 try:
-                    yield Turn(True, wait)
+                    yield Turn(True, expected)
                 finally:
                     took = time.perf_counter() - t0
                     with self._state:

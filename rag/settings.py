@@ -67,10 +67,11 @@ class Settings:
     llm_model: str = field(default_factory=lambda: os.environ.get("RAG_LLM_MODEL", ""))
     llm_max_tokens: int = 160
     llm_threads: int = 2
-    # auto mode under load: generate only when the queue's expected wait plus one
-    # generation fits this budget, and stop a generation that outruns it; the
-    # extractive answer is given instead, with a note saying why
+    # auto mode under load: generate only when the expected wait and generation
+    # (other questions share the cores) fit this budget, else quote at once with a
+    # note saying why; a generation running past llm_max_s is stopped and quoted
     llm_budget_s: float = 4.0
+    llm_max_s: float = 15.0
     llm_first_guess_s: float = 3.4  # generation time assumed until one is measured (README: p50 3.37 s)
 
     def index_signature(self) -> dict:

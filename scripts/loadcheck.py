@@ -48,7 +48,7 @@ def how(out: dict) -> str:
     if out["answer_mode"] == "extractive" and "bận" in out["mode_reason"]:
         return "quoted: model busy"
     if out["answer_mode"] == "extractive-fallback":
-        return "quoted: generation rejected or over budget"
+        return "quoted: over the time limit" if "time limit" in out["mode_reason"] else "quoted: generation failed checks"
     return out["answer_mode"] if out["answerable"] else "not in the archive"
 
 

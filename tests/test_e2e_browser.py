@@ -270,7 +270,7 @@ def test_reload_reads_live_index_and_upload_can_be_deleted(server):
         page.reload()
         assert _article_count(page) == before
         page.get_by_role("tab", name="Kho bài viết").click()
-        page.wait_for_function(f"document.querySelector('#articles')?.innerText.includes('000_bf7702f0972e1e9e')")
+        page.wait_for_function("document.querySelector('#articles')?.innerText.includes('000_bf7702f0972e1e9e')")
         assert added not in page.locator("#articles").inner_text()
         browser.close()
 
