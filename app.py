@@ -30,7 +30,7 @@ from rag.auth import checker, resolve
 from rag.errors import RagError
 from rag.modes import MODES as ALL_MODES
 from rag.render import answer_html, check_html, literal, provenance, question_html, streaming_html, tally_html
-from rag.settings import Settings
+from rag.settings import Settings, mb
 from rag.vietnamese import PROVINCES
 
 log = logging.getLogger("rag.app")
@@ -97,13 +97,8 @@ def friendly(fn):
     return wrapper
 
 
-def mb(n: int) -> str:
-    """A byte limit as people read it: 5242880 -> "5 MB"."""
-    return f"{n / 2**20:g} MB"
-
-
 def status_html(rag: RAG) -> str:
-    s = rag.status()
+    s = rag.status(full=False)  # on every page load: sizes only, no hashing
     if s["index"] is None:
         return "<b>Chỉ mục:</b> chưa có."
     line = (f"<b>Chỉ mục:</b> {s['articles']} bài, {s['chunks']} đoạn · mô hình: {literal(str(s['model']))} · "
@@ -386,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(corpus_dir=Path(args.corpus), index_dir=Path(args.index), archives=tuple(map(Path, args.archive)))
     rag = RAG(settings)
     try:
-        if rag.status()["index"] is None:
+        if rag.status(full=False)["index"] is None:
             print("Chưa có chỉ mục: đang lập chỉ mục lần đầu…", file=sys.stderr)
         print(rag.index(progress=True).summary(), file=sys.stderr)
         rag.load()  # models and index in memory before the first question

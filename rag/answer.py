@@ -73,7 +73,7 @@ class ExtractiveAnswerer:
         seen: set[tuple[str, int]] = set()
         out: list[Candidate] = []
         top_score = max((h.score for h in hits), default=1.0) or 1.0
-        for hit in hits[: self.max_hits * max(1, len(query.provinces))]:
+        for hit in self._read(query, hits):
             a = hit.article
             if untrusted_article(a):  # it gives orders to the system: none of its sentences is evidence
                 continue
@@ -88,6 +88,14 @@ class ExtractiveAnswerer:
                                    hit.dense, hit.score / top_score)
                 out.append(self._candidate(asked, hit, start, end, s, lacks, context))
         return sorted(out, key=lambda c: -c.probability)
+
+    def _read(self, query: Query, hits: list[Hit]) -> list[Hit]:
+        """The hits whose sentences are read: the top ``max_hits`` per province asked."""
+        return hits[: self.max_hits * max(1, len(query.provinces))]
+
+    def untrusted(self, query: Query, hits: list[Hit]) -> list[str]:
+        """Ids of the articles among the hits read that were left out as untrusted."""
+        return sorted({h.article.id for h in self._read(query, hits) if untrusted_article(h.article)})
 
     def _candidate(self, asked: Asked, hit: Hit, start: int, end: int, s: Signals, lacks: str,
                    context: str) -> Candidate:

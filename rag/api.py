@@ -32,7 +32,7 @@ from .corpus import load_corpus
 from .embedder import E5Embedder, Embedder
 from .errors import IndexMissing
 from .followup import rewrite
-from .generate import LLMAnswerer
+from .generate import LLMAnswerer, without_model
 from .generation_queue import GenerationQueue
 from .indexer import IndexReport, update_index
 from .query import check_history, check_k, check_question, detect_language, parse_query, without_provinces
@@ -41,7 +41,6 @@ from .lang import EXPLANATIONS
 from .schema import Answer, Article, ClaimCheck, Hit
 from .settings import Settings
 from .store import damage, live_generation, read_index, read_manifest
-from .untrusted import untrusted_article
 from .uploads import Added, add_article, delete_article
 from .vietnamese import normalize_text
 
@@ -122,9 +121,10 @@ class RAG:
             delete_article(self.settings.corpus_dir, article_id)
             return self.index()
 
-    def status(self) -> dict:
+    def status(self, full: bool = True) -> dict:
         """The live index: counts, model, build time, and ``damage`` (what is
-        missing or differs from the sizes and sha256 in its manifest; [] when sound)."""
+        missing or differs from the sizes and sha256 in its manifest; [] when
+        sound). ``full=False`` compares sizes only, skipping the hashing."""
         if live_generation(self.settings.index_dir) is None:
             return {"index": None}
         manifest = read_manifest(self.settings.index_dir) or {}
@@ -135,7 +135,7 @@ class RAG:
             "chunks": counts.get("chunks"),
             "model": manifest.get("model"),
             "built_at": manifest.get("built_at"),
-            "damage": list(damage(self.settings.index_dir).values()),
+            "damage": list(damage(self.settings.index_dir, full).values()),
         }
 
     # ------------------------------------------------------------ questions
@@ -170,8 +170,10 @@ class RAG:
         if chosen.name == "auto" and not self.llm_available():
             yield replace(answer, mode_reason="LLM not installed: " + llm.INSTALL_HINT)
             return
-        if not answer.answerable or answer.conflicting:  # nothing for the model to phrase: no turn taken
-            yield from self.load_llm().stream(answer, detect_language(answer.standalone or answer.question))
+        model = self.load_llm()  # in llm mode: LLMUnavailable, saying how to install it
+        final = without_model(answer)
+        if final is not None:  # nothing for the model to phrase: no turn taken
+            yield final
             return
         auto = chosen.name == "auto"
         budget = self.settings.llm_budget_s if auto else None
@@ -181,7 +183,7 @@ class RAG:
                 yield replace(answer, mode_reason=note, notices=answer.notices + (note,))
                 return
             deadline = time.perf_counter() + self.settings.llm_max_s if auto else None
-            yield from self.load_llm().stream(answer, detect_language(answer.standalone or answer.question), deadline)
+            yield from model.stream(answer, detect_language(answer.standalone or answer.question), deadline)
 
     def load_llm(self) -> LLMAnswerer:
         """The generative model, loaded once (``LLMUnavailable`` with an install hint if missing)."""
@@ -284,7 +286,7 @@ class RAG:
         answer = self.answerer.answer(query, hits, retriever.idf)
         t3 = time.perf_counter()
         notices = (TRUNCATION_NOTICE.format(n=len(query.original)),) if query.truncated else ()
-        untrusted = sorted({h.article.id for h in hits[: self.answerer.max_hits] if untrusted_article(h.article)})
+        untrusted = self.answerer.untrusted(query, hits)
         if untrusted:
             notices += (UNTRUSTED_NOTICE.format(ids=", ".join(untrusted)),)
         timings = {

@@ -24,7 +24,7 @@ from .dedup import find_duplicates
 from .errors import CorpusError
 from .ingest import Undecodable, build_article
 from .schema import Article
-from .settings import Settings
+from .settings import Settings, mb
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def _load_folder(folder: Path, max_bytes: int, origin: str) -> Iterator[Article 
     metadata = read_metadata(folder)
     root = folder.resolve()
     expected = f"not a text article (expected {', '.join(sorted(TEXT_SUFFIXES))})"
-    too_large = f"larger than {max_bytes / 2**20:g} MB (Settings.max_file_bytes)"
+    too_large = f"larger than {mb(max_bytes)} (Settings.max_file_bytes)"
     for path in article_files(folder):
         if path.is_symlink():
             yield Skipped(str(path), SYMLINK)

@@ -95,6 +95,16 @@ def build_chain(chat_model):
     return build_prompt() | chat_model
 
 
+def without_model(extractive: Answer) -> Answer | None:
+    """The extractive answer, final, when the model has nothing to phrase
+    (not answerable, or sources that disagree), with the reason; else None."""
+    if not extractive.answerable:
+        return replace(extractive, answer_mode="extractive", mode_reason="not answerable from the archive: model not called")
+    if extractive.conflicting:
+        return replace(extractive, answer_mode="extractive", mode_reason="sources disagree: both quoted, model not called")
+    return None
+
+
 class LLMAnswerer:
     def __init__(self, chat_model):
         self.chain = build_chain(chat_model)
@@ -103,11 +113,9 @@ class LLMAnswerer:
         """Yield text pieces as they are generated, then the final ``Answer``.
         ``deadline`` (a ``time.perf_counter()`` value): a generation still
         running then is stopped and the extractive answer given instead."""
-        if not extractive.answerable:
-            yield replace(extractive, answer_mode="extractive", mode_reason="not answerable from the archive: model not called")
-            return
-        if extractive.conflicting:
-            yield replace(extractive, answer_mode="extractive", mode_reason="sources disagree: both quoted, model not called")
+        final = without_model(extractive)
+        if final is not None:
+            yield final
             return
         passages = passages_of(extractive.citations)
         question = extractive.standalone or extractive.question

@@ -32,6 +32,11 @@ def _env_seconds(name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number of seconds, got {value!r}.") from None
 
 
+def mb(n: float) -> str:
+    """A byte count as people read it: 5242880 -> "5 MB"."""
+    return f"{n / 2**20:g} MB"
+
+
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = Path("corpus")  # articles; uploads are saved here

@@ -25,7 +25,7 @@ from .dedup import overlap, shingles
 from .errors import RagError
 from .ingest import Undecodable, clean, decode
 from .schema import Article
-from .settings import Settings
+from .settings import Settings, mb
 from .vietnamese import canonical_province
 
 TEXT_TYPES = {".txt", ".md"}
@@ -144,7 +144,7 @@ def add_article(
     added_by: str = "",
 ) -> Added:
     if len(data) > max_bytes:
-        raise UploadRefused(f"Tệp quá lớn ({len(data) / 2**20:.1f} MB); giới hạn là {max_bytes / 2**20:g} MB.")
+        raise UploadRefused(f"Tệp quá lớn ({len(data) / 2**20:.1f} MB); giới hạn là {mb(max_bytes)}.")
     kind = _kind(filename)
     try:
         raw, _ = decode(data)
