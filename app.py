@@ -30,7 +30,7 @@ from rag.auth import checker, resolve
 from rag.errors import RagError
 from rag.modes import MODES as ALL_MODES
 from rag.render import answer_html, check_html, literal, provenance, question_html, streaming_html, tally_html
-from rag.settings import Settings, mb
+from rag.settings import BACKENDS, Settings, mb
 from rag.vietnamese import PROVINCES
 
 log = logging.getLogger("rag.app")
@@ -361,7 +361,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--auth", metavar="USER:PASSWORD",
                    help="like --auth-file, but the password is visible to every user in `ps`")
     p.add_argument("--corpus", default="corpus")
-    p.add_argument("--index", default="index")
+    p.add_argument("--index", default="index",
+                   help="index folder; with --backend milvus a URI such as http://localhost:19530 names a Milvus server")
+    p.add_argument("--backend", choices=BACKENDS, default=None,
+                   help="faiss files (default, or $RAG_BACKEND) or milvus (needs the [scale] extra)")
     p.add_argument("--archive", action="append", default=[], metavar="DIR", help="also index DIR, read-only (repeatable)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
@@ -378,7 +381,12 @@ def main(argv: list[str] | None = None) -> int:
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
 
-    settings = Settings(corpus_dir=Path(args.corpus), index_dir=Path(args.index), archives=tuple(map(Path, args.archive)))
+    try:
+        settings = Settings(corpus_dir=Path(args.corpus), archives=tuple(map(Path, args.archive)))
+        settings = settings.with_(backend=args.backend or settings.backend).with_index(args.index)
+    except RagError as exc:  # a bad RAG_BACKEND
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     rag = RAG(settings)
     try:
         if rag.status(full=False)["index"] is None:

@@ -6,13 +6,15 @@ by its most frequent accented spelling in the archive, longest runs first
 (3, 2, then 1 word), so "lang son co bao nhieu du an fdi" becomes
 "Lạng Sơn có bao nhiêu dự án fdi". Words the archive does not know stay as
 typed. Helps the dense model and the word segmenter, which both expect
-accented Vietnamese.
+accented Vietnamese. The table is saved with the index and loaded from it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
+from pathlib import Path
 from typing import Iterable
 
 from .vietnamese import fold
@@ -39,6 +41,16 @@ class AccentRestorer:
                     counts[fold(gram)][gram] += weight
         self.table = {k: c.most_common(1)[0][0] for k, c in counts.items()}
         return self
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.table, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path, max_n: int = 3) -> "AccentRestorer":
+        """The table ``save`` wrote: the archive is not read again."""
+        restorer = cls(max_n)
+        restorer.table = json.loads(path.read_text(encoding="utf-8"))
+        return restorer
 
     def restore(self, text: str) -> str:
         matches = list(_WORD.finditer(text))

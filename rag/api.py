@@ -18,29 +18,29 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
 from dataclasses import replace
 from typing import Iterator, Sequence
 
 from . import llm, modes
-from .accents import AccentRestorer
+from .backend import index_exists, open_search
 from .answer import Candidate, ExtractiveAnswerer
 from .check import read_claim, verdict
 from .chunking import sentences
 from .claims import checkable
 from .corpus import load_corpus
-from .embedder import E5Embedder, Embedder
+from .embedder import Embedder, make_embedder
 from .errors import IndexMissing
 from .followup import rewrite
 from .generate import LLMAnswerer, without_model
 from .generation_queue import GenerationQueue
-from .indexer import IndexReport, update_index
+from .indexer import Engine, IndexReport, update_index
 from .query import check_history, check_k, check_question, detect_language, parse_query, without_provinces
-from .retrieval import Filters, Retriever
+from .filters import Filters
+from .retrieval import Retriever
 from .lang import EXPLANATIONS
 from .schema import Answer, Article, ClaimCheck, Hit
 from .settings import Settings
-from .store import damage, live_generation, read_index, read_manifest
+from .store import damage, read_manifest
 from .uploads import Added, add_article, delete_article
 from .vietnamese import normalize_text
 
@@ -62,9 +62,9 @@ class RAG:
         configured ones, e.g. with fakes in tests."""
         self.settings = settings or Settings()
         self._embedder = embedder
+        self._given_embedder = embedder  # what index workers get a copy of; else they build their own
         self.auto_index = auto_index
         self._retriever: Retriever | None = None
-        self._restorer: AccentRestorer | None = None
         self.answerer = ExtractiveAnswerer(max_hits=self.settings.answer_hits)
         self._lock = threading.RLock()  # one index swap or question at a time (UI threads)
         self._llm: LLMAnswerer | None = LLMAnswerer(chat_model) if chat_model is not None else None
@@ -77,12 +77,16 @@ class RAG:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = E5Embedder(self.settings)
+            self._embedder = make_embedder(self.settings)
         return self._embedder
 
-    def index(self, rebuild: bool = False, progress: bool = False) -> IndexReport:
+    def index(self, rebuild: bool = False, progress: bool = False, engine: Engine | None = None) -> IndexReport:
+        """``engine``: where reading and embedding run (default: here; ``ray_ingest.RayEngine``: Ray
+        workers, which build the configured embedder themselves or get a copy of one given to ``RAG``)."""
         with self._lock:
-            report = update_index(self.settings, lambda: self.embedder, rebuild=rebuild, progress=progress)
+            factory = getattr(engine, "embedder_factory", None)
+            make = factory(self.settings, self._given_embedder) if factory else (lambda: self.embedder)
+            report = update_index(self.settings, make, rebuild=rebuild, progress=progress, engine=engine)
             if report.wrote:
                 self._retriever = None  # reload on next question
             return report
@@ -93,20 +97,18 @@ class RAG:
 
     def _load(self) -> Retriever:
         if self._retriever is None:
-            if live_generation(self.settings.index_dir) is None:
+            if not index_exists(self.settings):
                 if not self.auto_index:
                     raise IndexMissing(f"No index in {self.settings.index_dir}. Build it with: rag index")
                 self.index()
-            data = read_index(self.settings.index_dir, self.settings)
-            self._retriever = Retriever(data, data.dense, self.embedder, self.settings)
-            self._restorer = AccentRestorer().fit(c.text for c in data.chunks)
+            self._retriever = Retriever(open_search(self.settings), self.embedder, self.settings)
         return self._retriever
 
     def articles(self) -> list[tuple[Article, int]]:
         """The indexed articles with their chunk counts."""
-        data = self.load().data
-        counts = Counter(c.article_id for c in data.chunks)
-        return [(a, counts[a.id]) for a in data.articles.values()]
+        backend = self.load().backend
+        counts = backend.chunk_counts()
+        return [(a, counts[a.id]) for a in backend.articles.values()]
 
     def add_article(self, data: bytes, filename: str = "", **meta: str) -> tuple[Added, IndexReport]:
         """Save an uploaded/pasted article into the corpus and index it incrementally."""
@@ -125,8 +127,12 @@ class RAG:
         """The live index: counts, model, build time, and ``damage`` (what is
         missing or differs from the sizes and sha256 in its manifest; [] when
         sound). ``full=False`` compares sizes only, skipping the hashing."""
-        if live_generation(self.settings.index_dir) is None:
+        if not index_exists(self.settings):
             return {"index": None}
+        if self.settings.backend == "milvus":
+            from .milvus_backend import milvus_status
+
+            return milvus_status(self.settings, full)
         manifest = read_manifest(self.settings.index_dir) or {}
         counts = manifest.get("counts") or {}
         return {
@@ -140,7 +146,7 @@ class RAG:
 
     # ------------------------------------------------------------ questions
     def _parse(self, question: str):
-        return parse_query(question, self.settings.max_question_chars, self._restorer.restore)
+        return parse_query(question, self.settings.max_question_chars, self._load().backend.restorer().restore)
 
     def ask(self, question: str, mode: str | None = None, **options) -> Answer:
         """Answer ``question`` from the archive, citing the passages used.

@@ -105,7 +105,7 @@ def run_claims_eval(rag, path: Path, progress: bool = True) -> ClaimsResult:
     from tqdm import tqdm
 
     items = load_claims(path)
-    articles = rag.load().data.articles
+    articles = rag.load().backend.articles
     rag.check("Lạng Sơn có 28 dự án FDI.")  # warm-up, not timed
     outcomes = []
     for item in tqdm(items, desc="eval claims", disable=not progress, unit="claim"):

@@ -21,14 +21,17 @@ from .lang import VERDICT_LABELS
 from .modes import MODES, names
 from .render import VERDICT_ICONS, provenance
 from .schema import ORIGINS
-from .settings import Settings
+from .settings import BACKENDS, Settings
 
 QUESTION_MODES = names("question")
 MODE_HELP = "; ".join(f"{m.name}: {m.help}" for m in MODES if m.kind == "question")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    s = Settings(corpus_dir=Path(args.corpus), index_dir=Path(args.index), archives=tuple(map(Path, args.archive)))
+    s = Settings(corpus_dir=Path(args.corpus), archives=tuple(map(Path, args.archive)))
+    if args.backend:
+        s = s.with_(backend=args.backend)
+    s = s.with_index(args.index)  # for milvus, a URI names the server
     if getattr(args, "fusion", None):
         s = s.with_(fusion=args.fusion)
     return s
@@ -37,7 +40,14 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_index(args: argparse.Namespace) -> int:
     from .api import RAG
 
-    report = RAG(_settings(args)).index(rebuild=args.rebuild, progress=not args.quiet)
+    rag = RAG(_settings(args))
+    if args.ray is None:
+        report = rag.index(rebuild=args.rebuild, progress=not args.quiet)
+    else:
+        from .ray_ingest import RayEngine
+
+        with RayEngine(args.ray or None) as engine:  # ConfigError without the [scale] extra
+            report = rag.index(rebuild=args.rebuild, progress=not args.quiet, engine=engine)
     print(report.summary())
     return 0
 
@@ -89,15 +99,15 @@ def _print_answer(answer, out) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     from .api import RAG
     from .query import check_k, check_question
-    from .retrieval import Filters
-    from .store import live_generation
+    from .backend import index_exists
+    from .filters import Filters
 
     for question in args.questions:  # bad input is refused before any model is loaded
         check_question(question)
     check_k(args.k)
     Filters.parse(args.province, args.date_from, args.date_to, origins=args.origin)
     rag = RAG(_settings(args))
-    if live_generation(rag.settings.index_dir) is None:
+    if not index_exists(rag.settings):
         print(f"No index in {rag.settings.index_dir} yet: building it now (first use)…", file=sys.stderr)
         print(rag.index(progress=True).summary(), file=sys.stderr)
     for i, question in enumerate(args.questions):
@@ -126,8 +136,8 @@ def _print_check(check, out) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .api import RAG
+    from .backend import index_exists
     from .query import check_question
-    from .store import live_generation
 
     if args.file:
         try:
@@ -144,7 +154,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for text in texts:
         check_question(text)  # before any model is loaded
     rag = RAG(_settings(args))
-    if live_generation(rag.settings.index_dir) is None:
+    if not index_exists(rag.settings):
         print(f"No index in {rag.settings.index_dir} yet: building it now (first use)…", file=sys.stderr)
         print(rag.index(progress=True).summary(), file=sys.stderr)
     checks = rag.check_text(texts[0]) if args.file else [rag.check(t) for t in texts]
@@ -192,7 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
         "Q&A over Vietnamese news articles with verbatim citations.",
     )
     p.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
-    p.add_argument("--index", default="index", help="index folder (default: index)")
+    p.add_argument("--index", default="index",
+                   help="index folder (default: index); with --backend milvus, a URI such as "
+                        "http://localhost:19530 names a Milvus server (side files then go to ./index)")
+    p.add_argument("--backend", choices=BACKENDS, default=None,
+                   help="where the index lives: faiss files (default, or $RAG_BACKEND), or milvus "
+                        "(Milvus Lite file <index>/milvus.db, or a server; needs the [scale] extra)")
     p.add_argument("--archive", action="append", default=[], metavar="DIR",
                    help="also index the articles in DIR, read-only (repeatable), "
                         "e.g. --archive ../shared/archive-sample/vntc")
@@ -202,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     pi = sub.add_parser("index", help="build or update the index (only new/changed articles are embedded)")
     pi.add_argument("--rebuild", action="store_true", help="ignore the existing index and rebuild from scratch")
     pi.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    pi.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                    help="read, clean, chunk and embed as a Ray Data pipeline: on this machine, or on the "
+                         "cluster at ADDRESS ('auto' or ray://host:port); needs the [scale] extra")
     pi.set_defaults(func=cmd_index)
 
     ps = sub.add_parser("status", help="show the index: articles, chunks, model, last build")

@@ -196,7 +196,7 @@ def _run(rag, items: list[Item], fusion: str, progress: bool, mode: str = "extra
     from .generate import passages_of
     from .verify import verify
 
-    articles = rag.load().data.articles
+    articles = rag.load().backend.articles
     rag.ask("Lạng Sơn có bao nhiêu dự án FDI?", fusion=fusion, mode=mode)  # warm-up, not timed
     outcomes = []
     for item in tqdm(items, desc=f"eval ({fusion}, {mode})", disable=not progress, unit="q"):

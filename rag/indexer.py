@@ -1,7 +1,8 @@
 """Corpus -> index, incrementally.
 
-In: the corpus folder, the live index (if any) and an embedder factory. Out:
-an ``IndexReport`` (added / changed / removed / unchanged articles, chunks
+In: the corpus folder, the live index (through an ``IndexWriter`` of the
+configured backend), an embedder factory and an ``Engine`` (where reading and
+embedding run: this process, or Ray workers). Out: an ``IndexReport`` (added / changed / removed / unchanged articles, chunks
 embedded, skipped files, seconds). Only added or changed articles are chunked
 and embedded; vectors of unchanged articles are reused; removed ones are
 dropped. An unchanged corpus writes nothing and never loads the model.
@@ -18,20 +19,22 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
 from .chunking import chunk_article
-from .corpus import Skipped, load_corpus, skip_counts
+from .corpus import Corpus, Skipped, load_corpus, skip_counts
 from .embedder import Embedder
 from .errors import IndexMismatch
+from .ingest_cache import IngestCache
 from .lexical import tokenize
-from .schema import PROVENANCE_FIELDS, Article, Chunk
+from .schema import PROVENANCE_FIELDS, Article
 from .settings import Settings
+from .backend import open_writer
 from .lock import index_lock
-from .repair import salvage
-from .store import FORMAT, IndexData, remove_stale, write_index, writing
+from .repair import Rows
+from .store import FORMAT, remove_stale, writing
 
 
 SKIPPED_FILE = "skipped.tsv"
@@ -81,27 +84,62 @@ def provenance(article: Article) -> str:
     return "|".join(getattr(article, f) for f in PROVENANCE_FIELDS)
 
 
+class Engine(Protocol):
+    """Where the heavy steps of an update run: in this process (``LocalEngine``)
+    or as a Ray Data pipeline on local or cluster workers (``ray_ingest.RayEngine``)."""
+
+    def load(self, settings: Settings, rebuild: bool) -> Corpus:
+        """Read, decode and clean the corpus and archive files."""
+
+    def chunk_and_embed(self, articles: Sequence[Article], settings: Settings,
+                        make_embedder: Callable[[], Embedder], progress: bool) -> Rows:
+        """Chunks of ``articles`` with their lexical tokens and vectors."""
+
+
+class LocalEngine:
+    def load(self, settings: Settings, rebuild: bool) -> Corpus:
+        cache = IngestCache.open(settings.index_dir, fresh=rebuild)  # unchanged files are not cleaned again
+        corpus = load_corpus(settings.corpus_dir, *settings.archives, max_bytes=settings.max_file_bytes, cache=cache)
+        cache.save()
+        return corpus
+
+    def chunk_and_embed(self, articles: Sequence[Article], settings: Settings,
+                        make_embedder: Callable[[], Embedder], progress: bool) -> Rows:
+        chunks = [c for a in articles for c in chunk_article(a, settings.chunk_chars, settings.overlap_sentences)]
+        tokens = [tokenize(f"{c.header}\n{c.text}") for c in chunks]
+        vectors = np.zeros((0, settings.dim), dtype=np.float32)
+        if chunks:
+            embedder = make_embedder()
+            if embedder.dim != settings.dim:
+                raise IndexMismatch(f"embedder gives {embedder.dim}-dim vectors, settings expect {settings.dim}")
+            vectors = embedder.embed_passages([c.for_embedding() for c in chunks], progress=progress)
+        return Rows(chunks, tokens, vectors)
+
+
 def update_index(
     settings: Settings,
     make_embedder: Callable[[], Embedder],
     rebuild: bool = False,
     progress: bool = False,
+    engine: Engine | None = None,
 ) -> IndexReport:
     """Bring the index in line with the corpus, one writer at a time (waits
     for another writer up to ``settings.index_lock_timeout_s``)."""
     with index_lock(settings.index_dir, settings.index_lock_timeout_s):
-        return _update(settings, make_embedder, rebuild, progress)
+        return _update(settings, make_embedder, rebuild, progress, engine or LocalEngine())
 
 
-def _update(settings: Settings, make_embedder: Callable[[], Embedder], rebuild: bool, progress: bool) -> IndexReport:
+def _update(settings: Settings, make_embedder: Callable[[], Embedder], rebuild: bool, progress: bool,
+            engine: Engine) -> IndexReport:
     t0 = time.perf_counter()
-    corpus = load_corpus(settings.corpus_dir, *settings.archives, max_bytes=settings.max_file_bytes)
+    corpus = engine.load(settings, rebuild)
     t_load = time.perf_counter() - t0
     with writing(settings.index_dir):
         cleaned = remove_stale(settings.index_dir)
         report = write_skipped(settings.index_dir, corpus.skipped)
 
-    previous = salvage(settings.index_dir, settings, rebuild)  # raises IndexMismatch
+    writer = open_writer(settings, rebuild)  # raises IndexMismatch
+    previous = writer.previous
     old_hashes = previous.hashes
 
     new_hashes = {a.id: article_hash(a) for a in corpus.articles}
@@ -114,49 +152,30 @@ def _update(settings: Settings, make_embedder: Callable[[], Embedder], rebuild: 
 
     if previous.found and not (added or changed or removed or previous.repairs or restamped):
         return IndexReport(
-            unchanged=tuple(unchanged), skipped=corpus.skipped, chunks=len(previous.chunks),
+            unchanged=tuple(unchanged), skipped=corpus.skipped, chunks=previous.chunk_count,
             seconds=time.perf_counter() - t0, skipped_report=report, cleaned=cleaned,
         )
 
-    keep = set(unchanged)
-    rows = [i for i, c in enumerate(previous.chunks) if c.article_id in keep]
-    chunks: list[Chunk] = [previous.chunks[i] for i in rows]
-    tokens: list[list[str]] = [previous.tokens[i] for i in rows]
-    vectors_lost = previous.vectors is None  # damaged: the reused chunks are embedded again
-    parts: list[np.ndarray] = [] if vectors_lost else [previous.vectors[rows]]
-    reused = {c.article_id for c in chunks}
-
-    fresh = [a for a in corpus.articles if a.id not in reused]
+    writer.delete(changed + removed)
+    fresh = set(added) | set(changed) | writer.missing(unchanged)  # missing: lost to damage, embedded again
     t1 = time.perf_counter()
-    new_chunks = [c for a in fresh for c in chunk_article(a, settings.chunk_chars, settings.overlap_sentences)]
-    new_tokens = [tokenize(f"{c.header}\n{c.text}") for c in new_chunks]
-    t_chunk = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    to_embed = chunks + new_chunks if vectors_lost else new_chunks
-    if to_embed:
-        embedder = make_embedder()
-        if embedder.dim != settings.dim:
-            raise IndexMismatch(f"embedder gives {embedder.dim}-dim vectors, settings expect {settings.dim}")
-        parts.append(embedder.embed_passages([c.for_embedding() for c in to_embed], progress=progress))
-    t_embed = time.perf_counter() - t2
-
-    chunks += new_chunks
-    tokens += new_tokens
-    vectors = np.concatenate(parts) if parts else np.zeros((0, settings.dim), dtype=np.float32)
+    new = engine.chunk_and_embed([a for a in corpus.articles if a.id in fresh], settings, make_embedder, progress)
+    t_embed = time.perf_counter() - t1
+    writer.add(new.chunks, new.tokens, new.vectors)
     manifest = {
         "format": FORMAT,
         **settings.index_signature(),
         "articles": new_hashes,
         "provenance": origins,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "counts": {"articles": len(corpus.articles), "chunks": len(chunks)},
     }
-    write_index(settings.index_dir, IndexData(manifest, {a.id: a for a in corpus.articles}, chunks, tokens, vectors))
+    t2 = time.perf_counter()
+    count = writer.commit({a.id: a for a in corpus.articles}, manifest)
     return IndexReport(
         added=tuple(added), changed=tuple(changed), removed=tuple(removed), unchanged=tuple(unchanged),
-        skipped=corpus.skipped, chunks=len(chunks), embedded=len(to_embed),
+        skipped=corpus.skipped, chunks=count, embedded=len(new.chunks),
         seconds=time.perf_counter() - t0, wrote=True,
-        timings={"load_corpus": t_load, "chunk_and_tokenize": t_chunk, "embed": t_embed},
+        timings={"load_corpus": t_load, "chunk_tokenize_embed": t_embed, "write": time.perf_counter() - t2},
         skipped_report=report, repairs=previous.repairs, cleaned=cleaned,
     )
 

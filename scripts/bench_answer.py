@@ -33,12 +33,12 @@ def main() -> int:
     args = p.parse_args()
     settings = Settings(corpus_dir=Path(args.corpus), index_dir=Path(args.index), archives=tuple(map(Path, args.archive)))
     rag = RAG(settings, auto_index=False)
-    data = rag.load().data
+    backend = rag.load().backend
     questions = [i.question for s in (args.set or ["eval/qa.jsonl"]) for i in load_items(Path(s)) if not i.history]
     for q in questions:  # warm-up: caches, lazy imports
         rag.ask(q, mode="extractive")
     times = [rag.ask(q, mode="extractive").timings["total_ms"] for _ in range(args.runs) for q in questions]
-    print(f"index: {len(data.articles)} articles, {len(data.chunks)} chunks")
+    print(f"index: {len(backend.articles)} articles, {backend.count()} chunks")
     print(f"questions: {len(questions)} x {args.runs} runs, 2 cores" if args.runs else "")
     print(f"retrieval + answer: p50 {percentile(times, 0.5):.1f} ms, p95 {percentile(times, 0.95):.1f} ms, "
           f"max {max(times):.1f} ms")

@@ -39,7 +39,7 @@ def main() -> int:
     args = p.parse_args()
     settings = Settings(corpus_dir=Path(args.corpus), index_dir=Path(args.index), archives=tuple(map(Path, args.archive)))
     rag = RAG(settings, auto_index=False)
-    data = rag.load().data
+    backend = rag.load().backend
     claims = [i.claim for s in (args.set or ["eval/claims-dev.jsonl"]) for i in load_claims(Path(s))]
     for c in claims:  # warm-up: caches, lazy imports
         rag.check(c)
@@ -51,7 +51,7 @@ def main() -> int:
         t0 = time.perf_counter()
         rag.check_text(draft)
         walls.append((time.perf_counter() - t0) * 1000)
-    print(f"index: {len(data.articles)} articles, {len(data.chunks)} chunks")
+    print(f"index: {len(backend.articles)} articles, {backend.count()} chunks")
     print(f"claims: {len(claims)} x {args.runs} runs, 2 cores")
     print(f"one claim (retrieval + verdict): p50 {percentile(times, 0.5):.1f} ms, p95 {percentile(times, 0.95):.1f} ms")
     print(f"{DRAFT_SENTENCES}-sentence draft ({len(drafts)} drafts): p50 {percentile(walls, 0.5):.0f} ms, "

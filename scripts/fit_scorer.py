@@ -37,7 +37,7 @@ FALSE_ANSWER_COST = 2.0
 
 
 def collect(rag: RAG, paths: list[Path]):
-    articles = rag.load().data.articles
+    articles = rag.load().backend.articles
     rows = []  # (question index, features, label, blocked)
     questions = []  # (answerable, item id)
     for path in paths:

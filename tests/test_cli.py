@@ -17,7 +17,7 @@ def test_unusable_corpus_exits_2(capsys, tmp_path):
 def test_ask_json_lines(capsys, settings, fake, monkeypatch):
     import rag.api
 
-    monkeypatch.setattr(rag.api, "E5Embedder", lambda s: fake)  # the model is the slow part
+    monkeypatch.setattr(rag.api, "make_embedder", lambda s: fake)  # the model is the slow part
     code = cli.main(["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir),
                      "ask", "--json", "--mode", "extractive", "Lạng Sơn có bao nhiêu dự án FDI?", "Dân số Lạng Sơn?"])
     assert code == 0
@@ -33,7 +33,7 @@ def test_check_json_lines_and_draft_marks(capsys, settings, fake, monkeypatch, t
     import rag.api
 
     main = cli.main
-    monkeypatch.setattr(rag.api, "E5Embedder", lambda s: fake)  # the slow model; the checker runs for real
+    monkeypatch.setattr(rag.api, "make_embedder", lambda s: fake)  # the slow model; the checker runs for real
     args = ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
     assert main([*args, "check", "--json", "Lạng Sơn có 30 dự án có vốn đầu tư nước ngoài còn hiệu lực."]) == 0
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

@@ -45,8 +45,9 @@ def test_incremental_index(settings, fake):
     assert fake.passages_embedded - embedded == report.embedded
     assert report.embedded == sum(1 for c in data.chunks if c.article_id in ("004_9294ea0d03f08fb7", "new"))
     # the reused vectors are the very same rows
-    assert data.vectors.shape == (len(data.chunks), settings.dim)
-    for c, v in zip(data.chunks, data.vectors):
+    vectors = data.dense.vectors()
+    assert vectors.shape == (len(data.chunks), settings.dim)
+    for c, v in zip(data.chunks, vectors):
         assert np.allclose(v, fake.embed_passages([c.for_embedding()])[0], atol=1e-6)
 
 

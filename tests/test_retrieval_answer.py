@@ -4,7 +4,7 @@ import pytest
 from rag.api import RAG
 from rag.errors import BadQuestion
 from rag.evaluation import answer_correct
-from rag.lexical import BM25, tokenize
+from rag.lexical import LexicalIndex, tokenize
 from rag.query import parse_query
 from rag.retrieval import fuse
 
@@ -24,7 +24,7 @@ def test_fuse_weighted_and_rrf():
 
 def test_bm25_unaccented_query_matches_accented_text():
     rows = [tokenize(t) for t in ["Lạng Sơn có 28 dự án", "Lào Cai có 20 dự án FDI", "Cao Bằng biên giới"]]
-    scores = BM25(rows).scores(tokenize("lang son du an"))
+    scores = LexicalIndex.build(rows, 1.2, 0.75).scores(tokenize("lang son du an"))
     assert int(np.argmax(scores)) == 0 and scores[2] == 0
 
 
@@ -57,7 +57,7 @@ def test_fdi_question_cites_lang_son_not_other_provinces(rag):
         assert [c.article_id for c in a.citations] == ["000_bf7702f0972e1e9e"]
         c = a.citations[0]
         assert FDI_000 in c.sentence
-        article = rag.load().data.articles[c.article_id]
+        article = rag.load().backend.articles[c.article_id]
         assert article.text[c.start : c.end] == c.sentence
 
 

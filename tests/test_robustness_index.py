@@ -47,7 +47,7 @@ print(RAG(s, embedder=HashEmbedder()).index(rebuild=True).summary())
 @pytest.fixture
 def cli(settings, fake, monkeypatch, capsys):
     """``rag ...`` on the test corpus and index with the fake embedder: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(rag.api, "E5Embedder", lambda s: fake)  # the model is the slow part
+    monkeypatch.setattr(rag.api, "make_embedder", lambda s: fake)  # the model is the slow part
 
     def run(*argv: str) -> tuple[int, str, str]:
         code = main(["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir), *argv])
@@ -77,7 +77,7 @@ def assert_consistent(settings) -> None:
     assert damage(settings.index_dir) == {}
     assert not (settings.index_dir / "CURRENT.tmp").exists()
     data = read_index(settings.index_dir, settings)
-    assert len(data.chunks) == len(data.vectors) == len(data.dense) > 0
+    assert len(data.chunks) == len(data.dense) == len(data.lexical) > 0
 
 
 def assert_one_line_error(err: str, *fragments: str) -> None:
@@ -185,7 +185,7 @@ def test_readers_never_torn_while_writers_switch(settings, fake):
     remaining, writer = 3, start_writer(settings)
     while remaining:
         data = read_index(settings.index_dir, settings)
-        assert len(data.chunks) == len(data.vectors) == len(data.dense) == data.manifest["counts"]["chunks"]
+        assert len(data.chunks) == len(data.dense) == len(data.lexical) == data.manifest["counts"]["chunks"]
         generations.add(live_generation(settings.index_dir))
         if writer.poll() is not None:
             assert finish(writer)[0] == 0
@@ -212,47 +212,49 @@ def test_crash_leftovers_are_cleaned_and_reported(cli, built, settings):
 
 # ------------------------------------------------------- self-checking index
 def test_dense_faiss_deleted(cli, built, settings, fake):
-    """dense.faiss deleted: status and ask name it; index rebuilds it from vectors.npy without embedding."""
+    """dense.faiss (where the vectors are stored, once) deleted: status and ask name it; index re-embeds."""
+    chunks = len(store.read_chunks(built))
     (built / "dense.faiss").unlink()
     embedded = fake.passages_embedded
     out = assert_damage_reported_and_repaired(
-        cli, settings, "dense.faiss missing", "dense.faiss rebuilt from vectors.npy (dense.faiss missing)")
-    assert "0 chunks embedded" in out and fake.passages_embedded == embedded
-
-
-def test_dense_faiss_truncated(cli, built, settings, fake):
-    """dense.faiss cut in half: reported with both sizes; rebuilt from vectors.npy without embedding."""
-    path = built / "dense.faiss"
-    size = path.stat().st_size
-    path.write_bytes(path.read_bytes()[: size // 2])
-    problem = f"dense.faiss: size {size // 2}, manifest says {size}"
-    out = assert_damage_reported_and_repaired(cli, settings, problem, f"dense.faiss rebuilt from vectors.npy ({problem})")
-    assert "0 chunks embedded" in out
-
-
-def test_vectors_npy_deleted(cli, built, settings, fake):
-    """vectors.npy deleted: index re-embeds the stored chunks (no re-chunking) and rebuilds the index."""
-    chunks = len(store.read_chunks(built)[0])
-    (built / "vectors.npy").unlink()
-    embedded = fake.passages_embedded
-    out = assert_damage_reported_and_repaired(
-        cli, settings, "vectors.npy missing", "vectors re-embedded from chunks.jsonl (vectors.npy missing)")
+        cli, settings, "dense.faiss missing", "every article re-chunked and re-embedded (dense.faiss missing)")
     assert f"{chunks} chunks embedded" in out and fake.passages_embedded - embedded == chunks
 
 
-def test_vectors_npy_bytes_flipped(cli, built, settings):
-    """vectors.npy changed in place (same size): status catches it by sha256; index re-embeds."""
-    path = built / "vectors.npy"
+def test_dense_faiss_bytes_flipped(cli, built, settings):
+    """dense.faiss changed in place (same size): status catches it by sha256; index re-embeds."""
+    path = built / "dense.faiss"
     raw = bytearray(path.read_bytes())
     raw[-4:] = b"\x00\x00\x80\x7f"  # the last float becomes +inf
     path.write_bytes(bytes(raw))
     code, out, _ = cli("status")
-    assert code == 2 and "damaged: vectors.npy: content differs from its sha256 in the manifest" in out
+    assert code == 2 and "damaged: dense.faiss: content differs from its sha256 in the manifest" in out
     code, out, _ = cli("index", "-q")
-    assert code == 0 and "repaired: vectors re-embedded from chunks.jsonl (vectors.npy: content differs" in out
+    assert code == 0 and "repaired: every article re-chunked and re-embedded (dense.faiss: content differs" in out
     assert_consistent(settings)
-    assert np.isfinite(read_index(settings.index_dir, settings).vectors).all()
+    assert np.isfinite(read_index(settings.index_dir, settings).dense.vectors()).all()
     assert_answers_fdi(settings)
+
+
+def test_lexical_index_truncated(cli, built, settings, fake):
+    """A file of the bm25s lexical index cut in half: reported with both sizes; rebuilt from tokens.jsonl
+    without embedding or re-tokenising."""
+    path = built / "lexical" / "data.csc.index.npy"
+    size = path.stat().st_size
+    path.write_bytes(path.read_bytes()[: size // 2])
+    problem = f"lexical/data.csc.index.npy: size {size // 2}, manifest says {size}"
+    embedded = fake.passages_embedded
+    out = assert_damage_reported_and_repaired(cli, settings, problem, f"lexical index rebuilt from tokens.jsonl ({problem})")
+    assert "0 chunks embedded" in out and fake.passages_embedded == embedded
+
+
+def test_accent_table_deleted(cli, built, settings, fake):
+    """restorer.json deleted: rebuilt from the stored chunks without embedding; unaccented questions work again."""
+    (built / "restorer.json").unlink()
+    out = assert_damage_reported_and_repaired(
+        cli, settings, "restorer.json missing", "accent table rebuilt from chunks.jsonl (restorer.json missing)")
+    assert "0 chunks embedded" in out
+    assert "28 dự án" in RAG(settings, embedder=fake).ask("lang son co bao nhieu du an fdi", mode="extractive").answer
 
 
 def test_chunks_jsonl_truncated(cli, built, settings):

@@ -60,7 +60,7 @@ def cli_fake(monkeypatch, fake):
     """The CLI builds its own RAG: give it the fake embedder instead of the neural model."""
     import rag.api
 
-    monkeypatch.setattr(rag.api, "E5Embedder", lambda s: fake)
+    monkeypatch.setattr(rag.api, "make_embedder", lambda s: fake)
 
 
 # ------------------------------------------------------------ corpus boundaries
