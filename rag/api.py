@@ -146,7 +146,9 @@ class RAG:
 
     # ------------------------------------------------------------ questions
     def _parse(self, question: str):
-        return parse_query(question, self.settings.max_question_chars, self._load().backend.restorer().restore)
+        backend = self._load().backend
+        # the accent table is read only for a question typed without diacritics
+        return parse_query(question, self.settings.max_question_chars, lambda text: backend.restorer().restore(text))
 
     def ask(self, question: str, mode: str | None = None, **options) -> Answer:
         """Answer ``question`` from the archive, citing the passages used.
