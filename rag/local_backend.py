@@ -32,6 +32,7 @@ class LocalSearch:
         self._article_list = [data.articles[a] for a in order]
         self._article_of_row = np.array([position[c.article_id] for c in data.chunks], dtype=np.int64)
         self._restorer: AccentRestorer | None = None
+        self._last_lexical: tuple[tuple, np.ndarray] = ((), np.zeros(0, np.float32))
 
     @classmethod
     def open(cls, settings: Settings) -> "LocalSearch":
@@ -60,18 +61,28 @@ class LocalSearch:
         rows, _ = self.data.dense.search(qvec, n, allowed)
         return rows
 
+    def _lexical(self, tokens: Sequence[str]) -> np.ndarray:
+        """BM25 of every row, kept for the question's next call (search, then scores)."""
+        key = tuple(tokens)
+        last = self._last_lexical  # one read: another thread may replace it meanwhile
+        if last[0] != key:
+            last = self._last_lexical = (key, self.data.lexical.scores(tokens))
+        return last[1]
+
     def lexical_search(self, tokens: Sequence[str], n: int, filters: Filters) -> np.ndarray:
-        scores = self.data.lexical.scores(tokens)
+        scores = self._lexical(tokens)
         allowed = self._allowed(filters)
         if allowed is not None:
             keep = np.zeros(len(scores), dtype=bool)
             keep[allowed] = True
             scores = np.where(keep, scores, 0)
-        top = np.argsort(-scores, kind="stable")[:n]
-        return top[scores[top] > 0]
+        hits = np.flatnonzero(scores > 0)
+        if hits.size > n:
+            hits = hits[np.argpartition(-scores[hits], n - 1)[:n]]
+        return hits[np.argsort(-scores[hits], kind="stable")]
 
     def scores(self, qvec: np.ndarray, tokens: Sequence[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.data.dense.vectors(rows) @ qvec, self.data.lexical.scores(tokens)[rows]
+        return self.data.dense.vectors(rows) @ qvec, self._lexical(tokens)[rows]
 
     def idf(self, token: str) -> float | None:
         return self.data.lexical.idf(token)
