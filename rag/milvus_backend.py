@@ -60,7 +60,7 @@ from .filters import Filters
 from .repair import Salvage
 from .schema import Article, Chunk
 from .settings import Settings
-from .store import check_signature, writing
+from .store import check_signature, read_json_object, writing
 
 INSTALL_HINT = "the milvus backend needs the [scale] extra: pip install -e '.[scale]'"
 LITE_FILE = "milvus.db"
@@ -198,11 +198,7 @@ def _replace(path: Path, text: str) -> None:
 
 def read_milvus_manifest(index_dir: Path) -> dict | None:
     """The side manifest; None when missing or unreadable."""
-    try:
-        manifest = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return manifest if isinstance(manifest, dict) else None
+    return read_json_object(index_dir / MANIFEST)
 
 
 def milvus_index_exists(settings: Settings) -> bool:

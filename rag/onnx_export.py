@@ -18,14 +18,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
 
-from .convert import ensure_model_dir
+from .convert import ensure_model_dir, staged_dir
 from .errors import ModelError
 from .settings import Settings
 
@@ -62,9 +60,7 @@ def export(model_dir: Path, target: Path) -> Path:
     transformers.logging.disable_progress_bar()
     print("converting the embedding model to ONNX int8 (one time, ~1 min)", file=sys.stderr)
     started = time.monotonic()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
-    try:
+    with staged_dir(target) as tmp:
         model = transformers.AutoModel.from_pretrained(
             str(model_dir), add_pooling_layer=False, attn_implementation="eager").eval()
 
@@ -100,10 +96,4 @@ def export(model_dir: Path, target: Path) -> Path:
             "recipe": RECIPE, "source": str(model_dir), "seconds": round(time.monotonic() - started, 1),
             "torch": torch.__version__, "transformers": transformers.__version__, "onnx": onnx.__version__,
         }, indent=2))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target

@@ -124,13 +124,18 @@ def _recorded_files(manifest: dict) -> dict:
     return manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
 
 
-def generation_manifest(gen: Path) -> dict | None:
-    """The manifest of ``gen``; None when missing or unreadable."""
+def read_json_object(path: Path) -> dict | None:
+    """The JSON object in ``path``; None when missing, unreadable or not an object."""
     try:
-        manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+        value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return manifest if isinstance(manifest, dict) else None
+    return value if isinstance(value, dict) else None
+
+
+def generation_manifest(gen: Path) -> dict | None:
+    """The manifest of ``gen``; None when missing or unreadable."""
+    return read_json_object(gen / MANIFEST)
 
 
 # ------------------------------------------------------------ generations
