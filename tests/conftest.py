@@ -56,6 +56,21 @@ def settings(tmp_path: Path, corpus_copy: Path) -> Settings:
     return Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
 
 
+def require_extra(*modules: str) -> None:
+    """Skip the calling test module when an optional extra's module is missing,
+    naming it; fail instead when RAG_REQUIRE_SCALE=1 (CI installs the extra)."""
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            reason = f"{name} is not installed (the [scale] extra: pip install -e '.[scale]')"
+            if os.environ.get("RAG_REQUIRE_SCALE"):
+                pytest.fail(reason, pytrace=False)
+            pytest.skip(reason, allow_module_level=True)
+
+
 @pytest.fixture
 def fake() -> HashEmbedder:
     return HashEmbedder()

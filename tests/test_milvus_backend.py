@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("pymilvus")
-pytest.importorskip("milvus_lite")
+from conftest import require_extra
+
+require_extra("pymilvus", "milvus_lite")
 
 import rag.api  # noqa: E402
 from rag import milvus_backend  # noqa: E402

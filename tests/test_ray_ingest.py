@@ -11,8 +11,11 @@ import sys
 
 import pytest
 
-ray = pytest.importorskip("ray")
-pytest.importorskip("ray.data")
+from conftest import require_extra
+
+require_extra("ray", "ray.data")
+
+import ray  # noqa: E402
 
 import numpy as np  # noqa: E402
 from ray import cloudpickle  # noqa: E402
