@@ -27,7 +27,7 @@ skipped.tsv and the side files, each replaced atomically, the manifest last:
 ``milvus.manifest.json`` (article hashes, provenance, counts, the index
 signature, sizes and sha256 of the others), ``milvus.articles.jsonl``,
 ``milvus.lexicon.json`` (vocabulary + document frequencies) and
-``milvus.restorer.json`` (the accent table, refitted at every update on all
+``milvus.restorer.sqlite`` (the accent table, refitted at every update on all
 chunk texts, read back with one query iterator: a pass over the collection
 per update, as the files backend refits it from its chunk table). An update
 changes Milvus first
@@ -67,7 +67,7 @@ LITE_FILE = "milvus.db"
 MANIFEST = "milvus.manifest.json"
 ARTICLES = "milvus.articles.jsonl"
 LEXICON = "milvus.lexicon.json"
-RESTORER = "milvus.restorer.json"
+RESTORER = "milvus.restorer.sqlite"
 SIDE_FILES = (ARTICLES, LEXICON, RESTORER)
 BUILD_PROPERTY = "rag.build"  # collection property naming the build the manifest describes
 EMPTY = ""  # vocabulary id 0: the one weight of a chunk without tokens (Milvus refuses empty sparse vectors)

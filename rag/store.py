@@ -7,7 +7,7 @@ accent table's path). Layout of ``index/``::
 
     CURRENT            name of the live generation (replaced atomically)
     gen-<time>/        manifest.json, articles.jsonl, chunks.jsonl,
-                       tokens.jsonl, dense.faiss, restorer.json,
+                       tokens.jsonl, dense.faiss, restorer.sqlite,
                        lexical/ (bm25s: sparse score matrix + vocabulary)
     .lock              held by the one writer (``lock.index_lock``)
 
@@ -52,7 +52,7 @@ FORMAT = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 LEXICAL = "lexical"
-RESTORER = "restorer.json"
+RESTORER = "restorer.sqlite"
 # each with size + sha256 in the manifest, as are the files under lexical/
 FILES = ("articles.jsonl", "chunks.jsonl", "tokens.jsonl", "dense.faiss", RESTORER)
 GEN_NAME = re.compile(r"gen-[\w.-]+")

@@ -75,8 +75,8 @@ def test_empty_index_scores_nothing(tmp_path):
 def test_accent_table_round_trip(tmp_path):
     texts = [a.text for a in load_corpus(CORPUS).articles]
     fitted = AccentRestorer().fit(texts)
-    fitted.save(tmp_path / "restorer.json")
-    loaded = AccentRestorer.load(tmp_path / "restorer.json")
+    fitted.save(tmp_path / "restorer.sqlite")
+    loaded = AccentRestorer.load(tmp_path / "restorer.sqlite")
     assert loaded.restore("lang son co bao nhieu du an fdi") == fitted.restore("lang son co bao nhieu du an fdi")
     assert loaded.restore("lang son co bao nhieu du an fdi").startswith("lạng sơn có bao nhiêu dự án")
 

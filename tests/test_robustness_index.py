@@ -249,10 +249,10 @@ def test_lexical_index_truncated(cli, built, settings, fake):
 
 
 def test_accent_table_deleted(cli, built, settings, fake):
-    """restorer.json deleted: rebuilt from the stored chunks without embedding; unaccented questions work again."""
-    (built / "restorer.json").unlink()
+    """restorer.sqlite deleted: rebuilt from the stored chunks without embedding; unaccented questions work again."""
+    (built / "restorer.sqlite").unlink()
     out = assert_damage_reported_and_repaired(
-        cli, settings, "restorer.json missing", "accent table rebuilt from chunks.jsonl (restorer.json missing)")
+        cli, settings, "restorer.sqlite missing", "accent table rebuilt from chunks.jsonl (restorer.sqlite missing)")
     assert "0 chunks embedded" in out
     assert "28 dự án" in RAG(settings, embedder=fake).ask("lang son co bao nhieu du an fdi", mode="extractive").answer
 
