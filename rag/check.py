@@ -42,6 +42,7 @@ class CheckRules:
     support_coverage: float = 0.5  # a claim without figures: least share of its topic in the sentence itself
     read: int = 6  # how many of the most probable sentences are read
     related: int = 3  # closest passages shown when the archive does not say
+    hedge_span: float = 2.0  # "hơn X" / "dưới X" is borne out by values up to 2 X / down to X / 2
 
 
 CHECK_RULES = CheckRules()
@@ -91,20 +92,25 @@ def _topic(c: Candidate) -> float:
     return c.signals.context_coverage
 
 
-def _figures(claim: Claim, sentence: str) -> tuple[int, list[str], list[tuple[str, str, str]]]:
+def _figures(claim: Claim, sentence: str, rules: CheckRules) -> tuple[int, list[str], list[tuple[str, str, str]]]:
     """Each claim figure against the sentence's figures of the same unit: how
-    many have one, the agreeing ones as written, and the diffs."""
+    many have one, the agreeing ones as written, and the diffs. A figure of
+    the sentence that bears out one claim figure is not held against another
+    ("khoảng 5 tỷ ..., hơn 1 tỷ" read against "1,2 tỷ" alone: the 5 tỷ is not there)."""
     own = figures(sentence)
+    agreeing = {i: next((g for g in own if f.same_unit(g) and agrees(f, g, rules.hedge_span)), None)
+                for i, f in enumerate(claim.figures)}
+    used = {id(g) for g in agreeing.values() if g is not None}
     found, shown, diffs = 0, [], []
-    for f in claim.figures:
-        same = [g for g in own if f.same_unit(g)]
+    for i, f in enumerate(claim.figures):
+        if agreeing[i] is not None:
+            found += 1
+            shown.append(agreeing[i].written)
+            continue
+        same = [g for g in own if f.same_unit(g) and id(g) not in used]
         if not same:
             continue
         found += 1
-        agreeing = next((g for g in same if agrees(f, g)), None)
-        if agreeing is not None:
-            shown.append(agreeing.written)
-            continue
         swapped = next((g for g in same if scale_swapped(f, g)), None)
         if swapped is not None:
             diffs.append(("unit", f.written, swapped.written))
@@ -124,10 +130,10 @@ def _shared_names(claim: Claim, text: str) -> bool:
     return any(_has(text, n) for n in names(claim.text) if len(n.split()) >= 2)
 
 
-def relate(claim: Claim, c: Candidate) -> Relation:
+def relate(claim: Claim, c: Candidate, rules: CheckRules) -> Relation:
     """How sentence ``c`` bears on ``claim``."""
     s, topic = c.signals, _topic(c)
-    found, shown, diffs = _figures(claim, c.text)
+    found, shown, diffs = _figures(claim, c.text, rules)
     same_figures = not claim.figures or (found and not diffs)
     nearby = f"{c.hit.article.title} {c.context} {c.text}"
     if claim.query.provinces and s.province == 0:
@@ -176,7 +182,7 @@ def verdict(claim: Claim, cands: list[Candidate], rules: CheckRules = CHECK_RULE
     """The verdict on ``claim`` from its candidate sentences (most probable first)."""
     lang = claim.query.language
     texts = EXPLANATIONS[lang]
-    relations = [relate(claim, c) for c in cands[: rules.read]]
+    relations = [relate(claim, c, rules) for c in cands[: rules.read]]
     decisive = [r for r in relations if _decisive(claim, r, rules)]
     if not decisive:
         return _not_enough(claim, relations, rules)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .lang import (DATE_WORDS, DIRECTIONS, HEDGES, NOT_CHECKABLE_OPENERS, NOT_DIRECTIONS, OPINION_WORDS, SURNAMES,
                    TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, YEAR_WORDS)
 from .query import YEAR
-from .vietnamese import NAME_RE, SCALES, find_numbers, find_provinces, fold, normalize_text
+from .vietnamese import NAME_RE, SCALES, Number, find_numbers, find_provinces, fold, normalize_text, parse_number
 
 _DATE_WORDS = {fold(w) for w in DATE_WORDS}
 _YEAR_WORDS = {fold(w) for w in YEAR_WORDS}
@@ -72,12 +72,35 @@ def _is_date_part(text: str, start: int, end: int) -> bool:
     return bool(re.match(r"h\d|h\b|giờ", text[end : end + 4].lstrip()) and "h" in text[end : end + 2])
 
 
+def _ranges(text: str, numbers: list[Number]) -> list[Number]:
+    """``numbers`` with each range ("1,2-1,3 triệu", "1.200–1.500 người") as
+    one number holding both ends. A decimal or thousands mark, or a scale word
+    or "%" after it, tells a range from a date ("25-10"), a score ("3-2") or a
+    span of years."""
+    out, i = [], 0
+    while i < len(numbers):
+        n = numbers[i]
+        m = numbers[i + 1] if i + 1 < len(numbers) else None
+        if m is not None and text[n.end : m.start].strip() in ("-", "–") and m.start - n.end <= 3:
+            scale = _UNIT_WORD.match(text, m.end)
+            scaled = bool(scale) and scale.group(1).lower() in SCALES
+            if scaled or text[m.end : m.end + 1] == "%" or any(c in n.text + m.text for c in ",."):
+                raw = tuple(parse_number(n.text)) + tuple(parse_number(m.text))
+                values = raw + tuple(v * SCALES[scale.group(1).lower()] for v in raw) if scaled else raw
+                out.append(Number(text[n.start : m.end], n.start, m.end, values))
+                i += 2
+                continue
+        out.append(n)
+        i += 1
+    return out
+
+
 def figures(text: str) -> list[Figure]:
     """The figures of ``text``: every number that is not a year or part of a
-    date, with its scale, unit and hedge."""
+    date, with its scale, unit and hedge; a range is one figure."""
     text = normalize_text(text)
     out = []
-    for n in find_numbers(text):
+    for n in _ranges(text, find_numbers(text)):
         if _is_date_part(text, n.start, n.end):
             continue
         pos, scale, factor = n.end, "", 1.0
@@ -116,16 +139,18 @@ def _precision(f: Figure) -> float:
     return 0.5 * 10 ** (-decimals) * scale
 
 
-def agrees(claim: Figure, archive: Figure) -> bool:
+def agrees(claim: Figure, archive: Figure, span: float) -> bool:
     """Does the archive's figure bear out the claim's, hedges included?
-    "gần 68.000" agrees with 67.950; "hơn 500" does not agree with 333."""
+    "gần 68.000" agrees with 67.950; "hơn 500" does not agree with 333. A
+    bound ("hơn", "dưới") is borne out only by a value within ``span`` times
+    it: "hơn 513,2 triệu" is not how anyone quotes 513,2 tỷ."""
     tolerance = _precision(claim)
     for c in claim.values:
         for a in archive.values:
             if claim.hedge == ">":
-                ok = a > c - tolerance or (archive.hedge == ">" and abs(a - c) <= tolerance)
+                ok = (c - tolerance < a <= span * abs(c)) or (archive.hedge == ">" and abs(a - c) <= tolerance)
             elif claim.hedge == "<":
-                ok = a < c + tolerance
+                ok = abs(c) / span <= a < c + tolerance
             elif claim.hedge == "~":
                 ok = abs(a - c) <= max(tolerance, 0.1 * abs(c))
             else:

@@ -188,10 +188,13 @@ SHORT_ANSWER_LABEL = {"vi": "Trả lời: ", "en": "Answer: "}
 
 # ------------------------------------------------------------------ claims
 # Words (lower case, with diacritics: "giám đốc" is no "giảm") that state a
-# direction of change; a claim whose direction the evidence reverses is refuted.
+# direction of change or of a comparison ("đắt hơn" / "rẻ hơn"); a claim whose
+# direction the evidence reverses is refuted.
 DIRECTIONS = {
-    "up": ("tăng", "tăng lên", "tăng trưởng", "nhiều hơn", "cao hơn", "increase", "increased", "rose", "grew", "up"),
-    "down": ("giảm", "giảm xuống", "sụt giảm", "suy giảm", "ít hơn", "thấp hơn", "decrease", "decreased", "fell", "dropped", "declined", "down"),
+    "up": ("tăng", "tăng lên", "tăng trưởng", "nhiều hơn", "cao hơn", "lớn hơn", "đắt hơn", "increase", "increased",
+           "rose", "grew", "up", "higher", "more expensive"),
+    "down": ("giảm", "giảm xuống", "sụt giảm", "suy giảm", "ít hơn", "thấp hơn", "nhỏ hơn", "rẻ hơn", "decrease",
+             "decreased", "fell", "dropped", "declined", "down", "lower", "cheaper"),
 }
 # Words that do not state a direction although they contain one ("tăng cường" is to strengthen).
 NOT_DIRECTIONS = ("tăng cường", "giảm thiểu", "giảm nghèo", "giảm án")

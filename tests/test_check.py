@@ -10,7 +10,9 @@ import pytest
 
 from rag.api import RAG
 from rag.claim_eval import macro_f1, per_class
-from rag.claims import agrees, checkable, dates, direction, figures, is_person, scale_swapped
+from rag.check import CHECK_RULES
+from rag.claims import checkable, dates, direction, figures, is_person, scale_swapped
+from rag.claims import agrees as agrees_within
 from rag.embedder import E5Embedder
 from rag.settings import Settings
 
@@ -20,12 +22,24 @@ def one(text: str):
     return f
 
 
+def agrees(claim, archive) -> bool:
+    return agrees_within(claim, archive, CHECK_RULES.hedge_span)
+
+
 # ------------------------------------------------------------------ figures
 def test_figures_read_scale_unit_and_hedge():
     f = one("tổng vốn đăng ký hơn 228 triệu USD")
     assert (f.values, f.scale, f.unit, f.hedge) == ((228e6,), "triệu", "usd", ">")
     assert one("23.630,9 triệu USD").values == (23630.9e6,)
     assert one("gần 68.000 chữ ký").hedge == "~" and one("gần 68.000 chữ ký").values[0] == 68000
+
+
+def test_a_range_is_one_figure_with_both_ends():
+    (f,) = figures("tiền chi mãi lộ khoảng 1,2-1,3 triệu đồng, rồi lại trừ tiền công")
+    assert (f.values, f.scale, f.unit, f.hedge) == ((1.2e6, 1.3e6), "triệu", "dong", "~")
+    assert agrees(one("hơn 1 triệu đồng"), f)
+    assert [(g.text, g.values, g.unit) for g in figures("giai đoạn 2005-2007 tăng 3-4%")] == [("3-4", (3.0, 4.0), "%")]
+    assert [g.text for g in figures("tỷ số 3-2")] == ["3"]  # a score, not a range
 
 
 def test_years_and_dates_are_not_figures():
@@ -46,6 +60,16 @@ def test_hedges_decide_agreement():
 def test_a_swapped_scale_is_a_unit_change():
     claim, archive = one("540,5 tỷ USD"), one("540,5 triệu USD")
     assert not agrees(claim, archive) and scale_swapped(claim, archive)
+
+
+def test_a_bound_is_borne_out_only_near_its_value():
+    # "hơn 513,2 triệu" is literally below 513,2 tỷ, but no one quotes the one for the other
+    claim, archive = one("hơn 513,2 triệu đồng"), one("513,2 tỷ đồng")
+    assert not agrees(claim, archive) and scale_swapped(claim, archive)
+    assert agrees(one("hơn 20 dự án"), one("28 dự án"))
+    assert not agrees(one("hơn 20 dự án"), one("228 dự án"))
+    assert agrees(one("dưới 30 dự án"), one("28 dự án"))
+    assert not agrees(one("dưới 300 dự án"), one("28 dự án"))
 
 
 def test_units_compare_by_their_telling_words():
@@ -100,6 +124,13 @@ def test_true_claim_is_supported_by_its_province(rag):
     c = rag.check("Lào Cai có 20 dự án FDI còn hiệu lực với tổng vốn đăng ký 540,5 triệu USD.")
     assert c.verdict == "supported" and c.citations[0].article_id == "004_9294ea0d03f08fb7"
     assert c.citations[0].sentence in c.citations[0].text  # the evidence sentence, verbatim in its passage
+
+
+def test_a_bound_with_another_scale_is_refuted_as_a_unit_change(rag):
+    # "hơn 228 nghìn USD" is below 228 triệu USD, but it misquotes the figure
+    c = rag.check("Lạng Sơn có 28 dự án FDI còn hiệu lực, tổng vốn đăng ký hơn 228 nghìn USD.")
+    assert c.verdict == "refuted" and c.citations[0].article_id == "000_bf7702f0972e1e9e"
+    assert [(d.kind, d.claim, d.archive) for d in c.diffs] == [("unit", "228 nghìn USD", "228 triệu USD")]
 
 
 def test_another_province_never_supports(rag):
