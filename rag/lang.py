@@ -60,6 +60,22 @@ SYNONYMS: list[tuple[str, ...]] = [
     ("hiệu lực", "valid", "in effect", "active"),
     ("khu công nghiệp", "industrial park", "industrial zone"),
     ("thu ngân sách", "budget revenue"),
+    # abbreviations common in Vietnamese news
+    ("thương mại cổ phần", "TMCP", "joint stock commercial"),
+    ("cảnh sát giao thông", "CSGT", "traffic police"),
+    ("tòa án nhân dân", "TAND", "toà án nhân dân", "people's court"),
+    ("viện kiểm sát nhân dân", "VKSND", "people's procuracy"),
+    ("hội đồng quản trị", "HĐQT", "board of directors"),
+    ("đại hội đồng cổ đông", "ĐHĐCĐ", "shareholders' meeting"),
+    ("trung học phổ thông", "THPT", "high school"),
+    ("bảo hiểm xã hội", "BHXH", "social insurance"),
+    ("bảo hiểm y tế", "BHYT", "health insurance"),
+    ("ngân hàng nhà nước", "NHNN", "state bank"),
+    ("câu lạc bộ", "CLB", "club"),
+    ("hợp tác xã", "HTX", "cooperative"),
+    ("tổng sản phẩm trong nước", "GDP", "gross domestic product"),
+    ("chỉ số giá tiêu dùng", "CPI", "consumer price index"),
+    ("tổ chức thương mại thế giới", "WTO", "world trade organization"),
 ]
 
 # Words that carry no content of their own (folded). Province names and

@@ -31,6 +31,13 @@ def test_names_are_constraints_but_abbreviations_with_synonyms_are_concepts():
     assert any("von dau tu nuoc ngoai" in n for n in asked.names)  # "FDI" is met by its Vietnamese wording
 
 
+def test_a_newsroom_abbreviation_meets_its_full_wording():
+    q = parse_query("Tòa nhà Ngân hàng TMCP Quân đội khánh thành ngày nào?")
+    full = "Ngày 28/3, Ngân hàng Thương mại Cổ phần Quân đội khánh thành tòa nhà tại số 3 đường Liễu Giai."
+    s, lacks = signals(q, analyse(q), uniform, full, "", full, "", 0.9, 1.0)
+    assert s.coverage == 1.0 and s.missing == 0.0 and lacks == ""
+
+
 def test_unit_signal_prefers_the_asked_count_not_a_narrowed_one():
     q = parse_query("Lạng Sơn có bao nhiêu dự án FDI?")
     assert unit_signal(q, FDI) == 1.0
