@@ -145,11 +145,11 @@ def relate(claim: Claim, c: Candidate, rules: CheckRules) -> Relation:
         return Relation(c, "other-place", topic)
     if claim.query.years and (s.years == 0 or s.year_conflict):
         said = sorted(set(YEAR.findall(c.text)) - set(claim.query.years))
-        if s.year_conflict and said and same_figures:  # the same fact, dated another year
+        if claim.figures:  # a figure of another year neither bears out nor contradicts this year's
+            return Relation(c, "other-year", topic)
+        if s.year_conflict and said:  # the same event, dated another year
             return Relation(c, "refutes", topic, (("date", ", ".join(claim.query.years), ", ".join(said)),),
                             ", ".join(said))
-        if claim.figures:
-            return Relation(c, "other-year", topic)
     said_direction = direction(c.text)
     if claim.direction and said_direction and claim.direction != said_direction:
         diffs.append(("direction", direction_word(claim.text), direction_word(c.text)))
