@@ -144,6 +144,13 @@ def test_another_year_is_not_enough_information(rag):
     assert c.verdict == "nei" and not c.citations and "2024" in c.explanation
 
 
+def test_the_same_figure_dated_another_year_is_not_enough_information(rag):
+    # the archive gives 1,501 tỷ USD for 2009: it neither bears out nor contradicts a 2008 figure
+    c = rag.check("Năm 2008, hàng hóa xuất nhập khẩu qua tỉnh Lạng Sơn đạt 1,501 tỷ USD.")
+    assert c.verdict == "nei" and not c.citations and not c.diffs
+    assert any("1,501 tỷ USD" in r.sentence for r in c.related)
+
+
 def test_draft_marks_opinions_not_checkable(rag):
     checks = rag.check_text("Theo tôi, đây là thành tích đáng tự hào. Lạng Sơn có 30 dự án FDI còn hiệu lực.")
     assert [c.verdict for c in checks] == ["not_checkable", "refuted"]
