@@ -262,7 +262,7 @@ class RAG:
             query, hits = self._retrieve(claim, Filters(), k or self.settings.k, None)
             parsed = read_claim(query, self._parse)
             t1 = time.perf_counter()
-            result = verdict(parsed, self.answerer.candidates(parsed.topic, hits, retriever.idf))
+            result = verdict(parsed, self.answerer.candidates(parsed.topic, hits, retriever.idf), retriever.idf)
         t2 = time.perf_counter()
         timings = {"retrieve_ms": round((t1 - t0) * 1000, 2), "check_ms": round((t2 - t1) * 1000, 2),
                    "total_ms": round((t2 - t0) * 1000, 2)}

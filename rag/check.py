@@ -29,7 +29,8 @@ from .claims import Figure, agrees, dates, direction, direction_word, figures, i
 from .lang import EXPLANATIONS
 from .query import YEAR, Query
 from .schema import ClaimCheck, Diff
-from .vietnamese import find_provinces, padded
+from .signals import Idf, coverage
+from .vietnamese import find_provinces, fold, padded
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def _shared_names(claim: Claim, text: str) -> bool:
     return any(_has(text, n) for n in names(claim.text) if len(n.split()) >= 2)
 
 
-def relate(claim: Claim, c: Candidate, rules: CheckRules) -> Relation:
+def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules) -> Relation:
     """How sentence ``c`` bears on ``claim``."""
     s, topic = c.signals, _topic(c)
     found, shown, diffs = _figures(claim, c.text, rules)
@@ -163,9 +164,13 @@ def relate(claim: Claim, c: Candidate, rules: CheckRules) -> Relation:
             return Relation(c, "none", topic)
     people = [n for n in names(claim.text) if is_person(n)]
     if people and s.names < 1 and not any(_has(nearby, p) for p in people):
-        others = [n for n in names(c.text) if is_person(n) and not any(_has(claim.text, w) for w in n.split()[-1:])]
+        given = {fold(w) for p in people for w in p.split()[1:]}  # "Tuấn" may stand for "Nguyễn Thanh Tuấn"
+        others = [n for n in names(c.text) if is_person(n) and fold(n.split()[-1]) not in given]
         if others:
             diffs.append(("name", people[0], others[0]))
+            # the topic, the swapped name aside: the sentence cannot hold the name it replaces
+            named = frozenset(w for p in people for w in fold(p).split())
+            topic = max(topic, coverage(claim.topic, idf, f"{c.context} {c.text}", named))
     if diffs:
         return Relation(c, "refutes", topic, tuple(diffs), diffs[0][2])
     if found < len(claim.figures) or s.names < 1:
@@ -178,11 +183,11 @@ def _clip(text: str, words: int = 14) -> str:
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
-def verdict(claim: Claim, cands: list[Candidate], rules: CheckRules = CHECK_RULES) -> ClaimCheck:
+def verdict(claim: Claim, cands: list[Candidate], idf: Idf, rules: CheckRules = CHECK_RULES) -> ClaimCheck:
     """The verdict on ``claim`` from its candidate sentences (most probable first)."""
     lang = claim.query.language
     texts = EXPLANATIONS[lang]
-    relations = [relate(claim, c, rules) for c in cands[: rules.read]]
+    relations = [relate(claim, c, idf, rules) for c in cands[: rules.read]]
     decisive = [r for r in relations if _decisive(claim, r, rules)]
     if not decisive:
         return _not_enough(claim, relations, rules)

@@ -200,10 +200,19 @@ def direction_word(text: str) -> str:
 
 
 def names(text: str) -> list[str]:
-    """Capitalised names, the sentence's first word aside, provinces aside."""
+    """Capitalised names, the sentence's first word aside, provinces aside
+    (also when one opens a name: "Sở Ngoại vụ Cao Bằng Nguyễn Văn Hùng")."""
     provinces = {fold(m.province) for m in find_provinces(text)}
-    return [m.group().rstrip(".") for m in NAME_RE.finditer(text)
-            if not (m.start() == 0 and " " not in m.group()) and fold(m.group()) not in provinces]
+    out = []
+    for m in NAME_RE.finditer(text):
+        name = m.group().rstrip(".")
+        if m.start() == 0 and " " not in name:
+            continue
+        opening = next((p for p in find_provinces(name) if p.start == 0), None)
+        name = name[opening.end :].strip() if opening is not None else name
+        if name and fold(name) not in provinces:
+            out.append(name)
+    return out
 
 
 def is_person(name: str) -> bool:

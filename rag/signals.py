@@ -136,6 +136,13 @@ def _share(weights: list[tuple[Concept, float]], text: str) -> float:
     return got / total if total else 0.0
 
 
+def coverage(query: Query, idf: Idf, text: str, leaving_out: frozenset[str] = frozenset()) -> float:
+    """IDF-weighted share of the question's concepts in ``text``, the concepts
+    spelled only by the syllables ``leaving_out`` aside (a name being checked)."""
+    weights = [(c, concept_weight(c, idf)) for c in query.concepts if not set(c.alternatives) <= leaving_out]
+    return _share(weights, _pad(text))
+
+
 def _rarest_missing(weights: list[tuple[Concept, float]], text: str, scale: float) -> tuple[float, str]:
     absent = [(w, c.label) for c, w in weights if not any(_has(text, a) for a in c.alternatives)]
     if not absent:

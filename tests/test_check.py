@@ -11,7 +11,7 @@ import pytest
 from rag.api import RAG
 from rag.claim_eval import macro_f1, per_class
 from rag.check import CHECK_RULES
-from rag.claims import checkable, dates, direction, figures, is_person, scale_swapped
+from rag.claims import checkable, dates, direction, figures, is_person, names, scale_swapped
 from rag.claims import agrees as agrees_within
 from rag.embedder import E5Embedder
 from rag.settings import Settings
@@ -76,6 +76,12 @@ def test_units_compare_by_their_telling_words():
     assert one("153 đoàn cán bộ").same_unit(one("153 đoàn với"))
     assert not one("28 dự án").same_unit(one("28 du khách"))
     assert not one("28 dự án").same_unit(one("28 người"))
+
+
+def test_names_leave_out_a_province_that_opens_them():
+    assert names("Giám đốc Sở Ngoại vụ Cao Bằng Nguyễn Văn Hùng cho biết") == ["Sở Ngoại", "Nguyễn Văn Hùng"]
+    assert names("Lạng Sơn có 28 dự án FDI") == ["FDI"]  # the province alone is no name
+    assert is_person("Nguyễn Văn Hùng") and not is_person("Sở Ngoại")
 
 
 def test_direction_reads_words_not_syllables():
@@ -149,6 +155,14 @@ def test_the_same_figure_dated_another_year_is_not_enough_information(rag):
     c = rag.check("Năm 2008, hàng hóa xuất nhập khẩu qua tỉnh Lạng Sơn đạt 1,501 tỷ USD.")
     assert c.verdict == "nei" and not c.citations and not c.diffs
     assert any("1,501 tỷ USD" in r.sentence for r in c.related)
+
+
+def test_a_swapped_person_is_refuted_with_a_name_diff(rag):
+    # 003 names the director Huỳnh Văn Nam; the sentence cannot hold the name it replaces
+    c = rag.check("Theo Giám đốc Sở Ngoại vụ Nguyễn Văn Hùng, công tác ngoại giao kinh tế của tỉnh Cao Bằng "
+                  "còn nhiều hạn chế, chưa khai thác hết lợi thế của hội nhập.")
+    assert c.verdict == "refuted" and c.citations[0].article_id == "003_230b29e6c2dd1faa"
+    assert [(d.kind, d.claim, d.archive) for d in c.diffs] == [("name", "Nguyễn Văn Hùng", "Huỳnh Văn Nam")]
 
 
 def test_draft_marks_opinions_not_checkable(rag):

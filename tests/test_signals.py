@@ -4,7 +4,7 @@ archive's kind of news), and the short answer copied from the sentence."""
 from rag.answer import short_answer
 from rag.query import parse_query
 from rag.scorer import ScorerWeights
-from rag.signals import FEATURES, analyse, measure_signal, province_signal, signals, type_signal, unit_signal, years_signal
+from rag.signals import FEATURES, analyse, coverage, measure_signal, province_signal, signals, type_signal, unit_signal, years_signal
 from rag.vietnamese import number_values
 
 FDI = ("Đối với các dự án phát triển hạ tầng kinh tế, toàn tỉnh hiện có 28 dự án có vốn đầu tư nước ngoài "
@@ -36,6 +36,15 @@ def test_a_newsroom_abbreviation_meets_its_full_wording():
     full = "Ngày 28/3, Ngân hàng Thương mại Cổ phần Quân đội khánh thành tòa nhà tại số 3 đường Liễu Giai."
     s, lacks = signals(q, analyse(q), uniform, full, "", full, "", 0.9, 1.0)
     assert s.coverage == 1.0 and s.missing == 0.0 and lacks == ""
+
+
+def test_coverage_can_leave_a_name_out():
+    q = parse_query("Giám đốc Sở Ngoại vụ Nguyễn Văn Hùng nói công tác ngoại giao kinh tế còn hạn chế")
+    sentence = ("Theo Giám đốc Sở Ngoại vụ Huỳnh Văn Nam, công tác ngoại giao kinh tế của tỉnh còn nhiều hạn "
+                "chế.")
+    with_name = coverage(q, uniform, sentence)
+    without = coverage(q, uniform, sentence, frozenset({"nguyen", "van", "hung"}))
+    assert with_name < without < 1.0  # "nói" is still missing; the swapped name no longer counts
 
 
 def test_unit_signal_prefers_the_asked_count_not_a_narrowed_one():
