@@ -10,7 +10,7 @@ a claim's parts with a sentence's.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .lang import (DATE_WORDS, DIRECTIONS, HEDGES, NOT_CHECKABLE_OPENERS, NOT_DIRECTIONS, OPINION_WORDS, SURNAMES,
                    TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, YEAR_WORDS)
@@ -128,6 +128,23 @@ def figures(text: str) -> list[Figure]:
             unit=" ".join(fold(w) if w != "%" else "%" for w in unit_words), unit_text=" ".join(unit_words),
             hedge=_hedge(text, n.start),
         ))
+    return _shared_scale(text, out)
+
+
+_LIST_GLUE = re.compile(r"\s*(?:,|và|and)\s*", re.IGNORECASE)
+
+
+def _shared_scale(text: str, found: list[Figure]) -> list[Figure]:
+    """In a list of bare figures that ends with a scaled one ("18,7, 19,2 và
+    17,3 triệu tấn"), every figure takes the last one's scale and unit."""
+    out = list(found)
+    for i in range(len(out) - 2, -1, -1):
+        f, last = out[i], out[i + 1]
+        bare = not f.scale and f.unit in ("", "va", "and")
+        if bare and (last.scale or last.unit) and _LIST_GLUE.fullmatch(text[f.end : last.start]):
+            factor = SCALES[last.scale.lower()] if last.scale else 1.0
+            out[i] = replace(f, values=tuple(v * factor for v in f.raw), scale=last.scale, unit=last.unit,
+                             unit_text=last.unit_text)
     return out
 
 

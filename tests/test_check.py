@@ -42,6 +42,13 @@ def test_a_range_is_one_figure_with_both_ends():
     assert [g.text for g in figures("tỷ số 3-2")] == ["3"]  # a score, not a range
 
 
+def test_a_list_of_figures_shares_the_scale_of_its_last():
+    text = "Trong các năm 2001, 2002 và 2003, tổng sản lượng dầu quy đổi là 18,7, 19,2 và 17,3 triệu tấn."
+    assert [(f.text, f.values, f.scale, f.unit) for f in figures(text)] == [
+        ("18,7", (18.7e6,), "triệu", "tan"), ("19,2", (19.2e6,), "triệu", "tan"), ("17,3", (17.3e6,), "triệu", "tan")]
+    assert agrees(one("19,2 triệu tấn"), figures(text)[1])
+
+
 def test_years_and_dates_are_not_figures():
     text = "Năm 2005, ngày 25/10 lúc 14h30, tháng 12 có 2.005 người đến"
     assert [f.text for f in figures(text)] == ["2.005"]
