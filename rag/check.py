@@ -99,14 +99,14 @@ def _figures(claim: Claim, sentence: str, rules: CheckRules) -> tuple[int, list[
     the sentence that bears out one claim figure is not held against another
     ("khoảng 5 tỷ ..., hơn 1 tỷ" read against "1,2 tỷ" alone: the 5 tỷ is not there)."""
     own = figures(sentence)
-    agreeing = {i: next((g for g in own if f.same_unit(g) and agrees(f, g, rules.hedge_span)), None)
-                for i, f in enumerate(claim.figures)}
-    used = {id(g) for g in agreeing.values() if g is not None}
+    agreeing = [next((g for g in own if f.same_unit(g) and agrees(f, g, rules.hedge_span)), None)
+                for f in claim.figures]
+    used = {id(g) for g in agreeing if g is not None}
     found, shown, diffs = 0, [], []
-    for i, f in enumerate(claim.figures):
-        if agreeing[i] is not None:
+    for f, agreed in zip(claim.figures, agreeing):
+        if agreed is not None:
             found += 1
-            shown.append(agreeing[i].written)
+            shown.append(agreed.written)
             continue
         same = [g for g in own if f.same_unit(g) and id(g) not in used]
         if not same:
