@@ -21,11 +21,13 @@ No LLM decides anything here. The rules, in order of trust:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
 from .answer import Candidate, cite
-from .claims import Figure, agrees, dates, direction, direction_word, figures, is_person, names, scale_swapped
+from .claims import (Figure, agrees, dates, dates_differ, direction, direction_word, event_dated, figures, is_person,
+                     names, scale_swapped, spellings)
 from .lang import EXPLANATIONS
 from .query import YEAR, Query
 from .schema import ClaimCheck, Diff
@@ -40,9 +42,11 @@ class CheckRules:
 
     support_topic: float = 0.7  # least share of the claim's topic a supporting sentence (with its context) covers
     refute_topic: float = 0.8  # ... a refuting one
+    refute_coverage: float = 0.25  # ... and of it, the refuting sentence itself (not its context) covers
     support_coverage: float = 0.5  # a claim without figures: least share of its topic in the sentence itself
     read: int = 6  # how many of the most probable sentences are read
     related: int = 3  # closest passages shown when the archive does not say
+    direction_words: int = 3  # the words before a figure read for its direction when a sentence states both
     hedge_span: float = 2.0  # "hơn X" / "dưới X" is borne out by values up to 2 X / down to X / 2
 
 
@@ -59,6 +63,7 @@ class Claim:
     figures: tuple[Figure, ...]
     dates: frozenset[str]
     direction: str
+    event_dated: bool = False  # its date is an event's ("sinh năm 1974"), not a statistic's period
 
 
 def topic_text(text: str, found: list[Figure]) -> str:
@@ -75,7 +80,7 @@ def read_claim(query: Query, parse: Callable[[str], Query]) -> Claim:
     """The claim of a parsed ``query``; ``parse`` parses its topic the same way."""
     found = figures(query.original)
     return Claim(query.original, query, parse(topic_text(query.original, found)), tuple(found),
-                 frozenset(dates(query.original)), direction(query.original))
+                 frozenset(dates(query.original)), direction(query.original), event_dated(query.original))
 
 
 @dataclass(frozen=True)
@@ -83,10 +88,11 @@ class Relation:
     """What one candidate sentence says about the claim."""
 
     candidate: Candidate
-    kind: str  # "supports", "refutes", "other-year", "other-place" or "none"
-    topic: float
+    kind: str  # "supports", "refutes", "other-year", "other-period", "other-place" or "none"
+    topic: float  # share of the claim's topic in the sentence and its context
     diffs: tuple[tuple[str, str, str], ...] = ()  # (kind, claim's value, archive's value)
     archive: str = ""  # the evidence's value, as written, for the explanation
+    coverage: float = 0.0  # share of the claim's topic in the sentence itself (a swapped name left out)
 
 
 def _topic(c: Candidate) -> float:
@@ -120,9 +126,46 @@ def _figures(claim: Claim, sentence: str, rules: CheckRules) -> tuple[int, list[
     return found, shown, diffs
 
 
+def _direction_at(claim: Claim, sentence: str, rules: CheckRules) -> str:
+    """The direction of the sentence's figure that bears out one of the claim's,
+    read from the words just before it, when the sentence states both
+    ("thị trường tăng trưởng cao, khách Mỹ giảm hơn 16%": down)."""
+    for g in figures(sentence):
+        if any(f.same_unit(g) and agrees(f, g, rules.hedge_span) for f in claim.figures):
+            return direction(" ".join(sentence[: g.start].split()[-rules.direction_words :]))
+    return ""
+
+
 def _has(text: str, name: str) -> bool:
-    """``name`` is written in ``text``, in any spelling, as whole words."""
+    """``name`` is written in ``text``, in any spelling, as whole words; an
+    acronym as written ("DAP" is not "đáp")."""
+    if name.isascii() and name.isupper():
+        return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
     return padded(name) in padded(text)
+
+
+def _named(claim: Claim, c: Candidate, nearby: str) -> bool:
+    """Every name of the claim ("VN" stands for "Việt Nam") is in the sentence,
+    or in its context (title, lead, previous sentence) when the sentence does not
+    put another word in its place ("hải quan Pháp" against "hải quan Việt Nam",
+    "phân bón" against "phân DAP"). A name found only elsewhere in the article
+    does not do: the sentence may be about another entity or another time."""
+    def met(name: str) -> bool:
+        if any(_has(c.text, v) for v in spellings(name)):
+            return True
+        return any(_has(nearby, v) for v in spellings(name)) and not _replaced(claim.text, name, c.text)
+    return all(met(n) for n in names(claim.text))
+
+
+def _replaced(claim: str, name: str, sentence: str) -> bool:
+    """Does ``sentence`` follow the word before ``name`` in ``claim`` with
+    another word ("hải quan Pháp" against "hải quan Việt Nam")?"""
+    before = padded(claim[: claim.find(name)]).split()[-1:]
+    if not before:
+        return False
+    said = padded(sentence).split()
+    follows = [said[i + 1] for i, w in enumerate(said[:-1]) if w == before[0]]
+    return bool(follows) and fold(name).split()[0] not in follows
 
 
 def _shared_names(claim: Claim, text: str) -> bool:
@@ -133,7 +176,7 @@ def _shared_names(claim: Claim, text: str) -> bool:
 
 def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules) -> Relation:
     """How sentence ``c`` bears on ``claim``."""
-    s, topic = c.signals, _topic(c)
+    s, topic, own = c.signals, _topic(c), c.signals.coverage
     found, shown, diffs = _figures(claim, c.text, rules)
     same_figures = not claim.figures or (found and not diffs)
     nearby = f"{c.hit.article.title} {c.context} {c.text}"
@@ -142,38 +185,43 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules) -> Relation:
         said = sorted({m.province for m in find_provinces(c.text)})
         if same_figures and said and _shared_names(claim, nearby):
             return Relation(c, "refutes", topic, (("place", ", ".join(claim.query.provinces), ", ".join(said)),),
-                            ", ".join(said))
+                            ", ".join(said), own)
         return Relation(c, "other-place", topic)
     if claim.query.years and (s.years == 0 or s.year_conflict):
         said = sorted(set(YEAR.findall(c.text)) - set(claim.query.years))
-        if claim.figures:  # a figure of another year neither bears out nor contradicts this year's
+        # a figure of another year neither bears out nor contradicts this year's; an event's date does
+        if claim.figures and not claim.event_dated:
             return Relation(c, "other-year", topic)
         if s.year_conflict and said:  # the same event, dated another year
             return Relation(c, "refutes", topic, (("date", ", ".join(claim.query.years), ", ".join(said)),),
-                            ", ".join(said))
-    said_direction = direction(c.text)
+                            ", ".join(said), own)
+    said_direction = direction(c.text) or _direction_at(claim, c.text, rules)
     if claim.direction and said_direction and claim.direction != said_direction:
         diffs.append(("direction", direction_word(claim.text), direction_word(c.text)))
     if claim.figures and not found:
         return Relation(c, "none", topic)
     if claim.dates and not diffs:
         said = dates(c.text)
-        if said and not (claim.dates & said):
+        if dates_differ(claim.dates, said) and claim.figures and not claim.event_dated:
+            return Relation(c, "other-period", topic)  # "quý 4 năm 2005" for a figure of "quý 3 năm 2005"
+        if dates_differ(claim.dates, said):
             diffs.append(("date", ", ".join(sorted(claim.dates)), ", ".join(sorted(said))))
         elif not claim.dates <= dates(nearby):
             return Relation(c, "none", topic)
     people = [n for n in names(claim.text) if is_person(n)]
-    if people and s.names < 1 and not any(_has(nearby, p) for p in people):
+    missing = [p for p in people if not _has(nearby, p)]
+    if missing and s.names < 1:
         given = {fold(w) for p in people for w in p.split()[1:]}  # "Tuấn" may stand for "Nguyễn Thanh Tuấn"
         others = [n for n in names(c.text) if is_person(n) and fold(n.split()[-1]) not in given]
         if others:
-            diffs.append(("name", people[0], others[0]))
+            diffs.append(("name", missing[0], others[0]))
             # the topic, the swapped name aside: the sentence cannot hold the name it replaces
-            named = frozenset(w for p in people for w in fold(p).split())
+            named = frozenset(w for p in missing for w in fold(p).split())
             topic = max(topic, coverage(claim.topic, idf, f"{c.context} {c.text}", named))
+            own = max(own, coverage(claim.topic, idf, c.text, named))
     if diffs:
-        return Relation(c, "refutes", topic, tuple(diffs), diffs[0][2])
-    if found < len(claim.figures) or s.names < 1:
+        return Relation(c, "refutes", topic, tuple(diffs), diffs[0][2], own)
+    if found < len(claim.figures) or not _named(claim, c, nearby):
         return Relation(c, "none", topic)
     return Relation(c, "supports", topic, (), ", ".join(shown) or ", ".join(sorted(claim.dates)) or _clip(c.text))
 
@@ -212,7 +260,7 @@ def _decisive(claim: Claim, r: Relation, rules: CheckRules) -> bool:
     """Does this relation decide the verdict: a refutation on the claim's
     topic, or a support on it (a claim without figures stated by the sentence itself)."""
     if r.kind == "refutes":
-        return r.topic >= rules.refute_topic
+        return r.topic >= rules.refute_topic and r.coverage >= rules.refute_coverage
     if r.kind == "supports":
         return r.topic >= rules.support_topic and (
             bool(claim.figures) or r.candidate.signals.coverage >= rules.support_coverage)
@@ -232,6 +280,9 @@ def _not_enough(claim: Claim, relations: list[Relation], rules: CheckRules) -> C
     if top is not None and top.kind == "other-year":
         found = ", ".join(dict.fromkeys(YEAR.findall(top.candidate.text)))
         text = texts["other-year" if found else "no-year"].format(found=found, x=", ".join(claim.query.years), n=1)
+    elif top is not None and top.kind == "other-period":
+        found = ", ".join(sorted(dates(top.candidate.text) - claim.dates)) or "?"
+        text = texts["other-period"].format(found=found, x=", ".join(sorted(claim.dates)), n=1)
     elif top is not None and top.kind == "other-place":
         found = ", ".join(sorted({m.province for m in find_provinces(top.candidate.text)}
                                  or {top.candidate.hit.article.province})) or "?"

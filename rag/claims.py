@@ -12,15 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .lang import (DATE_WORDS, DIRECTIONS, HEDGES, NOT_CHECKABLE_OPENERS, NOT_DIRECTIONS, OPINION_WORDS, SURNAMES,
-                   TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, YEAR_WORDS)
+from .lang import (DATE_WORDS, DIRECTIONS, EVENT_DATE_WORDS, HEDGES, NAME_VARIANTS, NOT_CHECKABLE_OPENERS,
+                   NOT_DIRECTIONS, OPINION_WORDS, STOPWORDS, SURNAMES, TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, YEAR_WORDS)
 from .query import YEAR
 from .vietnamese import NAME_RE, SCALES, Number, find_numbers, find_provinces, fold, normalize_text, parse_number
 
 _DATE_WORDS = {fold(w) for w in DATE_WORDS}
 _YEAR_WORDS = {fold(w) for w in YEAR_WORDS}
 _UNIT_WORD = re.compile(r"\s*(%|[^\W\d_]+)")
-_DATE = re.compile(r"\b(?:ngày\s+)?(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*\d{2,4})?\b|\b(tháng|ngày)\s+(\d{1,2})\b", re.IGNORECASE)
+_DATE = re.compile(
+    r"\b(?:ngày\s+)?(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*\d{2,4})?\b|\b(tháng|ngày|quý)\s+(\d{1,2})\b", re.IGNORECASE)
+_OLD_YEAR = re.compile(r"1\d{3}")  # a year before 1950 is one only after a year word ("sinh năm 1875")
 UNIT_WORDS = 2  # a figure's unit: the words after it (and its scale), at most this many
 
 
@@ -117,9 +119,10 @@ def figures(text: str) -> list[Figure]:
         prev = fold(text[max(0, n.start - 14) : n.start]).split()[-1:]
         if prev and prev[0] in _DATE_WORDS:  # "tháng 12", "quý 3": when, not how many
             continue
-        if YEAR.fullmatch(n.text) and not scale and (
-            not unit_words or (prev and prev[0] in _YEAR_WORDS) or fold(unit_words[0]) in ("va", "den")
-        ):
+        after_year_word = bool(prev) and prev[0] in _YEAR_WORDS  # "năm 1875", "từ 2005"
+        if not scale and (YEAR.fullmatch(n.text) or (after_year_word and _OLD_YEAR.fullmatch(n.text))) and (
+            not unit_words or after_year_word or fold(unit_words[0]) in UNIT_LINK_WORDS
+        ):  # a year, not a count: "quốc gia 2005 có 8 đội" (but "2000 người")
             continue
         raw = n.values[: len(n.values) // 2] if scale else n.values  # find_numbers adds the scaled readings after
         out.append(Figure(
@@ -183,12 +186,34 @@ def scale_swapped(claim: Figure, archive: Figure) -> bool:
 
 
 def dates(text: str) -> set[str]:
-    """Years and day/month dates written in ``text``, normalised ('25/10', '2005')."""
+    """Years, day/month dates, months, days and quarters written in ``text``,
+    normalised ('25/10', '2005', 'tháng 12', 'quý 3')."""
     found = set()
     for m in _DATE.finditer(text):
         day, month, word, n = m.groups()
         found.add(f"{int(day)}/{int(month)}" if day else f"{word.lower()} {int(n)}")
     return found | set(YEAR.findall(text))
+
+
+def event_dated(text: str) -> bool:
+    """Is a date of ``text`` the date of an event: an event word
+    (``EVENT_DATE_WORDS``) among the five words before it?"""
+    text = normalize_text(text)
+    for m in (*_DATE.finditer(text), *YEAR.finditer(text)):
+        before = " " + " ".join(re.findall(r"\w+", text[: m.start()].lower())[-5:]) + " "
+        if any(f" {w} " in before for w in EVENT_DATE_WORDS):
+            return True
+    return False
+
+
+def dates_differ(claimed: set[str] | frozenset[str], said: set[str]) -> bool:
+    """Do two sets of ``dates`` disagree: for a kind of date both give (a
+    year, a day/month, a "tháng N", a "ngày N"), they share none ("tháng 12"
+    is not contradicted by "ngày 12")?"""
+    def kind(d: str) -> str:
+        return "year" if d.isdigit() else "d/m" if "/" in d else d.split()[0]
+    return any(not ({d for d in claimed if kind(d) == k} & {d for d in said if kind(d) == k})
+               for k in {kind(d) for d in claimed} & {kind(d) for d in said})
 
 
 def _direction_words(text: str) -> dict[str, str]:
@@ -218,18 +243,37 @@ def direction_word(text: str) -> str:
 
 def names(text: str) -> list[str]:
     """Capitalised names, the sentence's first word aside, provinces aside
-    (also when one opens a name: "Sở Ngoại vụ Cao Bằng Nguyễn Văn Hùng")."""
+    (also when one opens a name: "Sở Ngoại vụ Cao Bằng Nguyễn Văn Hùng"), a
+    person's name apart from the words before it."""
     provinces = {fold(m.province) for m in find_provinces(text)}
     out = []
     for m in NAME_RE.finditer(text):
         name = m.group().rstrip(".")
-        if m.start() == 0 and " " not in name:
-            continue
+        if m.start() == 0 and (" " not in name or fold(name.split()[0]) in STOPWORDS):
+            name = name.partition(" ")[2]  # the sentence's first word: "Theo Bộ Thương mại"
         opening = next((p for p in find_provinces(name) if p.start == 0), None)
         name = name[opening.end :].strip() if opening is not None else name
-        if name and fold(name) not in provinces:
-            out.append(name)
+        out.extend(n for n in _split_person(name) if n and fold(n) not in provinces)
     return out
+
+
+def _split_person(name: str) -> list[str]:
+    """A run of capitalised words that ends in a person's name is two names:
+    "Phú Trinh Nguyễn Văn Tâm" -> "Phú Trinh", "Nguyễn Văn Tâm"."""
+    parts = name.split()
+    if is_person(name):
+        return [name]
+    # where the family name starts: a three-word name first ("Phú Trinh Nguyễn Văn Tâm": Trịnh is one too)
+    for size in (3, 4, 2):
+        i = len(parts) - size
+        if i >= 1 and fold(parts[i]) in SURNAMES and not find_provinces(" ".join(parts[i:])):
+            return [" ".join(parts[:i]), " ".join(parts[i:])]
+    return [name]
+
+
+def spellings(name: str) -> tuple[str, ...]:
+    """``name`` and its other spellings (``NAME_VARIANTS``: "Việt Nam", "VN")."""
+    return next((row for row in NAME_VARIANTS if fold(name) in {fold(v) for v in row}), (name,))
 
 
 def is_person(name: str) -> bool:

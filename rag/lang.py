@@ -216,13 +216,26 @@ DIRECTIONS = {
 NOT_DIRECTIONS = ("tăng cường", "giảm thiểu", "giảm nghèo", "giảm án")
 # Words right before a year that make it a date, not a count ("năm 2005", "từ 2005").
 YEAR_WORDS = ("năm", "từ", "đến", "tới", "giai đoạn", "cuối", "đầu", "vào", "sau", "trước", "in", "since", "by")
+# Other spellings of names a claim may use (not search concepts: "Việt Nam" is a stop word there).
+NAME_VARIANTS: tuple[tuple[str, ...], ...] = (
+    ("Việt Nam", "VN", "Vietnam", "nước ta"),
+    ("Mỹ", "Hoa Kỳ", "US", "USA"),
+    ("TP HCM", "TP Hồ Chí Minh", "TPHCM", "Thành phố Hồ Chí Minh", "Sài Gòn"),
+)
+# Words shortly before a claim's date that make it the date of an event ("sinh năm 1974", "ban hành
+# ngày 10/4/2012", "vào năm 2001", "khởi công xây dựng năm 1997"), not the period a statistic
+# covers ("Năm 2012, kim ngạch ... đạt ...", "trong năm 2003"): the same event dated another year refutes it.
+EVENT_DATE_WORDS = ("vào", "sinh", "khởi công", "ban hành", "thành lập", "ra đời", "qua đời", "khởi hành",
+                    "khánh thành", "khai trương", "khai mạc", "xảy ra", "diễn ra", "ký", "bán", "mua",
+                    "born", "founded", "died", "signed", "on")
 # Words right before a number that make it part of a date or an ordinal time ("tháng 12", "quý 3").
 DATE_WORDS = ("tháng", "ngày", "quý", "lúc", "hồi", "thứ", "month", "day", "quarter")
 # First syllables (folded) of units whose second syllable tells them apart
 # ("dự án" is not "du khách", "học sinh" not "học viên"); other units are read by their first word.
 TWO_SYLLABLE_UNITS = ("du", "lao", "can", "hoc", "khach", "ho", "doanh", "cong", "nha", "chu", "phan", "luot", "ty")
-# Words that may follow a unit without being part of it ("153 đoàn với ...").
-UNIT_LINK_WORDS = ("voi", "co", "cua", "va", "duoc", "trong", "tai", "o", "la", "den", "tu", "cho", "nay", "do", "thi")
+# Words that may follow a unit without being part of it ("153 đoàn với ..."), or follow a year ("2005 có").
+UNIT_LINK_WORDS = ("voi", "co", "cua", "va", "duoc", "trong", "tai", "o", "la", "den", "tu", "cho", "nay", "do", "thi",
+                   "deu", "da")
 # Vietnamese family names: a name starting with one of them (folded) is a person's.
 SURNAMES = ("nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo",
             "duong", "ly", "trinh", "dinh", "lam", "mai", "dao", "cao", "luong", "to", "ha", "ta", "chu", "quach",
@@ -246,6 +259,7 @@ EXPLANATIONS = {
         "place": "Bài viết nói việc này ở {archive}, không phải {claim} [{n}].",
         "conflicting": "Các nguồn trong kho bài nói khác nhau: {claim} [{n}] và {archive} [{m}].",
         "other-year": "Kho bài chỉ có số liệu {found}, không có số liệu năm {x} [{n}].",
+        "other-period": "Kho bài chỉ có số liệu {found}, không có số liệu {x} [{n}].",
         "no-year": "Đoạn gần nhất không ghi năm, không có số liệu năm {x} [{n}].",
         "other-place": "Kho bài chỉ có số liệu của {found}, không phải {x} [{n}].",
         "nei": "Kho bài không có thông tin để kiểm chứng câu này.",
@@ -261,6 +275,7 @@ EXPLANATIONS = {
         "place": "The archive places it in {archive}, not {claim} [{n}].",
         "conflicting": "Sources in the archive disagree: {claim} [{n}] and {archive} [{m}].",
         "other-year": "The archive only has figures for {found}, none for {x} [{n}].",
+        "other-period": "The archive only has figures for {found}, none for {x} [{n}].",
         "no-year": "The closest passage gives no year, no figure for {x} [{n}].",
         "other-place": "The archive only has figures for {found}, not {x} [{n}].",
         "nei": "The archive has nothing to check this claim against.",

@@ -10,8 +10,9 @@ import pytest
 
 from rag.api import RAG
 from rag.claim_eval import macro_f1, per_class
-from rag.check import CHECK_RULES
-from rag.claims import checkable, dates, direction, figures, is_person, names, scale_swapped
+from rag.check import CHECK_RULES, Claim, _direction_at, _has
+from rag.claims import (checkable, dates, dates_differ, direction, event_dated, figures, is_person, names,
+                        scale_swapped)
 from rag.claims import agrees as agrees_within
 from rag.embedder import E5Embedder
 from rag.settings import Settings
@@ -55,6 +56,42 @@ def test_years_and_dates_are_not_figures():
     assert dates("ngày 25/10/2005 và tháng 5 năm 2006") == {"25/10", "2005", "tháng 5", "2006"}
 
 
+def test_a_year_without_a_counted_unit_is_no_figure():
+    # "2005 có" is the championship's year; "năm 1875" a year before 1950; "2000 người" a count
+    assert [f.written for f in figures("Giải bóng đá nữ quốc gia 2005 có 8 đội tham dự")] == ["8 đội tham"]
+    assert [f.text for f in figures("Bà sinh năm 1875 và qua đời ở tuổi 122")] == ["122"]
+    assert [f.text for f in figures("Lễ hội có 2000 người dự")] == ["2000"]
+
+
+def test_an_event_date_is_told_from_a_statistics_period():
+    assert event_dated("Zinedine Zidane sinh năm 1974 và khởi nghiệp ở tuổi 16.")
+    assert event_dated("Nghị quyết số 22-NQ/TW được ban hành ngày 10/4/2012.")
+    assert event_dated("Ông bán căn nhà cho bà Lợi vào năm 2001 với giá 50 triệu đồng.")
+    assert not event_dated("Năm 2012, kim ngạch xuất nhập khẩu qua Lạng Sơn đạt 2,25 tỷ USD.")
+    assert not event_dated("Hơn 100 triệu người Mỹ đã đến các công viên đại dương trong năm 2003.")
+
+
+def test_dates_differ_only_within_one_kind():
+    assert not dates_differ({"tháng 12"}, {"ngày 12"})  # a month is not contradicted by a day
+    assert dates_differ({"29/4"}, {"19/4"}) and dates_differ({"10/4", "2012"}, {"10/4", "2013"})
+    assert not dates_differ({"10/4", "2012"}, {"10/4", "2012", "tháng 5"})
+
+
+def test_a_quarter_is_a_date_of_its_own_kind():
+    assert dates("trong quý 3 năm 2005") == {"quý 3", "2005"}
+    assert dates_differ({"quý 3", "2005"}, {"quý 4", "2005"})
+
+
+def test_a_sentence_stating_both_directions_is_read_at_the_agreeing_figure():
+    text = "Khách Mỹ và Nhật Bản tăng hơn 16% so với cùng kỳ năm ngoái."
+    claim = Claim(text, None, None, tuple(figures(text)), frozenset(), direction(text))
+    sentence = ("Bên cạnh những thị trường tăng trưởng cao, số lượng khách Mỹ và Nhật Bản giảm hơn 16% "
+                "so với cùng kỳ năm ngoái.")
+    assert direction(sentence) == ""  # both words: the sentence as a whole says neither
+    assert _direction_at(claim, sentence, CHECK_RULES) == "down"
+    assert _direction_at(claim, "Doanh thu tăng 9% nhưng lợi nhuận giảm 3%.", CHECK_RULES) == ""  # no 16%
+
+
 def test_hedges_decide_agreement():
     assert agrees(one("gần 68.000 chữ ký"), one("67.950 chữ ký"))
     assert not agrees(one("hơn 500 km"), one("hơn 333 km"))
@@ -89,6 +126,18 @@ def test_names_leave_out_a_province_that_opens_them():
     assert names("Giám đốc Sở Ngoại vụ Cao Bằng Nguyễn Văn Hùng cho biết") == ["Sở Ngoại", "Nguyễn Văn Hùng"]
     assert names("Lạng Sơn có 28 dự án FDI") == ["FDI"]  # the province alone is no name
     assert is_person("Nguyễn Văn Hùng") and not is_person("Sở Ngoại")
+
+
+def test_names_split_a_person_from_the_words_before_and_drop_an_opening_word():
+    # Trịnh is a family name too: the three-word person name is the one taken
+    assert names("Chủ tịch UBND phường Phú Trinh Nguyễn Văn Tâm đã ký") == ["UBND", "Phú Trinh", "Nguyễn Văn Tâm"]
+    assert names("Theo Bộ Thương mại, giá tăng") == ["Bộ Thương"]
+    assert names("Nguyễn Văn Tâm đã ký") == ["Nguyễn Văn Tâm"]
+
+
+def test_an_acronym_is_matched_as_written():
+    assert _has("nhu cầu phân DAP tăng", "DAP") and not _has("đảm bảo đáp ứng nhu cầu", "DAP")
+    assert _has("Uỷ ban nhân dân Cao Bang", "Cao Bằng")  # other names: any spelling
 
 
 def test_direction_reads_words_not_syllables():
@@ -170,6 +219,13 @@ def test_a_swapped_person_is_refuted_with_a_name_diff(rag):
                   "còn nhiều hạn chế, chưa khai thác hết lợi thế của hội nhập.")
     assert c.verdict == "refuted" and c.citations[0].article_id == "003_230b29e6c2dd1faa"
     assert [(d.kind, d.claim, d.archive) for d in c.diffs] == [("name", "Nguyễn Văn Hùng", "Huỳnh Văn Nam")]
+
+
+def test_an_event_dated_another_year_is_refuted_with_a_date_diff(rag):
+    # 000 dates Nghị quyết 22-NQ/TW to 10/4/2013: an event's date, not a statistic's period
+    c = rag.check("Nghị quyết số 22-NQ/TW của Bộ Chính trị về hội nhập quốc tế được ban hành ngày 10/4/2012.")
+    assert c.verdict == "refuted" and c.citations[0].article_id == "000_bf7702f0972e1e9e"
+    assert [(d.kind, d.claim, d.archive) for d in c.diffs] == [("date", "2012", "2013")]
 
 
 def test_draft_marks_opinions_not_checkable(rag):
