@@ -64,6 +64,7 @@ class Claim:
     dates: frozenset[str]
     direction: str
     event_dated: bool = False  # its date is an event's ("sinh năm 1974"), not a statistic's period
+    names: tuple[str, ...] = ()  # its capitalised names (``claims.names``)
 
 
 def topic_text(text: str, found: list[Figure]) -> str:
@@ -80,7 +81,8 @@ def read_claim(query: Query, parse: Callable[[str], Query]) -> Claim:
     """The claim of a parsed ``query``; ``parse`` parses its topic the same way."""
     found = figures(query.original)
     return Claim(query.original, query, parse(topic_text(query.original, found)), tuple(found),
-                 frozenset(dates(query.original)), direction(query.original), event_dated(query.original))
+                 frozenset(dates(query.original)), direction(query.original), event_dated(query.original),
+                 tuple(names(query.original)))
 
 
 @dataclass(frozen=True)
@@ -99,20 +101,20 @@ def _topic(c: Candidate) -> float:
     return c.signals.context_coverage
 
 
-def _figures(claim: Claim, sentence: str, rules: CheckRules) -> tuple[int, list[str], list[tuple[str, str, str]]]:
+def _figures(claim: Claim, sentence: str, rules: CheckRules) -> tuple[int, list[Figure], list[tuple[str, str, str]]]:
     """Each claim figure against the sentence's figures of the same unit: how
-    many have one, the agreeing ones as written, and the diffs. A figure of
+    many have one, the sentence's figures that agree, and the diffs. A figure of
     the sentence that bears out one claim figure is not held against another
     ("khoảng 5 tỷ ..., hơn 1 tỷ" read against "1,2 tỷ" alone: the 5 tỷ is not there)."""
     own = figures(sentence)
     agreeing = [next((g for g in own if f.same_unit(g) and agrees(f, g, rules.hedge_span)), None)
                 for f in claim.figures]
     used = {id(g) for g in agreeing if g is not None}
-    found, shown, diffs = 0, [], []
+    found, shown, diffs = 0, [], []  # shown: the sentence's agreeing figures
     for f, agreed in zip(claim.figures, agreeing):
         if agreed is not None:
             found += 1
-            shown.append(agreed.written)
+            shown.append(agreed)
             continue
         same = [g for g in own if f.same_unit(g) and id(g) not in used]
         if not same:
@@ -126,14 +128,15 @@ def _figures(claim: Claim, sentence: str, rules: CheckRules) -> tuple[int, list[
     return found, shown, diffs
 
 
-def _direction_at(claim: Claim, sentence: str, rules: CheckRules) -> str:
-    """The direction of the sentence's figure that bears out one of the claim's,
-    read from the words just before it, when the sentence states both
-    ("thị trường tăng trưởng cao, khách Mỹ giảm hơn 16%": down)."""
-    for g in figures(sentence):
-        if any(f.same_unit(g) and agrees(f, g, rules.hedge_span) for f in claim.figures):
-            return direction(" ".join(sentence[: g.start].split()[-rules.direction_words :]))
-    return ""
+def _direction_at(sentence: str, agreeing: list[Figure], rules: CheckRules) -> str:
+    """The direction of the sentence's first figure that bears out one of the
+    claim's (``agreeing``, from ``_figures``), read from the words just before
+    it, for a sentence that states both ("thị trường tăng trưởng cao, khách Mỹ
+    giảm hơn 16%": down)."""
+    if not agreeing:
+        return ""
+    first = min(agreeing, key=lambda g: g.start)
+    return direction(" ".join(sentence[: first.start].split()[-rules.direction_words :]))
 
 
 def _has(text: str, name: str) -> bool:
@@ -154,7 +157,7 @@ def _named(claim: Claim, c: Candidate, nearby: str) -> bool:
         if any(_has(c.text, v) for v in spellings(name)):
             return True
         return any(_has(nearby, v) for v in spellings(name)) and not _replaced(claim.text, name, c.text)
-    return all(met(n) for n in names(claim.text))
+    return all(met(n) for n in claim.names)
 
 
 def _replaced(claim: str, name: str, sentence: str) -> bool:
@@ -171,7 +174,7 @@ def _replaced(claim: str, name: str, sentence: str) -> bool:
 def _shared_names(claim: Claim, text: str) -> bool:
     """The claim names someone or something specific (two words or more, no
     province) that ``text`` names too: the same event."""
-    return any(_has(text, n) for n in names(claim.text) if len(n.split()) >= 2)
+    return any(_has(text, n) for n in claim.names if len(n.split()) >= 2)
 
 
 def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules) -> Relation:
@@ -195,8 +198,8 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules) -> Relation:
         if s.year_conflict and said:  # the same event, dated another year
             return Relation(c, "refutes", topic, (("date", ", ".join(claim.query.years), ", ".join(said)),),
                             ", ".join(said), own)
-    said_direction = direction(c.text) or _direction_at(claim, c.text, rules)
-    if claim.direction and said_direction and claim.direction != said_direction:
+    said_direction = claim.direction and (direction(c.text) or _direction_at(c.text, shown, rules))
+    if said_direction and claim.direction != said_direction:
         diffs.append(("direction", direction_word(claim.text), direction_word(c.text)))
     if claim.figures and not found:
         return Relation(c, "none", topic)
@@ -208,7 +211,7 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules) -> Relation:
             diffs.append(("date", ", ".join(sorted(claim.dates)), ", ".join(sorted(said))))
         elif not claim.dates <= dates(nearby):
             return Relation(c, "none", topic)
-    people = [n for n in names(claim.text) if is_person(n)]
+    people = [n for n in claim.names if is_person(n)]
     missing = [p for p in people if not _has(nearby, p)]
     if missing and s.names < 1:
         given = {fold(w) for p in people for w in p.split()[1:]}  # "Tuấn" may stand for "Nguyễn Thanh Tuấn"
@@ -223,7 +226,7 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules) -> Relation:
         return Relation(c, "refutes", topic, tuple(diffs), diffs[0][2], own)
     if found < len(claim.figures) or not _named(claim, c, nearby):
         return Relation(c, "none", topic)
-    return Relation(c, "supports", topic, (), ", ".join(shown) or ", ".join(sorted(claim.dates)) or _clip(c.text))
+    return Relation(c, "supports", topic, (), ", ".join(g.written for g in shown) or ", ".join(sorted(claim.dates)) or _clip(c.text))
 
 
 def _clip(text: str, words: int = 14) -> str:

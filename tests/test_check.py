@@ -10,7 +10,7 @@ import pytest
 
 from rag.api import RAG
 from rag.claim_eval import macro_f1, per_class
-from rag.check import CHECK_RULES, Claim, _direction_at, _has
+from rag.check import CHECK_RULES, Claim, _direction_at, _figures, _has
 from rag.claims import (checkable, dates, dates_differ, direction, event_dated, figures, is_person, names,
                         scale_swapped)
 from rag.claims import agrees as agrees_within
@@ -88,8 +88,10 @@ def test_a_sentence_stating_both_directions_is_read_at_the_agreeing_figure():
     sentence = ("Bên cạnh những thị trường tăng trưởng cao, số lượng khách Mỹ và Nhật Bản giảm hơn 16% "
                 "so với cùng kỳ năm ngoái.")
     assert direction(sentence) == ""  # both words: the sentence as a whole says neither
-    assert _direction_at(claim, sentence, CHECK_RULES) == "down"
-    assert _direction_at(claim, "Doanh thu tăng 9% nhưng lợi nhuận giảm 3%.", CHECK_RULES) == ""  # no 16%
+    def at(sentence):
+        return _direction_at(sentence, _figures(claim, sentence, CHECK_RULES)[1], CHECK_RULES)
+    assert at(sentence) == "down"
+    assert at("Doanh thu tăng 9% nhưng lợi nhuận giảm 3%.") == ""  # no 16%
 
 
 def test_hedges_decide_agreement():
