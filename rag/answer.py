@@ -11,7 +11,9 @@ the signals into the probability that it answers. A candidate may answer only
   span of years), a name that narrows the question ("của Hàn Quốc") is not
   near it, its figure counts a narrower set than asked ("14 dự án FDI Trung
   Quốc" for a province's total), or it lacks the kind of answer asked;
-* and its probability reaches the fitted threshold.
+* and its probability reaches the fitted threshold, or (in the modes that
+  use the LLM) lies between ``judge_floor`` and that threshold and the
+  LLM judge (``judge.py``) says it answers.
 
 The answer then opens with the short answer — the figure with its unit, the
 date or the name, copied from the cited sentence — and quotes the sentence.
@@ -28,6 +30,7 @@ import re
 from dataclasses import dataclass
 
 from .chunking import sentences
+from .judge import Judge
 from .lang import (COMPARE_CUES, CONFLICT_HEAD, EN_PREFIX, HEDGES, NO_ANSWER, REASONS, SHORT_ANSWER_LABEL,
                    STOPWORDS, TRAILING_CONNECTORS, TYPE_NAMES)
 from .query import YEAR, Query
@@ -115,27 +118,37 @@ class ExtractiveAnswerer:
             blocker = "narrowed"  # "14 dự án FDI Trung Quốc" is not the total asked
         return Candidate(hit, start, end, text, s, self.weights.probability(s), blocker, lacks, context)
 
-    def _best(self, cands: list[Candidate], province: str | None) -> Candidate | None:
-        """The most probable sentence that nothing rules out, if it answers."""
+    def _best(self, query: Query, cands: list[Candidate], province: str | None,
+              judge: Judge | None) -> tuple[Candidate | None, bool]:
+        """The most probable sentence that nothing rules out, if it answers,
+        and whether ``judge`` decided it (the scorer left it undecided)."""
         eligible = [c for c in cands if not c.blocker and (province is None or province in _provinces_of(c))]
         if not eligible:
-            return None
+            return None, False
         best = eligible[0]
         margin = best.probability - (eligible[1].probability if len(eligible) > 1 else 0.0)
-        return best if self.weights.answer_probability(best.signals, margin) >= self.weights.threshold else None
+        p = self.weights.answer_probability(best.signals, margin)
+        if p >= self.weights.threshold:
+            return best, False
+        if judge is not None and p >= self.weights.judge_floor and judge(query.original, best.hit.article.title, best.text):
+            return best, True
+        return None, False
 
     # ---------------------------------------------------------------- answer
-    def answer(self, query: Query, hits: list[Hit], idf: Idf) -> Answer:
+    def answer(self, query: Query, hits: list[Hit], idf: Idf, judge: Judge | None = None) -> Answer:
+        """``judge``: the LLM's yes/no for a best sentence the scorer leaves undecided (modes that use the LLM)."""
         lang = query.language
         asked = analyse(query)
         cands = self.candidates(query, hits, idf, asked)
         sides = query.provinces if len(query.provinces) > 1 else (None,)
         chosen: list[Candidate] = []
+        judged = False
         for province in sides:
-            best = self._best(cands, province)
+            best, by_judge = self._best(query, cands, province, judge)
             if best is None:
                 reason = REASONS[lang]["side"].format(x=province) if province else _reason(lang, query, asked, cands)
                 return self._refuse(query, hits, cands, reason)
+            judged = judged or by_judge
             if best not in chosen:
                 chosen.append(best)
         rival = self._rival(query, asked, chosen[0], cands) if len(chosen) == 1 else None
@@ -151,7 +164,8 @@ class ExtractiveAnswerer:
         if arithmetic:
             head = f"{arithmetic}\n\n"
         text = head + (EN_PREFIX if lang == "en" else "") + quotes
-        return Answer(query.original, text, True, citations, searched=query.expanded, short_answer=short or arithmetic or "")
+        return Answer(query.original, text, True, citations, searched=query.expanded, short_answer=short or arithmetic or "",
+                      judged=judged)
 
     def _rival(self, query: Query, asked: Asked, best: Candidate, cands: list[Candidate]) -> Candidate | None:
         """Another article's sentence that answers the same number question as

@@ -32,6 +32,7 @@ from .embedder import Embedder, make_embedder
 from .errors import IndexMissing
 from .followup import rewrite
 from .generate import LLMAnswerer, without_model
+from .judge import Judge
 from .generation_queue import GenerationQueue
 from .indexer import Engine, IndexReport, update_index
 from .query import check_history, check_k, check_question, detect_language, parse_query, without_provinces
@@ -47,6 +48,8 @@ from .vietnamese import normalize_text
 TRUNCATION_NOTICE = "Câu hỏi quá dài nên đã được cắt còn {n} ký tự."
 BUSY_NOTICE = ("Máy chủ đang bận (câu trả lời viết lại cần khoảng {expected:.1f} s, quá {budget:g} s cho phép): "
                "trả lời bằng trích dẫn nguyên văn.")
+JUDGED_NOTICE = ("Câu trích này chỉ khớp vừa phải với câu hỏi; mô hình ngôn ngữ đã xác nhận nó trả lời câu hỏi: "
+                 "hãy đọc nguồn.")
 UNTRUSTED_NOTICE = "Bỏ qua {ids}: bài có câu ra lệnh cho hệ thống (nội dung bài viết là dữ liệu, không phải chỉ dẫn)."
 
 
@@ -163,7 +166,7 @@ class RAG:
         with self._counter:
             self._in_flight += 1
         try:
-            answer, _ = self.ask_with_hits(question, **options)
+            answer, _ = self.ask_with_hits(question, mode=mode, **options)
             yield from self.generate(answer, mode)
         finally:
             with self._counter:
@@ -213,6 +216,7 @@ class RAG:
         history: Sequence[str] = (),
         include_undated: bool = True,
         origins: Sequence[str] = (),
+        mode: str | None = None,
     ) -> tuple[Answer, list[Hit]]:
         """``ask`` plus the ranked passages it looked at (for evaluation and the UI).
 
@@ -220,14 +224,24 @@ class RAG:
         follow-up such as "Còn Lào Cai thì sao?" is rewritten against them.
         ``date_from``/``date_to`` (YYYY-MM-DD) keep undated articles unless
         ``include_undated`` is False. ``origins``: keep only articles from
-        these sources ("corpus", "archive", "upload"). Bad input raises ``BadQuestion``."""
+        these sources ("corpus", "archive", "upload"). ``mode``: in a mode that uses the LLM, when it is
+        installed, the LLM judges a best sentence the scorer leaves undecided (``judge.py``); the answer itself
+        is still extractive until ``generate``. Bad input raises ``BadQuestion``."""
         check_question(question)
         check_k(k)
         check_history(history)
         filters = Filters.parse(province, date_from, date_to, include_undated, origins)
         standalone = rewrite(question, history).standalone
+        judge = self._judge(mode)
         with self._lock:
-            return self._ask(question, standalone, filters, k, fusion)
+            return self._ask(question, standalone, filters, k, fusion, judge)
+
+    def _judge(self, mode: str | None) -> Judge | None:
+        """The LLM judge for a mode that uses the LLM, when the model is installed and the judge on; else None."""
+        chosen = modes.get(mode or self.settings.answer_mode)
+        if not chosen.uses_llm or not self.settings.llm_judge or not self.llm_available():
+            return None
+        return Judge(self.load_llm().chat_model)
 
     def _retrieve(self, standalone: str, filters: Filters, k: int, fusion: str | None):
         """Parse and search: (query, hits)."""
@@ -284,19 +298,21 @@ class RAG:
                 out.append(ClaimCheck(sentence, "not_checkable", EXPLANATIONS[lang]["not_checkable"], language=lang))
         return out
 
-    def _ask(self, question, standalone, filters, k, fusion) -> tuple[Answer, list[Hit]]:
+    def _ask(self, question, standalone, filters, k, fusion, judge) -> tuple[Answer, list[Hit]]:
         t_load = time.perf_counter()
         retriever = self._load()
         t0 = time.perf_counter()
         k = k or self.settings.k
         query, hits = self._retrieve(standalone, filters, k, fusion)
         t2 = time.perf_counter()
-        answer = self.answerer.answer(query, hits, retriever.idf)
+        answer = self.answerer.answer(query, hits, retriever.idf, judge)
         t3 = time.perf_counter()
         notices = (TRUNCATION_NOTICE.format(n=len(query.original)),) if query.truncated else ()
         untrusted = self.answerer.untrusted(query, hits)
         if untrusted:
             notices += (UNTRUSTED_NOTICE.format(ids=", ".join(untrusted)),)
+        if answer.judged:
+            notices += (JUDGED_NOTICE,)
         timings = {
             "load_ms": round((t0 - t_load) * 1000, 2),
             "retrieve_ms": round((t2 - t0) * 1000, 2),

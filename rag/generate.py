@@ -107,6 +107,7 @@ def without_model(extractive: Answer) -> Answer | None:
 
 class LLMAnswerer:
     def __init__(self, chat_model):
+        self.chat_model = chat_model
         self.chain = build_chain(chat_model)
 
     def stream(self, extractive: Answer, language: str, deadline: float | None = None) -> Iterator[str | Answer]:

@@ -122,14 +122,14 @@ def _chat_model_class():
             return [{"role": ROLES.get(m.type, "user"), "content": m.content} for m in messages]
 
         def _stream(self, messages, stop=None, run_manager=None, **kwargs) -> Iterator[ChatGenerationChunk]:
-            for text in self.runtime.stream(self._dicts(messages), self.max_tokens):
+            for text in self.runtime.stream(self._dicts(messages), kwargs.get("max_tokens", self.max_tokens)):
                 chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
                 if run_manager:
                     run_manager.on_llm_new_token(text, chunk=chunk)
                 yield chunk
 
         def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-            text = "".join(c.message.content for c in self._stream(messages, stop, run_manager))
+            text = "".join(c.message.content for c in self._stream(messages, stop, run_manager, **kwargs))
             return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
     return LocalChatModel

@@ -113,6 +113,7 @@ class Answer:
     short_answer: str = ""  # the figure, date or name the answer opens with (verbatim from the cited sentence)
     reason: str = ""  # when not answerable: why the closest passage does not answer
     conflicting: bool = False  # two sources give different values: both cited, neither chosen
+    judged: bool = False  # the scorer left the sentence undecided and the LLM judge said it answers
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -11,7 +11,8 @@ import pytest
 
 from rag.api import RAG
 from rag.embedder import E5Embedder
-from rag.llm import available
+from rag.judge import Judge
+from rag.llm import available, make_chat_model
 from rag.llm_weights import ensure_gguf
 from rag.settings import Settings
 
@@ -60,3 +61,14 @@ def test_openai_compatible_backend_against_a_local_server(e5, llm_settings):
     assert server.listening_address.startswith("http://127.0.0.1:")
     openai = llm_settings.with_(llm_backend="openai", llm_base_url=server.listening_address + "/v1", llm_model="qwen")
     _check_fdi(RAG(openai, embedder=e5).ask(FDI, mode="llm"))
+
+
+FDI_SENTENCE = ("Đối với các dự án phát triển hạ tầng kinh tế, toàn tỉnh hiện có 28 dự án có vốn đầu tư nước ngoài "
+                "còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD, tạo việc làm cho hơn 1.200 lao động.")
+
+
+def test_the_local_judge_tells_an_answering_sentence_from_one_that_does_not(e5, llm_settings):
+    judge = Judge(make_chat_model(llm_settings.with_(llm_backend="local")))
+    title = "Hợp tác quốc tế: Tạo thuận lợi thu hút đầu tư, hội nhập quốc tế"
+    assert judge(FDI, title, FDI_SENTENCE)
+    assert not judge("Dân số Lạng Sơn là bao nhiêu người?", title, FDI_SENTENCE)
