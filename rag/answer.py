@@ -282,7 +282,7 @@ def short_answer(asked: Asked, query: Query, sentence: str) -> str:
                 piece = " ".join(kept).rstrip(",;")
             return piece
     elif asked.type == "date":
-        m = re.search(r"(?:ngày|tháng|năm|sáng|chiều|tối|đêm)\s+\d[\d/\-]*(?:\s*(?:năm|/)\s*\d{4})?|\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{2,4})?"
+        m = re.search(r"(?:ngày|tháng|năm|sáng|chiều|tối|đêm)\s+\d[\d/\-]*(?:\s*(?:năm|/)\s*\d{4})?|\b\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{2,4})?\b"
                       r"|\b(?:19|20)\d\d\b", sentence, re.IGNORECASE)
         if m:
             return sentence[m.start() : m.end()].strip()

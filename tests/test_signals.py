@@ -171,3 +171,12 @@ def test_short_answer_takes_the_figure_whose_clause_repeats_the_question():
     assert short_answer(analyse(q), q, sentence).startswith("18 nước")
     signed = parse_query("Bao nhiêu nước thành viên EU đã ký hiệp định?")
     assert short_answer(analyse(signed), signed, sentence).startswith("27 nước")
+
+
+def test_a_date_short_answer_is_never_cut_out_of_a_longer_number():
+    q = parse_query("Khi nào vận hành chính thức các lối thông quan thuộc Cửa khẩu Quốc tế Hữu Nghị?")
+    sentence = ("Tỉnh đã hoàn thiện hồ sơ mở chính thức lối thông quan Cốc Nam (khu vực mốc 1104 - 1105) "
+                "và tổ chức Lễ công bố vận hành chính thức ngày 26/10/2019.")
+    assert short_answer(analyse(q), q, sentence) == "ngày 26/10/2019"
+    undated = sentence.replace(" ngày 26/10/2019", "")
+    assert "04 - 11" not in short_answer(analyse(q), q, undated)
