@@ -63,12 +63,13 @@ def test_openai_compatible_backend_against_a_local_server(e5, llm_settings):
     _check_fdi(RAG(openai, embedder=e5).ask(FDI, mode="llm"))
 
 
-FDI_SENTENCE = ("Đối với các dự án phát triển hạ tầng kinh tế, toàn tỉnh hiện có 28 dự án có vốn đầu tư nước ngoài "
-                "còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD, tạo việc làm cho hơn 1.200 lao động.")
+LAO_CAI_SENTENCE = ("Tính đến thời điểm hiện tại trên địa bàn tỉnh có 20 dự án FDI còn hiệu lực với tổng vốn đăng ký là "
+                    "540,5 triệu USD, trong đó chủ yếu là các dự án FDI của Trung Quốc, Singapore, Hàn Quốc, Đan Mạch, "
+                    "Na Uy, Anh, Mỹ.")
 
 
 def test_the_local_judge_tells_an_answering_sentence_from_one_that_does_not(e5, llm_settings):
     judge = Judge(make_chat_model(llm_settings.with_(llm_backend="local")))
-    title = "Hợp tác quốc tế: Tạo thuận lợi thu hút đầu tư, hội nhập quốc tế"
-    assert judge(FDI, title, FDI_SENTENCE)
-    assert not judge("Dân số Lạng Sơn là bao nhiêu người?", title, FDI_SENTENCE)
+    title = "Lào Cai đẩy mạnh công tác đối ngoại, hội nhập quốc tế"
+    assert judge("Lào Cai có bao nhiêu dự án FDI còn hiệu lực?", title, LAO_CAI_SENTENCE)
+    assert not judge("Dân số Lào Cai là bao nhiêu người?", title, LAO_CAI_SENTENCE)
