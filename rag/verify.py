@@ -16,7 +16,10 @@ Checks, claim by claim (the text up to each ``[n]`` marker):
   article or is named in a cited passage;
 * no figure of the passages is left out (the passages are the answering
   sentences, so every figure in them is part of the answer), and for a list
-  question ("những … nào", "which …") no name either.
+  question ("những … nào", "which …") no name either;
+* the answer says something the question does not: a reply that only
+  restates the question ("Trưởng nhóm nghiên cứu kết luận … [1]" for "Ai là
+  trưởng nhóm …?") answers nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from .chunking import sentences
+from .lang import STOPWORDS
 from .vietnamese import UPPER, find_numbers, find_provinces, number_values, padded
 
 _MARK = re.compile(r"\[(\d+)\]")
@@ -95,6 +99,12 @@ def missing_names(answer: str, passages: list[Passage]) -> list[str]:
     return out
 
 
+def restates_question(answer: str, question: str) -> bool:
+    """Every word of ``answer`` but stop words is already in ``question``."""
+    asked = set(padded(question).split())
+    return bool(question.strip()) and not (set(padded(_MARK.sub(" ", answer)).split()) - asked - STOPWORDS)
+
+
 def claims(answer: str) -> list[tuple[str, list[int]]]:
     """Split at citation markers: each piece of text with the [n]s that follow it
     ("A [1], B [2]." -> ("A", [1]), (", B", [2])); text after the last marker
@@ -140,6 +150,8 @@ def verify(answer: str, passages: list[Passage], question: str = "") -> Verdict:
     dropped = missing_figures(answer, passages)
     if dropped:
         reasons.append(f"leaves out figure(s) {', '.join(dropped)} of the passages")
+    if restates_question(answer, question):
+        reasons.append("restates the question without answering it")
     if is_list_question(question):
         left_out = missing_names(answer, passages)
         if left_out:

@@ -55,3 +55,15 @@ def test_list_questions_must_keep_the_whole_list():
     assert verify("Cao Bằng hợp tác với tỉnh Gangwoon (Hàn Quốc) và tỉnh Nagano (Nhật Bản) [1].", [cb], question).ok
     # not a list question: naming the one asked about is enough
     assert verify("Cao Bằng hợp tác với tỉnh Nagano (Nhật Bản) [1].", [cb], "Cao Bằng hợp tác với Nhật Bản ra sao?").ok
+
+
+def test_an_answer_that_only_restates_the_question_is_caught():
+    who = "Ai là Giám đốc Sở Ngoại vụ Lạng Sơn?"
+    director = Passage(1, "Bà Trịnh Tuyết Mai, Giám đốc Sở Ngoại vụ Lạng Sơn, cho biết như vậy.",
+                       "Hợp tác quốc tế | Lạng Sơn", "Lạng Sơn")
+    echo = verify("Giám đốc Sở Ngoại vụ Lạng Sơn là [1].", [director], who)
+    assert "restates the question without answering it" in echo.reasons
+    unaccented = verify("Giam doc So Ngoai vu Lang Son la ai [1].", [director], who)
+    assert "restates the question without answering it" in unaccented.reasons
+    answered = verify("Giám đốc Sở Ngoại vụ Lạng Sơn là bà Trịnh Tuyết Mai [1].", [director], who)
+    assert answered.ok, answered.reasons
