@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 
 from .chunking import sentences
-from .judge import Judge
+from .judge import JudgeCall
 from .lang import (COMPARE_CUES, CONFLICT_HEAD, EN_PREFIX, HEDGES, NO_ANSWER, REASONS, SHORT_ANSWER_LABEL,
                    STOPWORDS, TRAILING_CONNECTORS, TYPE_NAMES)
 from .query import YEAR, Query
@@ -119,7 +119,7 @@ class ExtractiveAnswerer:
         return Candidate(hit, start, end, text, s, self.weights.probability(s), blocker, lacks, context)
 
     def _best(self, query: Query, cands: list[Candidate], province: str | None,
-              judge: Judge | None) -> tuple[Candidate | None, bool]:
+              judge: JudgeCall | None) -> tuple[Candidate | None, bool]:
         """The most probable sentence that nothing rules out, if it answers,
         and whether ``judge`` decided it (the scorer left it undecided)."""
         eligible = [c for c in cands if not c.blocker and (province is None or province in _provinces_of(c))]
@@ -130,12 +130,13 @@ class ExtractiveAnswerer:
         p = self.weights.answer_probability(best.signals, margin)
         if p >= self.weights.threshold:
             return best, False
-        if judge is not None and p >= self.weights.judge_floor and judge(query.original, best.hit.article.title, best.text):
+        undecided = judge is not None and p >= self.weights.judge_floor
+        if undecided and judge(query.original, best.hit.article.title, best.text):
             return best, True
         return None, False
 
     # ---------------------------------------------------------------- answer
-    def answer(self, query: Query, hits: list[Hit], idf: Idf, judge: Judge | None = None) -> Answer:
+    def answer(self, query: Query, hits: list[Hit], idf: Idf, judge: JudgeCall | None = None) -> Answer:
         """``judge``: the LLM's yes/no for a best sentence the scorer leaves undecided (modes that use the LLM)."""
         lang = query.language
         asked = analyse(query)
@@ -164,8 +165,8 @@ class ExtractiveAnswerer:
         if arithmetic:
             head = f"{arithmetic}\n\n"
         text = head + (EN_PREFIX if lang == "en" else "") + quotes
-        return Answer(query.original, text, True, citations, searched=query.expanded, short_answer=short or arithmetic or "",
-                      judged=judged)
+        return Answer(query.original, text, True, citations, searched=query.expanded,
+                      short_answer=short or arithmetic or "", judged=judged)
 
     def _rival(self, query: Query, asked: Asked, best: Candidate, cands: list[Candidate]) -> Candidate | None:
         """Another article's sentence that answers the same number question as
@@ -282,8 +283,8 @@ def short_answer(asked: Asked, query: Query, sentence: str) -> str:
                 piece = " ".join(kept).rstrip(",;")
             return piece
     elif asked.type == "date":
-        m = re.search(r"(?:ngày|tháng|năm|sáng|chiều|tối|đêm)\s+\d[\d/\-]*(?:\s*(?:năm|/)\s*\d{4})?|\b\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{2,4})?\b"
-                      r"|\b(?:19|20)\d\d\b", sentence, re.IGNORECASE)
+        m = re.search(r"(?:ngày|tháng|năm|sáng|chiều|tối|đêm)\s+\d[\d/\-]*(?:\s*(?:năm|/)\s*\d{4})?"
+                      r"|\b\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{2,4})?\b|\b(?:19|20)\d\d\b", sentence, re.IGNORECASE)
         if m:
             return sentence[m.start() : m.end()].strip()
     elif asked.type in ("person", "org", "place"):

@@ -32,9 +32,9 @@ from .embedder import Embedder, make_embedder
 from .errors import IndexMissing
 from .followup import rewrite
 from .generate import LLMAnswerer, without_model
-from .judge import Judge
 from .generation_queue import GenerationQueue
 from .indexer import Engine, IndexReport, update_index
+from .judge import Judge, JudgeCall
 from .query import check_history, check_k, check_question, detect_language, parse_query, without_provinces
 from .filters import Filters
 from .retrieval import Retriever
@@ -236,12 +236,20 @@ class RAG:
         with self._lock:
             return self._ask(question, standalone, filters, k, fusion, judge)
 
-    def _judge(self, mode: str | None) -> Judge | None:
-        """The LLM judge for a mode that uses the LLM, when the model is installed and the judge on; else None."""
+    def _judge(self, mode: str | None) -> JudgeCall | None:
+        """The LLM judge for a mode that uses the LLM, when the model is installed and the judge on; else None.
+        It takes a turn with the model like a generation, within the auto mode's budget in either mode: when
+        the model is busy with other answers the scorer's refusal stands instead of a wait."""
         chosen = modes.get(mode or self.settings.answer_mode)
         if not chosen.uses_llm or not self.settings.llm_judge or not self.llm_available():
             return None
-        return Judge(self.load_llm().chat_model)
+        judge = Judge(self.load_llm().chat_model)
+
+        def when_free(question: str, title: str, sentence: str) -> bool:
+            others = max(0, self._in_flight - 1)
+            with self._generation.turn(self.settings.llm_budget_s, others=others) as turn:
+                return turn.granted and judge(question, title, sentence)
+        return when_free
 
     def _retrieve(self, standalone: str, filters: Filters, k: int, fusion: str | None):
         """Parse and search: (query, hits)."""

@@ -309,8 +309,8 @@ def render_markdown(result: EvalResult) -> str:
     ]
     for key in ("hit@1", "hit@5", "mrr", "answer_accuracy", "strict_answer_accuracy", "citation_accuracy", "refusal_accuracy",
                 "false_answer_rate", "abstained_on_answerable", "latency_p50_ms", "latency_p95_ms",
-                "ungrounded_numbers", "misleading_short_answers", "judged", "judged_right", "generated", "fell_back", "generated_share",
-                "ttft_p50_ms", "ttft_p95_ms"):
+                "ungrounded_numbers", "misleading_short_answers", "judged", "judged_right", "generated", "fell_back",
+                "generated_share", "ttft_p50_ms", "ttft_p95_ms"):
         if key in s:
             lines.append(f"| {key} | {s[key]} |")
     lines += ["", "## Fusion comparison (same eval set)", "", "| fusion | " + " | ".join(next(iter(result.fusion.values()))) + " |",

@@ -15,10 +15,14 @@ of 10 (eval/report.md). Any reply but "Yes", or a failing backend, is "No".
 
 from __future__ import annotations
 
+from typing import Callable
+
 SYSTEM = ("You check whether a sentence from a Vietnamese news article answers a question. "
           "Reply with one word: Yes or No.")
-USER = "Question: {question}\nArticle title: {title}\nSentence: {sentence}\nDoes this sentence give the answer to the question?"
+USER = ("Question: {question}\nArticle title: {title}\nSentence: {sentence}\n"
+        "Does this sentence give the answer to the question?")
 MAX_TOKENS = 2  # "Yes" or "No"; the reply's first word decides
+JudgeCall = Callable[[str, str, str], bool]  # (question, title, sentence) -> does the sentence answer?
 
 
 class Judge:

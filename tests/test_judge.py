@@ -38,7 +38,8 @@ class Down(GenericFakeChatModel):
 
 
 @pytest.mark.parametrize("reply, answers", [("Yes", True), ("Yes.", True), ("yes, it does", True), ("No", False),
-                                            ("No.", False), ("Có", False), ("", False), ("The sentence says 28", False)])
+                                            ("No.", False), ("Có", False), ("", False),
+                                            ("The sentence says 28", False)])
 def test_only_a_yes_lets_the_sentence_answer(reply, answers):
     chat = model(reply)
     assert Judge(chat)(FDI, "Lạng Sơn thu hút đầu tư", FDI_SENTENCE) is answers
@@ -93,3 +94,12 @@ def test_a_decided_sentence_is_never_judged(settings, fake):
     rag = RAG(settings, embedder=fake, chat_model=chat)
     answer, _ = rag.ask_with_hits(FDI, mode="llm")
     assert answer.answerable and not answer.judged and not chat.calls and JUDGED_NOTICE not in answer.notices
+
+
+def test_a_model_busy_with_another_answer_is_not_waited_for(undecided):
+    rag, chat = undecided("Yes")
+    with rag._generation.turn():  # another question's answer is being generated
+        answer, _ = rag.ask_with_hits(FDI, mode="llm")
+    assert not answer.answerable and not chat.calls
+    answer, _ = rag.ask_with_hits(FDI, mode="llm")  # free again
+    assert answer.answerable and answer.judged and len(chat.calls) == 1

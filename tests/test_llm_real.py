@@ -63,8 +63,8 @@ def test_openai_compatible_backend_against_a_local_server(e5, llm_settings):
     _check_fdi(RAG(openai, embedder=e5).ask(FDI, mode="llm"))
 
 
-LAO_CAI_SENTENCE = ("Tính đến thời điểm hiện tại trên địa bàn tỉnh có 20 dự án FDI còn hiệu lực với tổng vốn đăng ký là "
-                    "540,5 triệu USD, trong đó chủ yếu là các dự án FDI của Trung Quốc, Singapore, Hàn Quốc, Đan Mạch, "
+LAO_CAI_SENTENCE = ("Tính đến thời điểm hiện tại trên địa bàn tỉnh có 20 dự án FDI còn hiệu lực với tổng vốn "
+                    "đăng ký là 540,5 triệu USD, trong đó chủ yếu là các dự án FDI của Trung Quốc, Singapore, Hàn Quốc, Đan Mạch, "
                     "Na Uy, Anh, Mỹ.")
 
 
