@@ -205,9 +205,10 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules) -> Relation:
         return Relation(c, "none", topic)
     if claim.dates and not diffs:
         said = dates(c.text)
-        if dates_differ(claim.dates, said) and claim.figures and not claim.event_dated:
+        differ = dates_differ(claim.dates, said)
+        if differ and claim.figures and not claim.event_dated:
             return Relation(c, "other-period", topic)  # "quý 4 năm 2005" for a figure of "quý 3 năm 2005"
-        if dates_differ(claim.dates, said):
+        if differ:
             diffs.append(("date", ", ".join(sorted(claim.dates)), ", ".join(sorted(said))))
         elif not claim.dates <= dates(nearby):
             return Relation(c, "none", topic)
@@ -226,7 +227,8 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules) -> Relation:
         return Relation(c, "refutes", topic, tuple(diffs), diffs[0][2], own)
     if found < len(claim.figures) or not _named(claim, c, nearby):
         return Relation(c, "none", topic)
-    return Relation(c, "supports", topic, (), ", ".join(g.written for g in shown) or ", ".join(sorted(claim.dates)) or _clip(c.text))
+    archive = ", ".join(g.written for g in shown) or ", ".join(sorted(claim.dates)) or _clip(c.text)
+    return Relation(c, "supports", topic, (), archive)
 
 
 def _clip(text: str, words: int = 14) -> str:
