@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .lang import (DATE_WORDS, DIRECTIONS, EVENT_DATE_WORDS, HEDGES, NAME_VARIANTS, NOT_CHECKABLE_OPENERS,
-                   NOT_DIRECTIONS, OPINION_WORDS, STOPWORDS, SURNAMES, TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, YEAR_WORDS)
+from .lang import (DATE_WORDS, DIRECTIONS, EVENT_DATE_WORDS, HEDGES, MEASURE_UNITS, NAME_VARIANTS,
+                   NOT_CHECKABLE_OPENERS, NOT_DIRECTIONS, OPINION_WORDS, STOPWORDS, SURNAMES, TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, YEAR_WORDS)
 from .query import YEAR
 from .vietnamese import NAME_RE, SCALES, Number, find_numbers, find_provinces, fold, normalize_text, parse_number
 
@@ -109,13 +109,14 @@ def figures(text: str) -> list[Figure]:
         m = _UNIT_WORD.match(text, pos)
         if m and m.group(1).lower() in SCALES:
             scale, factor, pos = m.group(1), SCALES[m.group(1).lower()], m.end()
-        unit_words = []
+        unit_words, powered = [], False
         for _ in range(UNIT_WORDS):
             m = _UNIT_WORD.match(text, pos)
             if not m or (unit_words and unit_words[-1] == "%"):
                 break
             unit_words.append(m.group(1))
             pos = m.end()
+            powered = powered or (len(unit_words) == 1 and text[pos : pos + 1].isdigit())  # "km2", "m3"
         prev = fold(text[max(0, n.start - 14) : n.start]).split()[-1:]
         if prev and prev[0] in _DATE_WORDS:  # "tháng 12", "quý 3": when, not how many
             continue
@@ -125,10 +126,14 @@ def figures(text: str) -> list[Figure]:
         ):  # a year, not a count: "quốc gia 2005 có 8 đội" (but "2000 người")
             continue
         raw = n.values[: len(n.values) // 2] if scale else n.values  # find_numbers adds the scaled readings after
+        unit = [fold(w) if w != "%" else "%" for w in unit_words]
+        if unit and unit[0] in MEASURE_UNITS and not powered:  # "3 tấn" is compared as 3.000 kg
+            unit[0], measure = MEASURE_UNITS[unit[0]]
+            factor *= measure
         out.append(Figure(
             text=n.text, start=n.start, end=n.end,
             values=tuple(v * factor for v in raw), raw=raw, scale=scale,
-            unit=" ".join(fold(w) if w != "%" else "%" for w in unit_words), unit_text=" ".join(unit_words),
+            unit=" ".join(unit), unit_text=" ".join(unit_words),
             hedge=_hedge(text, n.start),
         ))
     return _shared_scale(text, out)
@@ -145,7 +150,7 @@ def _shared_scale(text: str, found: list[Figure]) -> list[Figure]:
         f, last = out[i], out[i + 1]
         bare = not f.scale and f.unit in ("", "va", "and")
         if bare and (last.scale or last.unit) and _LIST_GLUE.fullmatch(text[f.end : last.start]):
-            factor = SCALES[last.scale.lower()] if last.scale else 1.0
+            factor = last.values[0] / last.raw[0] if last.raw and last.raw[0] else 1.0  # its scale and measure
             out[i] = replace(f, values=tuple(v * factor for v in f.raw), scale=last.scale, unit=last.unit,
                              unit_text=last.unit_text)
     return out
@@ -181,8 +186,12 @@ def agrees(claim: Figure, archive: Figure, span: float) -> bool:
 
 
 def scale_swapped(claim: Figure, archive: Figure) -> bool:
-    """The same digits with another scale: '540,5 tỷ' for '540,5 triệu'."""
-    return bool(set(claim.raw) & set(archive.raw)) and fold(claim.scale) != fold(archive.scale)
+    """The same digits with another scale or measure unit: '540,5 tỷ' for
+    '540,5 triệu', '7,2 km' for '7,2 m'."""
+    def written_unit(f: Figure) -> str:
+        return fold(f.unit_text.split()[0]) if f.unit_text else ""
+    return bool(set(claim.raw) & set(archive.raw)) and (
+        fold(claim.scale) != fold(archive.scale) or written_unit(claim) != written_unit(archive))
 
 
 def dates(text: str) -> set[str]:

@@ -233,6 +233,11 @@ DATE_WORDS = ("tháng", "ngày", "quý", "lúc", "hồi", "thứ", "month", "day
 # First syllables (folded) of units whose second syllable tells them apart
 # ("dự án" is not "du khách", "học sinh" not "học viên"); other units are read by their first word.
 TWO_SYLLABLE_UNITS = ("du", "lao", "can", "hoc", "khach", "ho", "doanh", "cong", "nha", "chu", "phan", "luot", "ty")
+# Measure units (folded) a figure may be written in, with the unit they are compared in and its
+# factor: "3 tấn" and "3.000 kg" are the same weight, "333 km" and "333.000 m" the same length.
+# A unit written with a power ("km2", "m3") is left as it is.
+MEASURE_UNITS = {"tan": ("kg", 1000.0), "kg": ("kg", 1.0), "km": ("m", 1000.0), "m": ("m", 1.0), "cm": ("m", 0.01),
+                 "mm": ("m", 0.001), "lit": ("lit", 1.0), "ml": ("lit", 0.001)}
 # Words that may follow a unit without being part of it ("153 đoàn với ..."), or follow a year ("2005 có").
 UNIT_LINK_WORDS = ("voi", "co", "cua", "va", "duoc", "trong", "tai", "o", "la", "den", "tu", "cho", "nay", "do", "thi",
                    "deu", "da")

@@ -45,9 +45,23 @@ def test_a_range_is_one_figure_with_both_ends():
 
 def test_a_list_of_figures_shares_the_scale_of_its_last():
     text = "Trong các năm 2001, 2002 và 2003, tổng sản lượng dầu quy đổi là 18,7, 19,2 và 17,3 triệu tấn."
-    assert [(f.text, f.values, f.scale, f.unit) for f in figures(text)] == [
-        ("18,7", (18.7e6,), "triệu", "tan"), ("19,2", (19.2e6,), "triệu", "tan"), ("17,3", (17.3e6,), "triệu", "tan")]
-    assert agrees(one("19,2 triệu tấn"), figures(text)[1])
+    found = figures(text)
+    assert [(f.text, f.scale, f.unit) for f in found] == [("18,7", "triệu", "kg"), ("19,2", "triệu", "kg"),
+                                                        ("17,3", "triệu", "kg")]
+    assert [f.values[0] for f in found] == pytest.approx([18.7e9, 19.2e9, 17.3e9])  # tấn compared as kg
+    assert agrees(one("19,2 triệu tấn"), found[1])
+
+
+def test_measure_units_are_compared_converted():
+    # the seed-free case of a paraphrased weight: "3 tấn" is the archive's "3.000 kg"
+    claim, archive = one("khoảng 3 tấn nước nặng"), one("khoảng 3.000 kg nước nặng")
+    assert claim.same_unit(archive) and agrees(claim, archive)
+    assert not agrees(one("hơn 500 km"), one("hơn 333.000 m"))  # 500 km is not borne out by 333 km
+    assert agrees(one("gần 1,5 km"), one("1.450 m"))
+    # the same digits in another measure unit is a unit diff, not a number diff
+    swapped = one("3 kg nước nặng")
+    assert claim.same_unit(swapped) and not agrees(claim, swapped) and scale_swapped(claim, swapped)
+    assert one("7,2 km2").unit == "km"  # a unit with a power is left as written, never read as a length
 
 
 def test_years_and_dates_are_not_figures():
