@@ -16,7 +16,9 @@ tested on its own; none knows any particular article:
   unit, a date, a name), and a figure of the asked kind (money, a duration,
   a percentage, an age, a score);
 * constraints: the asked years, province and names are met by the sentence
-  or its article, not contradicted (another year, another province).
+  or its article, not contradicted (another year, another province);
+* the question itself: the kind of answer it asks and its language, so that
+  the scorer weighs the other signals by them (``asked_signals``).
 """
 
 from __future__ import annotations
@@ -67,6 +69,13 @@ class Signals:
     novelty: float  # share of the sentence's words that the question does not use
     dense: float  # cosine of the question to the passage (sentence embeddings cost ~50 ms each here)
     retrieval: float  # the passage's fused retrieval score relative to the best passage
+    # What the question asks, the same for every sentence of one question: the scorer weighs the signals
+    # above differently by the kind of answer asked, and an English question's words are not in the text.
+    asks_number: float = 0.0
+    asks_date: float = 0.0
+    asks_place: float = 0.0
+    asks_name: float = 0.0  # a person or an organisation
+    english: float = 0.0
 
     def vector(self) -> list[float]:
         return [getattr(self, f.name) for f in fields(self)]
@@ -171,6 +180,16 @@ def new_names(query: Query, sentence: str) -> list[re.Match]:
             if not (m.start() == 0 and " " not in m.group()) and set(padded(m.group()).split()) - asked_words]
 
 
+def placed_names(query: Query, sentence: str) -> list[re.Match]:
+    """The ``new_names`` of ``sentence`` written right after a place preposition ("tại Nhà hát lớn")."""
+    out = []
+    for m in new_names(query, sentence):
+        before = fold(sentence[max(0, m.start() - 6) : m.start()]).split()
+        if before and before[-1] in PLACE_PREPOSITIONS:
+            out.append(m)
+    return out
+
+
 def type_signal(asked: Asked, query: Query, sentence: str) -> float:
     """1 when the sentence holds the kind of answer asked that the question
     does not already give: a figure, a date, a place or a name."""
@@ -184,12 +203,9 @@ def type_signal(asked: Asked, query: Query, sentence: str) -> float:
         asked_places = set(query.provinces)
         if {m.province for m in find_provinces(sentence)} - asked_places:
             return 1.0
-        names = new_names(query, sentence)
-        for m in names:
-            before = fold(sentence[max(0, m.start() - 6) : m.start()]).split()
-            if before and before[-1] in PLACE_PREPOSITIONS:
-                return 1.0
-        return 0.5 if names else 0.0
+        if placed_names(query, sentence):
+            return 1.0
+        return 0.5 if new_names(query, sentence) else 0.0
     if asked.type in ("person", "org"):
         return float(bool(new_names(query, sentence)))
     return 1.0
@@ -308,4 +324,12 @@ def signals(
         novelty=novelty(query, sentence),
         dense=dense,
         retrieval=retrieval,
+        **asked_signals(asked, query),
     ), (label or label_nearby)
+
+
+def asked_signals(asked: Asked, query: Query) -> dict[str, float]:
+    """The question-level signals: the kind of answer asked, and the question's language."""
+    return {"asks_number": float(asked.type == "number"), "asks_date": float(asked.type == "date"),
+            "asks_place": float(asked.type == "place"), "asks_name": float(asked.type in ("person", "org")),
+            "english": float(query.language == "en")}

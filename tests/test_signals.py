@@ -25,6 +25,20 @@ def test_answer_type_of_the_question():
     assert analyse(parse_query("Who chaired the FIFA draw?")).type == "person"
 
 
+def test_question_level_signals_are_the_same_for_every_sentence_of_a_question():
+    q = parse_query("Lạng Sơn có bao nhiêu dự án FDI?")
+    a, _ = signals(q, analyse(q), uniform, FDI, "", FDI, "", 0.9, 1.0)
+    b, _ = signals(q, analyse(q), uniform, CHINA, "", CHINA, "", 0.5, 0.5)
+    asked = ("asks_number", "asks_date", "asks_place", "asks_name", "english")
+    assert [getattr(a, f) for f in asked] == [getattr(b, f) for f in asked] == [1.0, 0.0, 0.0, 0.0, 0.0]
+    en = parse_query("Who chaired the FIFA draw?")
+    s, _ = signals(en, analyse(en), uniform, FDI, "", FDI, "", 0.9, 1.0)
+    assert (s.asks_name, s.asks_number, s.english) == (1.0, 0.0, 1.0)
+    where = parse_query("Lễ bốc thăm World Cup 2006 diễn ra ở đâu?")
+    s, _ = signals(where, analyse(where), uniform, FDI, "", FDI, "", 0.9, 1.0)
+    assert (s.asks_place, s.english) == (1.0, 0.0)
+
+
 def test_names_are_constraints_but_abbreviations_with_synonyms_are_concepts():
     asked = analyse(parse_query("Lạng Sơn có bao nhiêu dự án FDI của Hàn Quốc?"))
     assert any("han quoc" in n and "korea" in n for n in asked.names)  # met by either spelling
@@ -138,6 +152,14 @@ def test_decider_prefers_a_sentence_that_stands_out():
 def test_weights_record_names_every_signal():
     weights = ScorerWeights.load()
     assert set(weights.weights) == set(FEATURES) and 0 < weights.threshold < 1 and weights.fitted_on
+
+
+def test_a_place_short_answer_is_a_name_after_a_place_word_never_any_capitalised_word():
+    q = parse_query('Liveshow "Em tôi" của ca sĩ Thanh Lam được tổ chức ở đâu?')
+    quoted = "Liveshow Em tôi của Thanh Lam: “Người đàn bà hát” trải lòng Sân khấu Nhà hát lớn đêm 2.3"
+    assert short_answer(analyse(q), q, quoted) == ""  # no place word: the sentence itself is the answer
+    q = parse_query("Lễ bốc thăm World Cup 2006 diễn ra ở đâu?")
+    assert short_answer(analyse(q), q, "Lễ bốc thăm World Cup 2006 diễn ra tối qua tại Leipzig, Đức.") == "Leipzig"
 
 
 def test_short_answer_is_copied_from_the_sentence_with_its_figures():
