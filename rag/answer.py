@@ -36,7 +36,8 @@ from .lang import (COMPARE_CUES, CONFLICT_HEAD, EN_PREFIX, HEDGES, NO_ANSWER, RE
 from .query import YEAR, Query
 from .schema import Answer, Citation, Hit
 from .scorer import ScorerWeights
-from .signals import NARROWED, YEAR_SPAN, Asked, Idf, Signals, new_names, analyse, signals, unit_figures
+from .signals import (NARROWED, YEAR_SPAN, Asked, Idf, Signals, analyse, new_names, placed_names, signals,
+                      unit_figures)
 from .untrusted import untrusted_article
 from .vietnamese import Number, find_numbers, find_provinces, fold, padded
 
@@ -288,7 +289,8 @@ def short_answer(asked: Asked, query: Query, sentence: str) -> str:
         if m:
             return sentence[m.start() : m.end()].strip()
     elif asked.type in ("person", "org", "place"):
-        names = new_names(query, sentence)
+        # a place is a name after "tại", "ở"...: any capitalised word ("“Người đàn bà hát”") is not one
+        names = placed_names(query, sentence) if asked.type == "place" else new_names(query, sentence)
         if names:
             return names[0].group().strip(" .,'-")
     return ""
