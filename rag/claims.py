@@ -301,7 +301,7 @@ def checkable(sentence: str) -> bool:
         return False
     if any(folded.startswith(o) for o in NOT_CHECKABLE_OPENERS):
         return False
-    facts = bool(figures(s) or dates(s) or names(s) or find_provinces(s) or direction(s))
+    facts = bool(figures(s) or dates(s) or names(s) or find_provinces(s, typed=True) or direction(s))
     if not facts and any(f" {w} " in f" {folded}" for w in OPINION_WORDS):
         return False
     return facts

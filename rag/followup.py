@@ -39,13 +39,13 @@ def _strip_markers(text: str) -> str:
 def _topic_words(text: str) -> list[str]:
     """Content words of ``text`` that are not provinces, years or stopwords."""
     masked = fold(text)
-    for m in reversed(find_provinces(text)):
+    for m in reversed(find_provinces(text, typed=True)):
         masked = masked[: m.start] + " " + masked[m.end :]
     return [w for w in words(YEAR.sub(" ", masked)) if w not in STOPWORDS and len(w) > 1]
 
 
 def _replace_provinces(text: str, provinces: Sequence[str]) -> str:
-    mentions = find_provinces(text)
+    mentions = find_provinces(text, typed=True)
     if not mentions:
         return f"{text.rstrip(' ?.')} ở {' và '.join(provinces)}?"
     out, last = [], 0
@@ -79,7 +79,7 @@ def rewrite(question: str, history: Sequence[str] = ()) -> Rewrite:
     if previous is None:
         return Rewrite(question, question, False)
 
-    provinces = list(dict.fromkeys(m.province for m in find_provinces(question)))
+    provinces = list(dict.fromkeys(m.province for m in find_provinces(question, typed=True)))
     years = list(dict.fromkeys(YEAR.findall(question)))
     core = _strip_markers(question)
     own_topic = _topic_words(core)
@@ -95,7 +95,7 @@ def rewrite(question: str, history: Sequence[str] = ()) -> Rewrite:
             standalone = _replace_years(standalone, years)
         return Rewrite(question, standalone, standalone != question)
     if own_topic and not provinces:  # rule 3: new topic, same place
-        old_places = list(dict.fromkeys(m.province for m in find_provinces(previous)))
+        old_places = list(dict.fromkeys(m.province for m in find_provinces(previous, typed=True)))
         old_years = [] if years else list(dict.fromkeys(YEAR.findall(previous)))
         if not old_places and not old_years:
             return Rewrite(question, question, False)

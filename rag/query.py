@@ -83,7 +83,7 @@ def _concepts(folded: str, language: str) -> tuple[list[Concept], list[int]]:
                 alts = tuple(sorted({_folded_key(p) for p in SYNONYMS[row]}))
                 concepts.append(Concept(alts, SYNONYMS[row][0]))
             text = pattern.sub(" # ", text)
-    for m in find_provinces(text):
+    for m in find_provinces(text, typed=True):
         text = text[: m.start] + " " * (m.end - m.start) + text[m.end :]
     if language == "vi":
         for w in words(text):
@@ -148,7 +148,7 @@ def without_provinces(question: str, keep: str) -> str:
     """The question with every named province but ``keep`` removed (for one
     sub-search per province in a comparison)."""
     out, last = [], 0
-    for m in find_provinces(question):
+    for m in find_provinces(question, typed=True):
         if m.province != keep:
             out.append(question[last : m.start])
             last = m.end
@@ -173,7 +173,7 @@ def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], s
         p for r in rows for i, p in enumerate(SYNONYMS[r][:3])
         if (i == 0 or p.isupper() or has_diacritics(p)) and fold(p) not in folded
     ]
-    provinces = tuple(dict.fromkeys(m.province for m in find_provinces(text)))
+    provinces = tuple(dict.fromkeys(m.province for m in find_provinces(text, typed=True)))
     wants = any(cue in f"{folded} " for cue in NUMBER_CUES)
     unit = _unit(folded_words)
     if language == "en":

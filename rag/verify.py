@@ -144,7 +144,7 @@ def verify(answer: str, passages: list[Passage], question: str = "") -> Verdict:
                 if not any(_grounded_name(r, known) for r in readings):
                     reasons.append(f"name {readings[0]!r} is not in the cited passage(s) {marks}")
         allowed = {p.province for p in cited} | {m.province for p in cited for m in find_provinces(p.text)}
-        for m in find_provinces(text):
+        for m in find_provinces(text, typed=True):  # the generated text: read leniently, to be safe
             if m.province not in allowed:
                 reasons.append(f"talks about {m.province} but cites {marks} about {', '.join(sorted(allowed)) or 'nothing'}")
     dropped = missing_figures(answer, passages)

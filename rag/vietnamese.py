@@ -113,10 +113,27 @@ class Mention:
     end: int
 
 
-def find_provinces(text: str) -> list[Mention]:
-    """Province mentions in ``text``, in order, with character offsets."""
+_SPELLINGS = {" ".join(re.findall(r"\w+", s.lower())) for n, a in PROVINCES.items() for s in (n, *a)}
+
+
+def _written_as_province(span: str, typed: bool) -> bool:
+    """Is a span that folds to a province's name written as one? In article
+    text a province is capitalised: "hòa bình" (peace), "diễn biến" and "hai
+    đường hầm" fold to Hòa Bình, Điện Biên and Hải Dương but are none. Text a
+    user typed (``typed``: a question, a claim) may also be unaccented ("lang
+    son") or spelled as the province in lower case ("lạng sơn")."""
+    parts = re.findall(r"\w+", span)
+    if all(p[0].isupper() for p in parts):
+        return True
+    return typed and (span.isascii() or " ".join(parts).lower() in _SPELLINGS)
+
+
+def find_provinces(text: str, typed: bool = False) -> list[Mention]:
+    """Province mentions in ``text``, in order, with character offsets;
+    ``typed``: the text is a user's (see ``_written_as_province``)."""
     found = ((" ".join(words(m.group(1))), m) for m in _PROVINCE_RE.finditer(fold(text)))
-    return [Mention(_PROVINCE_KEYS[key], m.start(), m.end()) for key, m in found if key in _PROVINCE_KEYS]
+    return [Mention(_PROVINCE_KEYS[key], m.start(), m.end()) for key, m in found
+            if key in _PROVINCE_KEYS and _written_as_province(text[m.start() : m.end()], typed)]
 
 
 def canonical_province(name: str) -> str | None:

@@ -46,10 +46,21 @@ def test_find_numbers_adds_scaled_values():
 
 
 def test_provinces_found_with_or_without_accents():
-    found = [m.province for m in find_provinces("lang son, Cao  Bằng và Bà Rịa – Vũng Tàu; Hoà Bình")]
-    assert found == ["Lạng Sơn", "Cao Bằng", "Bà Rịa - Vũng Tàu", "Hòa Bình"]
+    typed = "lang son, Cao  Bằng và Bà Rịa – Vũng Tàu; Hoà Bình, lạng sơn"
+    found = [m.province for m in find_provinces(typed, typed=True)]
+    assert found == ["Lạng Sơn", "Cao Bằng", "Bà Rịa - Vũng Tàu", "Hòa Bình", "Lạng Sơn"]
     assert canonical_province("lao cai") == "Lào Cai"
     assert canonical_province("Atlantis") is None
+
+
+def test_lower_case_words_of_an_article_that_fold_to_a_province_are_no_province():
+    # real archive sentences: "peace", "developments" and "two tunnels" fold to Hòa Bình, Điện Biên, Hải Dương
+    text = ("Tiến trình hòa bình ở Trung Đông có nhiều diễn biến mới; khách sạn được nối với đất liền "
+            "bằng hai đường hầm. Tỉnh Hòa Bình và Điện Biên cũng có mưa.")
+    assert [m.province for m in find_provinces(text)] == ["Hòa Bình", "Điện Biên"]
+    # a question typed in lower case keeps its province; an article's lower-case "hòa bình" does not
+    assert [m.province for m in find_provinces("hòa bình có bao nhiêu dự án?", typed=True)] == ["Hòa Bình"]
+    assert find_provinces("hòa bình có bao nhiêu dự án?") == []
 
 
 def test_the_pacific_is_no_province():
