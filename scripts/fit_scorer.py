@@ -12,7 +12,7 @@ labelled 1 when that sentence is the gold evidence of an answerable
 question. The answer threshold is then swept over the dev questions,
 choosing the one with the most right outcomes where a false answer (a wrong
 sentence answered, or an unanswerable question answered) costs twice a
-refusal. Never pass a test split here: the test figures would no longer be
+refusal, averaged with its neighbouring thresholds (``choose``). Never pass a test split here: the test figures would no longer be
 honest. Prints the sweep and writes the record with what it was fitted on.
 """
 
@@ -103,6 +103,16 @@ def sweep(tops, questions, model) -> list[tuple[float, float, dict]]:
     return out
 
 
+def choose(table: list[tuple[float, float, dict]]) -> int:
+    """Index of the threshold with the best utility averaged with its two
+    neighbours: the curve is flat near its top, so a lone peak one step wide
+    is noise. A tie goes to the higher threshold (a false answer is the worse error)."""
+    def smoothed(i: int) -> float:
+        near = table[max(0, i - 1) : i + 2]
+        return sum(r[1] for r in near) / len(near)
+    return max(range(len(table)), key=lambda i: (smoothed(i), table[i][0]))
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--corpus", default="corpus")
@@ -128,7 +138,7 @@ def main() -> int:
     table = sweep(tops, questions, decider)
     for t, u, figs in table:
         print(f"threshold {t:.3f}  utility {u:7.1f}  {figs}")
-    threshold, utility, figs = max(table, key=lambda r: (r[1], -abs(r[0] - 0.5)))
+    threshold, utility, figs = table[choose(table)]
     record = ScorerWeights(
         bias=round(bias, 4),
         weights={name: round(float(w), 4) for name, w in zip(FEATURES, weights)},
