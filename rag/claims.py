@@ -127,6 +127,8 @@ def figures(text: str) -> list[Figure]:
             continue
         raw = n.values[: len(n.values) // 2] if scale else n.values  # find_numbers adds the scaled readings after
         unit = [fold(w) if w != "%" else "%" for w in unit_words]
+        if unit and unit[0] in UNIT_LINK_WORDS:  # "300 tỷ trở lên", "4 hoặc 5 tháng": no unit of its own
+            unit = []
         if unit and unit[0] in MEASURE_UNITS and not powered:  # "3 tấn" is compared as 3.000 kg
             unit[0], measure = MEASURE_UNITS[unit[0]]
             factor *= measure

@@ -238,9 +238,10 @@ TWO_SYLLABLE_UNITS = ("du", "lao", "can", "hoc", "khach", "ho", "doanh", "cong",
 # A unit written with a power ("km2", "m3") is left as it is.
 MEASURE_UNITS = {"tan": ("kg", 1000.0), "kg": ("kg", 1.0), "km": ("m", 1000.0), "m": ("m", 1.0), "cm": ("m", 0.01),
                  "mm": ("m", 0.001), "lit": ("lit", 1.0), "ml": ("lit", 0.001)}
-# Words that may follow a unit without being part of it ("153 đoàn với ..."), or follow a year ("2005 có").
+# Words that may follow a unit without being part of it ("153 đoàn với ..."), or follow a year ("2005 có");
+# right after a figure, none is its unit ("300 tỷ trở lên" counts what "300 tỷ đồng" does).
 UNIT_LINK_WORDS = ("voi", "co", "cua", "va", "duoc", "trong", "tai", "o", "la", "den", "tu", "cho", "nay", "do", "thi",
-                   "deu", "da")
+                   "deu", "da", "tro", "hoac")
 # Vietnamese family names: a name starting with one of them (folded) is a person's.
 SURNAMES = ("nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo",
             "duong", "ly", "trinh", "dinh", "lam", "mai", "dao", "cao", "luong", "to", "ha", "ta", "chu", "quach",

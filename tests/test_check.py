@@ -64,6 +64,13 @@ def test_measure_units_are_compared_converted():
     assert one("7,2 km2").unit == "km"  # a unit with a power is left as written, never read as a length
 
 
+def test_words_after_a_figure_that_are_no_unit():
+    # "trở lên" is no unit: the archive's "300 tỷ trở lên" counts what the claim's "300 triệu đồng" does
+    claim, archive = one("từ 300 triệu đồng trở lên"), one("dự án từ 300 tỷ trở lên")
+    assert archive.unit == "" and claim.same_unit(archive)
+    assert not agrees(claim, archive) and scale_swapped(claim, archive)
+
+
 def test_years_and_dates_are_not_figures():
     text = "Năm 2005, ngày 25/10 lúc 14h30, tháng 12 có 2.005 người đến"
     assert [f.text for f in figures(text)] == ["2.005"]
