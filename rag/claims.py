@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, replace
 
 from .lang import (DATE_WORDS, DIRECTIONS, EVENT_DATE_WORDS, HEDGES, MEASURE_UNITS, NAME_VARIANTS,
-                   NOT_CHECKABLE_OPENERS, NOT_DIRECTIONS, OPINION_WORDS, STOPWORDS, SURNAMES, TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, YEAR_WORDS)
+                   NOT_CHECKABLE_OPENERS, NOT_DIRECTIONS, OPINION_WORDS, PERSON_TITLES, STOPWORDS, SURNAMES,
+                   TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, YEAR_WORDS)
 from .query import YEAR
 from .vietnamese import NAME_RE, SCALES, Number, find_numbers, find_provinces, fold, normalize_text, parse_number
 
@@ -260,12 +261,28 @@ def names(text: str) -> list[str]:
     out = []
     for m in NAME_RE.finditer(text):
         name = m.group().rstrip(".")
+        if _phrase_head(text, m.start(), name):
+            continue
         if m.start() == 0 and (" " not in name or fold(name.split()[0]) in STOPWORDS):
             name = name.partition(" ")[2]  # the sentence's first word: "Theo Bộ Thương mại"
         opening = next((p for p in find_provinces(name) if p.start == 0), None)
         name = name[opening.end :].strip() if opening is not None else name
         out.extend(n for n in _split_person(name) if n and fold(n) not in provinces)
     return out
+
+
+def _phrase_head(text: str, start: int, name: str) -> bool:
+    """A lone capitalised Vietnamese syllable followed by a lower-case word is
+    the head of a common phrase written in title case ("Phó chủ tịch", "Công
+    an", "Đại học Sức khỏe"), not a name, unless a person's title stands
+    before it ("bà Lợi cho ...")."""
+    if " " in name or name.isascii():
+        return False
+    after = text[start + len(name) :]
+    if not re.match(r"\s+[^\W\d_]", after) or not after.lstrip()[0].islower():
+        return False
+    before = fold(text[max(0, start - 8) : start]).split()[-1:]
+    return not (before and before[0] in PERSON_TITLES)
 
 
 def _split_person(name: str) -> list[str]:

@@ -242,6 +242,9 @@ MEASURE_UNITS = {"tan": ("kg", 1000.0), "kg": ("kg", 1.0), "km": ("m", 1000.0), 
 # right after a figure, none is its unit ("300 tỷ trở lên" counts what "300 tỷ đồng" does).
 UNIT_LINK_WORDS = ("voi", "co", "cua", "va", "duoc", "trong", "tai", "o", "la", "den", "tu", "cho", "nay", "do", "thi",
                    "deu", "da", "tro", "hoac")
+# Words (folded) before a one-syllable given name ("bà Lợi", "anh Tuấn"): that name is a person's, not the
+# capitalised head of a common phrase ("Phó chủ tịch", "Công ty", "Đại học").
+PERSON_TITLES = ("ong", "ba", "anh", "chi", "em", "co", "chu", "bac", "cu", "chau", "mr", "mrs", "ms")
 # Vietnamese family names: a name starting with one of them (folded) is a person's.
 SURNAMES = ("nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo",
             "duong", "ly", "trinh", "dinh", "lam", "mai", "dao", "cao", "luong", "to", "ha", "ta", "chu", "quach",

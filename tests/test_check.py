@@ -64,6 +64,12 @@ def test_measure_units_are_compared_converted():
     assert one("7,2 km2").unit == "km"  # a unit with a power is left as written, never read as a length
 
 
+def test_a_capitalised_phrase_head_is_no_name_but_a_titled_given_name_is():
+    # claims-dev: "Đại học Sức khỏe cộng đồng Harvard" named "Đại" and "Sức", which no evidence repeats
+    assert names("Theo nghiên cứu của Đại học Sức khỏe cộng đồng Harvard, ăn thêm thịt đỏ") == ["Harvard"]
+    assert "Lợi" in names("Ông Lân bán căn nhà cho bà Lợi cho ông Nguyễn Hồng Lam")
+
+
 def test_words_after_a_figure_that_are_no_unit():
     # "trở lên" is no unit: the archive's "300 tỷ trở lên" counts what the claim's "300 triệu đồng" does
     claim, archive = one("từ 300 triệu đồng trở lên"), one("dự án từ 300 tỷ trở lên")
