@@ -71,11 +71,11 @@ class Signals:
     retrieval: float  # the passage's fused retrieval score relative to the best passage
     # What the question asks, the same for every sentence of one question: the scorer weighs the signals
     # above differently by the kind of answer asked, and an English question's words are not in the text.
-    asks_number: float = 0.0
-    asks_date: float = 0.0
-    asks_place: float = 0.0
-    asks_name: float = 0.0  # a person or an organisation
-    english: float = 0.0
+    asks_number: float
+    asks_date: float
+    asks_place: float
+    asks_name: float  # a person or an organisation
+    english: float
 
     def vector(self) -> list[float]:
         return [getattr(self, f.name) for f in fields(self)]
