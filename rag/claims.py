@@ -278,8 +278,8 @@ def _phrase_head(text: str, start: int, name: str) -> bool:
     before it ("bà Lợi cho ...")."""
     if " " in name or name.isascii():
         return False
-    after = text[start + len(name) :]
-    if not re.match(r"\s+[^\W\d_]", after) or not after.lstrip()[0].islower():
+    following = re.match(r"\s+([^\W\d_])", text[start + len(name) :])
+    if not following or not following.group(1).islower():
         return False
     before = fold(text[max(0, start - 8) : start]).split()[-1:]
     return not (before and before[0] in PERSON_TITLES)

@@ -10,7 +10,8 @@ left undecided: nothing rules it out, and its answer probability lies between
 let such a sentence answer; it never writes the answer, never picks another
 sentence, and never overrides a blocker (province, year, qualifier, type).
 On the archive dev split the model's "Yes" in that band was right 9 times out
-of 10 (eval/report.md). Any reply but "Yes", or a failing backend, is "No".
+of 10, and 22 of 26 on the split three times larger (eval/report.md). Any
+reply but "Yes", or a failing backend, is "No".
 Article text stays data: an article with a sentence addressed to the system
 never reaches the judge (``untrusted.untrusted_article``), and a "Yes" can only
 let the sentence be quoted verbatim, under a notice to read the source.
