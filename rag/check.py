@@ -14,7 +14,9 @@ No LLM decides anything here. The rules, in order of trust:
   same measure (a figure of the same unit, a date, a direction);
 * a sentence supports only when it covers the topic more strictly still, names
   every name of the claim, and every figure of the claim agrees with one of its
-  own (hedges read: "gần 68.000" is borne out by 67.950);
+  own (hedges read: "gần 68.000" is borne out by 67.950); once it bears out one
+  figure, the claim's other figures and the names of places and things may
+  stand elsewhere in its article (a claim joining two facts of one article);
 * sources that support and refute the same claim from two articles conflict;
 * anything else is nei: in doubt between supported and nei, nei.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from .answer import Candidate, cite
@@ -101,31 +104,51 @@ def _topic(c: Candidate) -> float:
     return c.signals.context_coverage
 
 
-def _figures(claim: Claim, sentence: str, rules: CheckRules) -> tuple[int, list[Figure], list[tuple[str, str, str]]]:
-    """Each claim figure against the sentence's figures of the same unit: how
-    many have one, the sentence's figures that agree, and the diffs. A figure of
-    the sentence that bears out one claim figure is not held against another
-    ("khoảng 5 tỷ ..., hơn 1 tỷ" read against "1,2 tỷ" alone: the 5 tỷ is not there)."""
+def _figures(claim: Claim, sentence: str, article: str, rules: CheckRules) -> tuple[
+        list[Figure], list[Figure], list[tuple[str, str, str]]]:
+    """Each claim figure against the sentence's figures of the same unit: the
+    claim's figures the sentence does not state, the sentence's figures that
+    agree, and the diffs. A figure of the sentence that bears out one claim
+    figure is not held against another ("khoảng 5 tỷ ..., hơn 1 tỷ" read against
+    "1,2 tỷ" alone: the 5 tỷ is not there). Once the sentence bears out one claim
+    figure, another it gives a different value of the same unit is no diff when
+    the article states that one exactly elsewhere: a claim joining two facts
+    ("14 dự án ... 391,9 triệu USD, xuất nhập khẩu đạt 3,8 tỷ USD") against the
+    sentence of the first ("... giải ngân 263,9 triệu USD")."""
     own = figures(sentence)
     agreeing = [next((g for g in own if f.same_unit(g) and agrees(f, g, rules.hedge_span)), None)
                 for f in claim.figures]
     used = {id(g) for g in agreeing if g is not None}
-    found, shown, diffs = 0, [], []  # shown: the sentence's agreeing figures
+    missing, shown, diffs = [], [], []  # shown: the sentence's agreeing figures
     for f, agreed in zip(claim.figures, agreeing):
         if agreed is not None:
-            found += 1
             shown.append(agreed)
             continue
         same = [g for g in own if f.same_unit(g) and id(g) not in used]
-        if not same:
+        if not same or (used and _elsewhere([f], article)):
+            missing.append(f)
             continue
-        found += 1
         swapped = next((g for g in same if scale_swapped(f, g)), None)
         if swapped is not None:
             diffs.append(("unit", f.written, swapped.written))
         else:
             diffs.append(("number", " ".join(p for p in (f.text, f.scale) if p), same[0].written))
-    return found, shown, diffs
+    return missing, shown, diffs
+
+
+@lru_cache(maxsize=64)
+def _article_figures(article: str) -> tuple[Figure, ...]:
+    return tuple(figures(article))
+
+
+def _elsewhere(missing: list[Figure], article: str) -> list[Figure]:
+    """The article's figures that state each of these claim figures to the
+    figure (a bound read as the value itself), or [] when one is not stated. A
+    claim that joins two facts of one article ("sinh năm 1875, qua đời ... ở
+    tuổi 122") is borne out by the one sentence plus the other."""
+    own = _article_figures(article)
+    found = [next((g for g in own if f.same_unit(g) and agrees(f, g, 1.0)), None) for f in missing]
+    return [g for g in found if g is not None] if all(found) else []
 
 
 def _direction_at(sentence: str, agreeing: list[Figure], rules: CheckRules) -> str:
@@ -147,16 +170,22 @@ def _has(text: str, name: str) -> bool:
     return padded(name) in padded(text)
 
 
-def _named(claim: Claim, c: Candidate, nearby: str) -> bool:
+def _named(claim: Claim, c: Candidate, nearby: str, anchored: bool) -> bool:
     """Every name of the claim ("VN" stands for "Việt Nam") is in the sentence,
     or in its context (title, lead, previous sentence) when the sentence does not
     put another word in its place ("hải quan Pháp" against "hải quan Việt Nam",
     "phân bón" against "phân DAP"). A name found only elsewhere in the article
-    does not do: the sentence may be about another entity or another time."""
+    does not do (the sentence may be about another entity or another time),
+    except the name of a place or thing when the sentence bears out one of the
+    claim's figures (``anchored``): "Harvard" named three sentences before the
+    26 % it found."""
+    article = f"{c.hit.article.title} {c.hit.article.text}"
+
     def met(name: str) -> bool:
         if any(_has(c.text, v) for v in spellings(name)):
             return True
-        return any(_has(nearby, v) for v in spellings(name)) and not _replaced(claim.text, name, c.text)
+        where = article if anchored and not is_person(name) else nearby
+        return any(_has(where, v) for v in spellings(name)) and not _replaced(claim.text, name, c.text)
     return all(met(n) for n in claim.names)
 
 
@@ -180,7 +209,8 @@ def _shared_names(claim: Claim, text: str) -> bool:
 def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules) -> Relation:
     """How sentence ``c`` bears on ``claim``."""
     s, topic, own = c.signals, _topic(c), c.signals.coverage
-    found, shown, diffs = _figures(claim, c.text, rules)
+    unmatched, shown, diffs = _figures(claim, c.text, c.hit.article.text, rules)
+    found = len(claim.figures) - len(unmatched)
     same_figures = not claim.figures or (found and not diffs)
     nearby = f"{c.hit.article.title} {c.context} {c.text}"
     if claim.query.provinces and s.province == 0:
@@ -225,9 +255,10 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules) -> Relation:
             own = max(own, coverage(claim.topic, idf, c.text, named))
     if diffs:
         return Relation(c, "refutes", topic, tuple(diffs), diffs[0][2], own)
-    if found < len(claim.figures) or not _named(claim, c, nearby):
+    elsewhere = _elsewhere(unmatched, c.hit.article.text) if unmatched and shown else []
+    if len(elsewhere) < len(unmatched) or not _named(claim, c, nearby, bool(shown)):
         return Relation(c, "none", topic)
-    archive = ", ".join(g.written for g in shown) or ", ".join(sorted(claim.dates)) or _clip(c.text)
+    archive = ", ".join(g.written for g in shown + elsewhere) or ", ".join(sorted(claim.dates)) or _clip(c.text)
     return Relation(c, "supports", topic, (), archive)
 
 

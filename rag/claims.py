@@ -14,15 +14,20 @@ from dataclasses import dataclass, replace
 
 from .lang import (DATE_WORDS, DIRECTIONS, EVENT_DATE_WORDS, HEDGES, MEASURE_UNITS, NAME_VARIANTS,
                    NOT_CHECKABLE_OPENERS, NOT_DIRECTIONS, OPINION_WORDS, PERSON_TITLES, STOPWORDS, SURNAMES,
-                   TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, YEAR_WORDS)
+                   TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, UNITS_BEFORE, YEAR_WORDS)
 from .query import YEAR
 from .vietnamese import NAME_RE, SCALES, Number, find_numbers, find_provinces, fold, normalize_text, parse_number
 
 _DATE_WORDS = {fold(w) for w in DATE_WORDS}
 _YEAR_WORDS = {fold(w) for w in YEAR_WORDS}
-_UNIT_WORD = re.compile(r"\s*(%|[^\W\d_]+)")
+_UNIT_WORD = re.compile(r"[^\S\n]*(%|[^\W\d_]+)")  # on the same line
+# A date: day/month with an optional year ("27/2", "27/2/1944"; "27.2.1943" and "25-10-2005" only with
+# their year), "mồng 4 tháng 8", or a month, day or quarter ("tháng 12").
 _DATE = re.compile(
-    r"\b(?:ngày\s+)?(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*\d{2,4})?\b|\b(tháng|ngày|quý)\s+(\d{1,2})\b", re.IGNORECASE)
+    r"\b(?:ngày\s+)?(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}|\d{2}))?\b"
+    r"|\b(?:ngày\s+)?(\d{1,2})([.-])(\d{1,2})\5(\d{4})\b"
+    r"|\b(?:ngày|mồng|mùng)\s+(\d{1,2})\s+tháng\s+(\d{1,2})\b"
+    r"|\b(tháng|ngày|quý)\s+(\d{1,2})\b", re.IGNORECASE)
 _OLD_YEAR = re.compile(r"1\d{3}")  # a year before 1950 is one only after a year word ("sinh năm 1875")
 UNIT_WORDS = 2  # a figure's unit: the words after it (and its scale), at most this many
 
@@ -69,8 +74,11 @@ def _hedge(text: str, start: int) -> str:
 
 
 def _is_date_part(text: str, start: int, end: int) -> bool:
-    """'25/10', '14h30' or a year are when something happened, not a figure."""
+    """'25/10', '27.2.1943', 'mồng 4 tháng 8', '14h30' or a year are when
+    something happened, not a figure."""
     if (start > 0 and text[start - 1] in "/-") or text[end : end + 1] in ("/",):
+        return True
+    if any(m.start() <= start and end <= m.end() and not m.group(10) for m in _DATE.finditer(text)):
         return True
     return bool(re.match(r"h\d|h\b|giờ", text[end : end + 4].lstrip()) and "h" in text[end : end + 2])
 
@@ -87,7 +95,11 @@ def _ranges(text: str, numbers: list[Number]) -> list[Number]:
         if m is not None and text[n.end : m.start].strip() in ("-", "–") and m.start - n.end <= 3:
             scale = _UNIT_WORD.match(text, m.end)
             scaled = bool(scale) and scale.group(1).lower() in SCALES
-            if scaled or text[m.end : m.end + 1] == "%" or any(c in n.text + m.text for c in ",."):
+            word = fold(text[m.end : m.end + 12]).split()[:1]
+            counted = (n.text.isdigit() and m.text.isdigit() and int(n.text) < int(m.text) < 1000
+                       and bool(word) and word[0].isalpha() and word[0] not in UNIT_LINK_WORDS
+                       and fold(text[: n.start]).split()[-1:] not in ([w] for w in _DATE_WORDS))  # "10-11 năm tù"
+            if counted or scaled or text[m.end : m.end + 1] == "%" or any(c in n.text + m.text for c in ",."):
                 raw = tuple(parse_number(n.text)) + tuple(parse_number(m.text))
                 values = raw + tuple(v * SCALES[scale.group(1).lower()] for v in raw) if scaled else raw
                 out.append(Number(text[n.start : m.end], n.start, m.end, values))
@@ -130,6 +142,8 @@ def figures(text: str) -> list[Figure]:
         unit = [fold(w) if w != "%" else "%" for w in unit_words]
         if unit and unit[0] in UNIT_LINK_WORDS:  # "300 tỷ trở lên", "4 hoặc 5 tháng": no unit of its own
             unit = []
+        if not unit and prev and prev[0] in UNITS_BEFORE:  # "ở tuổi 122"
+            unit, unit_words = prev, text[: n.start].split()[-1:]
         if unit and unit[0] in MEASURE_UNITS and not powered:  # "3 tấn" is compared as 3.000 kg
             unit[0], measure = MEASURE_UNITS[unit[0]]
             factor *= measure
@@ -202,8 +216,14 @@ def dates(text: str) -> set[str]:
     normalised ('25/10', '2005', 'tháng 12', 'quý 3')."""
     found = set()
     for m in _DATE.finditer(text):
-        day, month, word, n = m.groups()
-        found.add(f"{int(day)}/{int(month)}" if day else f"{word.lower()} {int(n)}")
+        g = m.groups()
+        day, month, year = (g[0], g[1], g[2]) if g[0] else (g[3], g[5], g[6]) if g[3] else (g[7], g[8], None)
+        if day:
+            found.add(f"{int(day)}/{int(month)}")
+            if year and len(year) == 4:
+                found.add(year)  # a date's year is one even before 1950
+        else:
+            found.add(f"{g[9].lower()} {int(g[10])}")
     return found | set(YEAR.findall(text))
 
 

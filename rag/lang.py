@@ -230,6 +230,8 @@ EVENT_DATE_WORDS = ("vào", "sinh", "khởi công", "ban hành", "thành lập",
                     "born", "founded", "died", "signed", "on")
 # Words right before a number that make it part of a date or an ordinal time ("tháng 12", "quý 3").
 DATE_WORDS = ("tháng", "ngày", "quý", "lúc", "hồi", "thứ", "month", "day", "quarter")
+# Units (folded) written before their figure ("ở tuổi 122" counts what "122 tuổi" does).
+UNITS_BEFORE = ("tuoi",)
 # First syllables (folded) of units whose second syllable tells them apart
 # ("dự án" is not "du khách", "học sinh" not "học viên"); other units are read by their first word.
 TWO_SYLLABLE_UNITS = ("du", "lao", "can", "hoc", "khach", "ho", "doanh", "cong", "nha", "chu", "phan", "luot", "ty")

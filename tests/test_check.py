@@ -41,6 +41,19 @@ def test_a_range_is_one_figure_with_both_ends():
     assert agrees(one("hơn 1 triệu đồng"), f)
     assert [(g.text, g.values, g.unit) for g in figures("giai đoạn 2005-2007 tăng 3-4%")] == [("3-4", (3.0, 4.0), "%")]
     assert [g.text for g in figures("tỷ số 3-2")] == ["3"]  # a score, not a range
+    (f,) = figures("bị cáo có mức án đề nghị 10-11 năm tù về tội cướp tài sản")  # a range of counts
+    assert (f.text, f.values, f.unit) == ("10-11", (10.0, 11.0), "nam tu")
+    four_five = one("tương đương 4-5 tháng sản lượng")
+    said = figures("sản lượng của nhà máy trong 4 hoặc 5 tháng")  # "4" has no unit of its own
+    assert [four_five.same_unit(g) and agrees(four_five, g) for g in said] == [False, True]
+    assert figures("Hội nghị diễn ra ngày 10-11 tới tại Hà Nội") == []  # a date
+
+
+def test_a_unit_written_before_its_figure_and_none_across_a_line():
+    (f,) = figures("Bà qua đời ở tuổi 122.")
+    assert f.same_unit(one("thọ 122 tuổi")) and agrees(f, one("thọ 122 tuổi"))
+    (g,) = figures("giá trị xuất nhập khẩu đạt 3,8 tỷ USD\n\nHoạt động giao lưu")
+    assert g.written == "3,8 tỷ USD"
 
 
 def test_a_list_of_figures_shares_the_scale_of_its_last():
@@ -81,6 +94,11 @@ def test_years_and_dates_are_not_figures():
     text = "Năm 2005, ngày 25/10 lúc 14h30, tháng 12 có 2.005 người đến"
     assert [f.text for f in figures(text)] == ["2.005"]
     assert dates("ngày 25/10/2005 và tháng 5 năm 2006") == {"25/10", "2005", "tháng 5", "2006"}
+    # a full date's year counts before 1950 too; dots and dashes only with the year ("27.2" is a decimal)
+    assert dates("vào đêm 27.2.1943") == {"27/2", "1943"} and dates("đêm 27/2/1944") == {"27/2", "1944"}
+    assert dates("ngày 25-10-2005") == {"25/10", "2005"} and dates("tăng 27.2 lần") == set()
+    assert dates("qua đời ngày mồng 4 tháng 8 năm 1997") == {"4/8", "1997"}
+    assert figures("vào đêm 27.2.1943, ngày mồng 4 tháng 8") == []
 
 
 def test_a_year_without_a_counted_unit_is_no_figure():
@@ -116,7 +134,7 @@ def test_a_sentence_stating_both_directions_is_read_at_the_agreeing_figure():
                 "so với cùng kỳ năm ngoái.")
     assert direction(sentence) == ""  # both words: the sentence as a whole says neither
     def at(sentence):
-        return _direction_at(sentence, _figures(claim, sentence, CHECK_RULES)[1], CHECK_RULES)
+        return _direction_at(sentence, _figures(claim, sentence, sentence, CHECK_RULES)[1], CHECK_RULES)
     assert at(sentence) == "down"
     assert at("Doanh thu tăng 9% nhưng lợi nhuận giảm 3%.") == ""  # no 16%
 
@@ -222,6 +240,26 @@ def test_a_bound_with_another_scale_is_refuted_as_a_unit_change(rag):
     c = rag.check("Lạng Sơn có 28 dự án FDI còn hiệu lực, tổng vốn đăng ký hơn 228 nghìn USD.")
     assert c.verdict == "refuted" and c.citations[0].article_id == "000_bf7702f0972e1e9e"
     assert [(d.kind, d.claim, d.archive) for d in c.diffs] == [("unit", "228 nghìn USD", "228 triệu USD")]
+
+
+def test_a_claim_joining_two_sentences_of_one_article(rag):
+    # 004: "14 dự án ... 391,9 triệu USD" in one sentence, "tăng 26,7%" in the one before; the other
+    # figure of the first sentence ("72%") does not refute a figure the article states exactly elsewhere
+    claim = ("Lào Cai có 14 dự án FDI Trung Quốc với tổng vốn đăng ký 391,9 triệu USD, giá trị xuất nhập khẩu "
+             "năm 2019 tăng {}% so với năm 2018.")
+    c = rag.check(claim.format("26,7"))
+    assert c.verdict == "supported" and c.citations[0].article_id == "004_9294ea0d03f08fb7"
+    assert "26,7 %" in c.explanation
+    assert rag.check(claim.format("36,7")).verdict != "supported"
+
+
+def test_a_name_the_article_gives_elsewhere_backs_a_figure_a_person_does_not(rag):
+    # 000 names the Sở Ngoại vụ paragraphs before its 28 dự án sentence (before, the 122 triệu USD of
+    # ODA refuted it); a person's name must stand by the sentence
+    claim = "Theo {}, Lạng Sơn có 28 dự án có vốn đầu tư nước ngoài còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD."
+    c = rag.check(claim.format("Sở Ngoại vụ"))
+    assert c.verdict == "supported" and c.citations[0].article_id == "000_bf7702f0972e1e9e"
+    assert rag.check(claim.format("ông Nguyễn Văn Hùng")).verdict != "supported"
 
 
 def test_another_province_never_supports(rag):
