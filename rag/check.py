@@ -31,7 +31,7 @@ from typing import Callable
 from .answer import Candidate, cite
 from .claims import (Figure, agrees, dates, dates_differ, direction, direction_word, event_dated, figures, is_person,
                      names, scale_swapped, spellings)
-from .lang import EXPLANATIONS
+from .lang import EXPLANATIONS, PROVINCIAL_BODIES
 from .query import YEAR, Query
 from .schema import ClaimCheck, Diff
 from .signals import Idf, coverage
@@ -202,8 +202,10 @@ def _replaced(claim: str, name: str, sentence: str) -> bool:
 
 def _shared_names(claim: Claim, text: str) -> bool:
     """The claim names someone or something specific (two words or more, no
-    province) that ``text`` names too: the same event."""
-    return any(_has(text, n) for n in claim.names if len(n.split()) >= 2)
+    province, no body every province has: "Sở Thương mại") that ``text`` names
+    too: the same event."""
+    return any(_has(text, n) for n in claim.names
+               if len(n.split()) >= 2 and not f"{fold(n)} ".startswith(tuple(f"{b} " for b in PROVINCIAL_BODIES)))
 
 
 def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules) -> Relation:

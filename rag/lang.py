@@ -247,6 +247,10 @@ UNIT_LINK_WORDS = ("voi", "co", "cua", "va", "duoc", "trong", "tai", "o", "la", 
 # Words (folded) before a one-syllable given name ("bà Lợi", "anh Tuấn"): that name is a person's, not the
 # capitalised head of a common phrase ("Phó chủ tịch", "Công ty", "Đại học").
 PERSON_TITLES = ("ong", "ba", "anh", "chi", "em", "co", "chu", "bac", "cu", "chau", "mr", "mrs", "ms")
+# Bodies every province has (folded first words): a name opening with one ("Sở Thương mại") does not
+# tell one province's event from another's.
+PROVINCIAL_BODIES = ("so", "ubnd", "uy ban", "cong an", "tinh uy", "thanh uy", "hdnd", "hoi dong", "tand", "toa an",
+                     "vien kiem sat", "vks", "cuc thue", "cuc hai quan", "chi cuc", "ban quan ly")
 # Vietnamese family names: a name starting with one of them (folded) is a person's.
 SURNAMES = ("nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo",
             "duong", "ly", "trinh", "dinh", "lam", "mai", "dao", "cao", "luong", "to", "ha", "ta", "chu", "quach",

@@ -10,7 +10,7 @@ import pytest
 
 from rag.api import RAG
 from rag.claim_eval import macro_f1, per_class
-from rag.check import CHECK_RULES, Claim, _direction_at, _figures, _has
+from rag.check import CHECK_RULES, Claim, _direction_at, _figures, _has, _shared_names
 from rag.claims import (checkable, dates, dates_differ, direction, event_dated, figures, is_person, names,
                         scale_swapped)
 from rag.claims import agrees as agrees_within
@@ -180,6 +180,15 @@ def test_names_split_a_person_from_the_words_before_and_drop_an_opening_word():
     assert names("Chủ tịch UBND phường Phú Trinh Nguyễn Văn Tâm đã ký") == ["UBND", "Phú Trinh", "Nguyễn Văn Tâm"]
     assert names("Theo Bộ Thương mại, giá tăng") == ["Bộ Thương"]
     assert names("Nguyễn Văn Tâm đã ký") == ["Nguyễn Văn Tâm"]
+
+
+def test_a_body_every_province_has_does_not_tell_the_same_event():
+    def claim(text):
+        return Claim(text, None, None, (), frozenset(), "", names=tuple(names(text)))
+    hanoi = claim("Theo Sở Thương mại Hà Nội, tổng giá trị khuyến mãi trên địa bàn Hà Nội tăng gần gấp đôi.")
+    assert not _shared_names(hanoi, "Theo Sở Thương mại TP HCM, tổng giá trị khuyến mãi tăng gần gấp đôi.")
+    hotel = claim("Khách sạn Poseidon của Bruce Jones nằm ở độ sâu 15 m.")
+    assert _shared_names(hotel, "Ông Bruce Jones cho biết khách sạn nằm ngoài khơi đảo Eleuthera.")
 
 
 def test_an_acronym_is_matched_as_written():
