@@ -31,7 +31,7 @@ from typing import Callable
 from .answer import Candidate, cite
 from .claims import (Figure, agrees, dates, dates_differ, direction, direction_word, event_dated, figures, is_person,
                      names, scale_swapped, spellings)
-from .lang import EXPLANATIONS, PROVINCIAL_BODIES
+from .lang import EXPLANATIONS, PROVINCIAL_BODIES, UNIT_LINK_WORDS
 from .query import YEAR, Query
 from .schema import ClaimCheck, Diff
 from .signals import Idf, coverage
@@ -191,12 +191,13 @@ def _named(claim: Claim, c: Candidate, nearby: str, anchored: bool) -> bool:
 
 def _replaced(claim: str, name: str, sentence: str) -> bool:
     """Does ``sentence`` follow the word before ``name`` in ``claim`` with
-    another word ("hải quan Pháp" against "hải quan Việt Nam")?"""
+    another word ("hải quan Pháp" against "hải quan Việt Nam")? A function word
+    takes no name's place ("nhà máy Vemork" against "nhà máy trong 4 tháng")."""
     before = padded(claim[: claim.find(name)]).split()[-1:]
     if not before:
         return False
     said = padded(sentence).split()
-    follows = [said[i + 1] for i, w in enumerate(said[:-1]) if w == before[0]]
+    follows = [said[i + 1] for i, w in enumerate(said[:-1]) if w == before[0] and said[i + 1] not in UNIT_LINK_WORDS]
     return bool(follows) and fold(name).split()[0] not in follows
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .lang import (DATE_WORDS, DIRECTIONS, EVENT_DATE_WORDS, HEDGES, MEASURE_UNITS, NAME_VARIANTS,
+from .lang import (DATE_WORDS, DIRECTIONS, EVENT_DATE_WORDS, HEDGES, LABEL_WORDS, MEASURE_UNITS, NAME_VARIANTS,
                    NOT_CHECKABLE_OPENERS, NOT_DIRECTIONS, OPINION_WORDS, PERSON_TITLES, STOPWORDS, SURNAMES,
                    TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, UNITS_BEFORE, YEAR_WORDS)
 from .query import YEAR
@@ -131,7 +131,7 @@ def figures(text: str) -> list[Figure]:
             pos = m.end()
             powered = powered or (len(unit_words) == 1 and text[pos : pos + 1].isdigit())  # "km2", "m3"
         prev = fold(text[max(0, n.start - 14) : n.start]).split()[-1:]
-        if prev and prev[0] in _DATE_WORDS:  # "tháng 12", "quý 3": when, not how many
+        if prev and (prev[0] in _DATE_WORDS or prev[0] in LABEL_WORDS):  # "tháng 12", "type 2": when or which, not how many
             continue
         after_year_word = bool(prev) and prev[0] in _YEAR_WORDS  # "năm 1875", "từ 2005"
         if not scale and (YEAR.fullmatch(n.text) or (after_year_word and _OLD_YEAR.fullmatch(n.text))) and (

@@ -230,6 +230,9 @@ EVENT_DATE_WORDS = ("vào", "sinh", "khởi công", "ban hành", "thành lập",
                     "born", "founded", "died", "signed", "on")
 # Words right before a number that make it part of a date or an ordinal time ("tháng 12", "quý 3").
 DATE_WORDS = ("tháng", "ngày", "quý", "lúc", "hồi", "thứ", "month", "day", "quarter")
+# Words (folded) before a number that make it a label, not a count ("tiểu đường type 2", "lớp 12", "đợt 3").
+LABEL_WORDS = ("type", "loai", "hang", "cap", "nhom", "lop", "khoa", "tap", "dot", "bang", "muc", "dieu", "khoan",
+               "chuong", "phong", "phase", "level", "grade")
 # Units (folded) written before their figure ("ở tuổi 122" counts what "122 tuổi" does).
 UNITS_BEFORE = ("tuoi",)
 # First syllables (folded) of units whose second syllable tells them apart
@@ -240,8 +243,9 @@ TWO_SYLLABLE_UNITS = ("du", "lao", "can", "hoc", "khach", "ho", "doanh", "cong",
 # A unit written with a power ("km2", "m3") is left as it is.
 MEASURE_UNITS = {"tan": ("kg", 1000.0), "kg": ("kg", 1.0), "km": ("m", 1000.0), "m": ("m", 1.0), "cm": ("m", 0.01),
                  "mm": ("m", 0.001), "lit": ("lit", 1.0), "ml": ("lit", 0.001)}
-# Words that may follow a unit without being part of it ("153 đoàn với ..."), or follow a year ("2005 có");
-# right after a figure, none is its unit ("300 tỷ trở lên" counts what "300 tỷ đồng" does).
+# Function words: they may follow a unit without being part of it ("153 đoàn với ..."), or follow a year
+# ("2005 có"); right after a figure, none is its unit ("300 tỷ trở lên" counts what "300 tỷ đồng" does);
+# none takes a name's place ("nhà máy trong" is no other "nhà máy Vemork").
 UNIT_LINK_WORDS = ("voi", "co", "cua", "va", "duoc", "trong", "tai", "o", "la", "den", "tu", "cho", "nay", "do", "thi",
                    "deu", "da", "tro", "hoac")
 # Words (folded) before a one-syllable given name ("bà Lợi", "anh Tuấn"): that name is a person's, not the

@@ -10,7 +10,7 @@ import pytest
 
 from rag.api import RAG
 from rag.claim_eval import macro_f1, per_class
-from rag.check import CHECK_RULES, Claim, _direction_at, _figures, _has, _shared_names
+from rag.check import CHECK_RULES, Claim, _direction_at, _figures, _has, _replaced, _shared_names
 from rag.claims import (checkable, dates, dates_differ, direction, event_dated, figures, is_person, names,
                         scale_swapped)
 from rag.claims import agrees as agrees_within
@@ -180,6 +180,18 @@ def test_names_split_a_person_from_the_words_before_and_drop_an_opening_word():
     assert names("Chủ tịch UBND phường Phú Trinh Nguyễn Văn Tâm đã ký") == ["UBND", "Phú Trinh", "Nguyễn Văn Tâm"]
     assert names("Theo Bộ Thương mại, giá tăng") == ["Bộ Thương"]
     assert names("Nguyễn Văn Tâm đã ký") == ["Nguyễn Văn Tâm"]
+
+
+def test_a_name_is_replaced_by_another_word_not_by_a_function_word():
+    claim = "Biệt kích Na Uy đột kích nhà máy Vemork, phá hủy khoảng 3 tấn nước nặng."
+    assert not _replaced(claim, "Vemork", "khoảng 3.000 kg nước nặng - tức sản lượng của nhà máy trong 4 tháng")
+    assert _replaced(claim, "Vemork", "Quân Đức bảo vệ nhà máy Rjukan suốt mùa đông.")
+    assert _replaced("Hàng qua hải quan Pháp tăng 5%.", "Pháp", "Hàng qua hải quan Việt Nam tăng 5%.")
+
+
+def test_a_number_after_a_label_word_is_no_figure():
+    assert [f.written for f in figures("nguy cơ mắc tiểu đường type 2 tăng 26%")] == ["26 %"]
+    assert [f.written for f in figures("Học sinh lớp 12 có 300 em dự thi đợt 3.")] == ["300 em dự"]
 
 
 def test_a_body_every_province_has_does_not_tell_the_same_event():
