@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable
 
 from .answer import Candidate, cite
@@ -98,13 +97,14 @@ class Relation:
     diffs: tuple[tuple[str, str, str], ...] = ()  # (kind, claim's value, archive's value)
     archive: str = ""  # the evidence's value, as written, for the explanation
     coverage: float = 0.0  # share of the claim's topic in the sentence itself (a swapped name left out)
+    also: tuple[Candidate, ...] = ()  # sentences of the same article that state the claim's other figures
 
 
 def _topic(c: Candidate) -> float:
     return c.signals.context_coverage
 
 
-def _figures(claim: Claim, sentence: str, article: str, rules: CheckRules) -> tuple[
+def _figures(claim: Claim, sentence: str, siblings: list[Candidate], rules: CheckRules) -> tuple[
         list[Figure], list[Figure], list[tuple[str, str, str]]]:
     """Each claim figure against the sentence's figures of the same unit: the
     claim's figures the sentence does not state, the sentence's figures that
@@ -112,7 +112,7 @@ def _figures(claim: Claim, sentence: str, article: str, rules: CheckRules) -> tu
     figure is not held against another ("khoảng 5 tỷ ..., hơn 1 tỷ" read against
     "1,2 tỷ" alone: the 5 tỷ is not there). Once the sentence bears out one claim
     figure, another it gives a different value of the same unit is no diff when
-    the article states that one exactly elsewhere: a claim joining two facts
+    another sentence of its article states that one exactly: a claim joining two facts
     ("14 dự án ... 391,9 triệu USD, xuất nhập khẩu đạt 3,8 tỷ USD") against the
     sentence of the first ("... giải ngân 263,9 triệu USD")."""
     own = figures(sentence)
@@ -125,7 +125,7 @@ def _figures(claim: Claim, sentence: str, article: str, rules: CheckRules) -> tu
             shown.append(agreed)
             continue
         same = [g for g in own if f.same_unit(g) and id(g) not in used]
-        if not same or (used and _elsewhere([f], article)):
+        if not same or (used and _elsewhere([f], siblings)):
             missing.append(f)
             continue
         swapped = next((g for g in same if scale_swapped(f, g)), None)
@@ -136,19 +136,19 @@ def _figures(claim: Claim, sentence: str, article: str, rules: CheckRules) -> tu
     return missing, shown, diffs
 
 
-@lru_cache(maxsize=64)
-def _article_figures(article: str) -> tuple[Figure, ...]:
-    return tuple(figures(article))
-
-
-def _elsewhere(missing: list[Figure], article: str) -> list[Figure]:
-    """The article's figures that state each of these claim figures to the
-    figure (a bound read as the value itself), or [] when one is not stated. A
-    claim that joins two facts of one article ("sinh năm 1875, qua đời ... ở
-    tuổi 122") is borne out by the one sentence plus the other."""
-    own = _article_figures(article)
-    found = [next((g for g in own if f.same_unit(g) and agrees(f, g, 1.0)), None) for f in missing]
-    return [g for g in found if g is not None] if all(found) else []
+def _elsewhere(missing: list[Figure], siblings: list[Candidate]) -> list[tuple[Figure, Candidate]]:
+    """For each of these claim figures, a sentence of the same article (among
+    the retrieved ones, ``siblings``) that states it to the figure (a bound read
+    as the value itself), with that figure; [] when one is not stated. A claim
+    that joins two facts of one article ("sinh năm 1875, qua đời ... ở tuổi
+    122") is borne out by the one sentence plus the other, both cited."""
+    found = []
+    for f in missing:
+        hit = next(((g, c) for c in siblings for g in figures(c.text) if f.same_unit(g) and agrees(f, g, 1.0)), None)
+        if hit is None:
+            return []
+        found.append(hit)
+    return found
 
 
 def _direction_at(sentence: str, agreeing: list[Figure], rules: CheckRules) -> str:
@@ -209,10 +209,11 @@ def _shared_names(claim: Claim, text: str) -> bool:
                if len(n.split()) >= 2 and not f"{fold(n)} ".startswith(tuple(f"{b} " for b in PROVINCIAL_BODIES)))
 
 
-def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules) -> Relation:
-    """How sentence ``c`` bears on ``claim``."""
+def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules, siblings: list[Candidate] = ()) -> Relation:
+    """How sentence ``c`` bears on ``claim``; ``siblings``: the other retrieved
+    sentences of its article."""
     s, topic, own = c.signals, _topic(c), c.signals.coverage
-    unmatched, shown, diffs = _figures(claim, c.text, c.hit.article.text, rules)
+    unmatched, shown, diffs = _figures(claim, c.text, list(siblings), rules)
     found = len(claim.figures) - len(unmatched)
     same_figures = not claim.figures or (found and not diffs)
     nearby = f"{c.hit.article.title} {c.context} {c.text}"
@@ -258,11 +259,14 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules) -> Relation:
             own = max(own, coverage(claim.topic, idf, c.text, named))
     if diffs:
         return Relation(c, "refutes", topic, tuple(diffs), diffs[0][2], own)
-    elsewhere = _elsewhere(unmatched, c.hit.article.text) if unmatched and shown else []
+    elsewhere = _elsewhere(unmatched, list(siblings)) if unmatched and shown else []
     if len(elsewhere) < len(unmatched) or not _named(claim, c, nearby, bool(shown)):
         return Relation(c, "none", topic)
-    archive = ", ".join(g.written for g in shown + elsewhere) or ", ".join(sorted(claim.dates)) or _clip(c.text)
-    return Relation(c, "supports", topic, (), archive)
+    also = tuple(dict.fromkeys(other for _, other in elsewhere))
+    archive = ", ".join(g.written for g in shown) or ", ".join(sorted(claim.dates)) or _clip(c.text)
+    for n, other in enumerate(also, 1):  # "28 dự án [1]; 26,7 %" and the template's " [2]."
+        archive += f" [{n}]; " + ", ".join(g.written for g, o in elsewhere if o is other)
+    return Relation(c, "supports", topic, (), archive, also=also)
 
 
 def _clip(text: str, words: int = 14) -> str:
@@ -274,7 +278,7 @@ def verdict(claim: Claim, cands: list[Candidate], idf: Idf, rules: CheckRules = 
     """The verdict on ``claim`` from its candidate sentences (most probable first)."""
     lang = claim.query.language
     texts = EXPLANATIONS[lang]
-    relations = [relate(claim, c, idf, rules) for c in cands[: rules.read]]
+    relations = [relate(claim, c, idf, rules, _siblings(c, cands)) for c in cands[: rules.read]]
     decisive = [r for r in relations if _decisive(claim, r, rules)]
     if not decisive:
         return _not_enough(claim, relations, rules)
@@ -287,12 +291,23 @@ def verdict(claim: Claim, cands: list[Candidate], idf: Idf, rules: CheckRules = 
             diffs = tuple(Diff(k, a, b, 2) for k, a, b in other.diffs)
             text = texts["conflicting"].format(claim=best.archive, archive=other.archive, n=1, m=2)
             return ClaimCheck(claim.text, "conflicting", text, citations, diffs=diffs, language=lang)
-        return ClaimCheck(claim.text, "supported", texts["supported"].format(archive=best.archive, n=1),
-                          (cite(1, best.candidate),), language=lang)
+        citations = tuple(cite(n, c) for n, c in enumerate((best.candidate, *best.also), 1))
+        return ClaimCheck(claim.text, "supported", texts["supported"].format(archive=best.archive, n=len(citations)),
+                          citations, language=lang)
     kind, claimed, said = best.diffs[0]
     return ClaimCheck(claim.text, "refuted", texts[kind].format(claim=claimed, archive=said, n=1),
                       (cite(1, best.candidate),), diffs=tuple(Diff(k, a, b, 1) for k, a, b in best.diffs),
                       language=lang)
+
+
+def _siblings(c: Candidate, cands: list[Candidate]) -> list[Candidate]:
+    """The other retrieved sentences of ``c``'s article, each once."""
+    seen, out = {(c.start, c.end)}, []
+    for x in cands:
+        if x.hit.article.id == c.hit.article.id and (x.start, x.end) not in seen:
+            seen.add((x.start, x.end))
+            out.append(x)
+    return out
 
 
 def _decisive(claim: Claim, r: Relation, rules: CheckRules) -> bool:

@@ -131,7 +131,7 @@ def figures(text: str) -> list[Figure]:
             pos = m.end()
             powered = powered or (len(unit_words) == 1 and text[pos : pos + 1].isdigit())  # "km2", "m3"
         prev = fold(text[max(0, n.start - 14) : n.start]).split()[-1:]
-        if prev and (prev[0] in _DATE_WORDS or prev[0] in LABEL_WORDS):  # "tháng 12", "type 2": when or which, not how many
+        if prev and (prev[0] in _DATE_WORDS or prev[0] in LABEL_WORDS):  # "tháng 12", "type 2": when or which
             continue
         after_year_word = bool(prev) and prev[0] in _YEAR_WORDS  # "năm 1875", "từ 2005"
         if not scale and (YEAR.fullmatch(n.text) or (after_year_word and _OLD_YEAR.fullmatch(n.text))) and (

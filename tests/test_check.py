@@ -264,20 +264,22 @@ def test_a_bound_with_another_scale_is_refuted_as_a_unit_change(rag):
 
 
 def test_a_claim_joining_two_sentences_of_one_article(rag):
-    # 004: "14 dự án ... 391,9 triệu USD" in one sentence, "tăng 26,7%" in the one before; the other
-    # figure of the first sentence ("72%") does not refute a figure the article states exactly elsewhere
+    # 004: "14 dự án ... 391,9 triệu USD" in one sentence, "tăng 26,7%" in the one before, both cited; the
+    # other figure of the first sentence ("72%") does not refute a figure another sentence states exactly
     claim = ("Lào Cai có 14 dự án FDI Trung Quốc với tổng vốn đăng ký 391,9 triệu USD, giá trị xuất nhập khẩu "
              "năm 2019 tăng {}% so với năm 2018.")
     c = rag.check(claim.format("26,7"))
-    assert c.verdict == "supported" and c.citations[0].article_id == "004_9294ea0d03f08fb7"
-    assert "26,7 %" in c.explanation
+    assert c.verdict == "supported" and [x.article_id for x in c.citations] == ["004_9294ea0d03f08fb7"] * 2
+    assert "391,9 triệu USD" in c.citations[0].sentence and "26,7%" in c.citations[1].sentence
+    assert c.explanation.endswith("391,9 triệu USD [1]; 26,7 % [2].")  # each figure with the sentence it is in
     assert rag.check(claim.format("36,7")).verdict != "supported"
 
 
 def test_a_name_the_article_gives_elsewhere_backs_a_figure_a_person_does_not(rag):
     # 000 names the Sở Ngoại vụ paragraphs before its 28 dự án sentence (before, the 122 triệu USD of
     # ODA refuted it); a person's name must stand by the sentence
-    claim = "Theo {}, Lạng Sơn có 28 dự án có vốn đầu tư nước ngoài còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD."
+    claim = ("Theo {}, Lạng Sơn có 28 dự án có vốn đầu tư nước ngoài còn hiệu lực với tổng vốn đăng ký "
+             "hơn 228 triệu USD.")
     c = rag.check(claim.format("Sở Ngoại vụ"))
     assert c.verdict == "supported" and c.citations[0].article_id == "000_bf7702f0972e1e9e"
     assert rag.check(claim.format("ông Nguyễn Văn Hùng")).verdict != "supported"
