@@ -11,7 +11,9 @@ No LLM decides anything here. The rules, in order of trust:
   supports or refutes: at best it is shown as related, and the verdict is nei;
 * a sentence refutes only when it is about the claim's topic (its concepts
   covered at least ``CHECK_RULES.refute_topic``) and gives another value of the
-  same measure (a figure of the same unit, a date, a direction);
+  same measure (a figure of the same unit, a date, a direction), another person,
+  or, for the same event (a specific name both give), another place after the
+  same place word ("biểu diễn ở Nga" for "ở Pháp");
 * a sentence supports only when it covers the topic more strictly still, names
   every name of the claim, and every figure of the claim agrees with one of its
   own (hedges read: "gần 68.000" is borne out by 67.950); once it bears out one
@@ -30,11 +32,11 @@ from typing import Callable
 from .answer import Candidate, cite
 from .claims import (Figure, agrees, dates, dates_differ, direction, direction_word, event_dated, figures, is_person,
                      names, scale_swapped, spellings)
-from .lang import EXPLANATIONS, PROVINCIAL_BODIES, UNIT_LINK_WORDS
+from .lang import EXPLANATIONS, PLACE_PREPOSITIONS, PLACE_WORDS, PROVINCIAL_BODIES, UNIT_LINK_WORDS
 from .query import YEAR, Query
 from .schema import ClaimCheck, Diff
 from .signals import Idf, coverage
-from .vietnamese import find_provinces, fold, padded
+from .vietnamese import NAME_RE, find_provinces, fold, padded
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,24 @@ def _replaced(claim: str, name: str, sentence: str) -> bool:
     return bool(follows) and fold(name).split()[0] not in follows
 
 
+def _swapped_place(claim: Claim, sentence: str, nearby: str) -> tuple[str, str, str] | None:
+    """A place the claim names and neither the sentence nor its context gives,
+    where the sentence puts another name after the same place word ("biểu diễn
+    ở Pháp" against "biểu diễn ở Nga", "huyện Chợ Gạo" against "huyện Cái
+    Bè"): ("place", the claim's, the sentence's)."""
+    for name in claim.names:
+        if is_person(name) or any(_has(nearby, v) for v in spellings(name)):
+            continue
+        before = padded(claim.text[: claim.text.find(name)]).split()[-1:]
+        if not before or before[0] not in PLACE_PREPOSITIONS + PLACE_WORDS:
+            continue
+        for m in NAME_RE.finditer(sentence):
+            said = m.group().rstrip(".")
+            if padded(sentence[: m.start()]).split()[-1:] == before and fold(said) not in {fold(n) for n in claim.names}:
+                return ("place", name, said)
+    return None
+
+
 def _shared_names(claim: Claim, text: str) -> bool:
     """The claim names someone or something specific (two words or more, no
     province, no body every province has: "Sở Thương mại") that ``text`` names
@@ -255,6 +275,13 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules, siblings: li
             diffs.append(("name", missing[0], others[0]))
             # the topic, the swapped name aside: the sentence cannot hold the name it replaces
             named = frozenset(w for p in missing for w in fold(p).split())
+            topic = max(topic, coverage(claim.topic, idf, f"{c.context} {c.text}", named))
+            own = max(own, coverage(claim.topic, idf, c.text, named))
+    if not diffs and _shared_names(claim, nearby):  # the same event, placed elsewhere
+        swap = _swapped_place(claim, c.text, nearby)
+        if swap is not None:
+            diffs.append(swap)
+            named = frozenset(fold(swap[1]).split())
             topic = max(topic, coverage(claim.topic, idf, f"{c.context} {c.text}", named))
             own = max(own, coverage(claim.topic, idf, c.text, named))
     if diffs:

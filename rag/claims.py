@@ -12,14 +12,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .lang import (DATE_WORDS, DIRECTIONS, EVENT_DATE_WORDS, HEDGES, LABEL_WORDS, MEASURE_UNITS, NAME_VARIANTS,
-                   NOT_CHECKABLE_OPENERS, NOT_DIRECTIONS, OPINION_WORDS, PERSON_TITLES, STOPWORDS, SURNAMES,
-                   TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, UNITS_BEFORE, YEAR_WORDS)
+from .lang import (DATE_WORDS, DIRECTIONS, EVENT_DATE_WORDS, HEDGES, LABEL_WORDS, MEASURE_UNITS, MEASURES,
+                   MEASURES_BEFORE, NAME_VARIANTS, NOT_CHECKABLE_OPENERS, NOT_DIRECTIONS, OPINION_WORDS, PERSON_TITLES,
+                   STOPWORDS, SURNAMES, TWO_SYLLABLE_UNITS, UNIT_LINK_WORDS, YEAR_WORDS)
 from .query import YEAR
 from .vietnamese import NAME_RE, SCALES, Number, find_numbers, find_provinces, fold, normalize_text, parse_number
 
 _DATE_WORDS = {fold(w) for w in DATE_WORDS}
 _YEAR_WORDS = {fold(w) for w in YEAR_WORDS}
+# Unit words that may stand before their figure ("ở tuổi 122" counts what "122 tuổi" does).
+_UNITS_BEFORE = {fold(w) for m in MEASURES_BEFORE for w in MEASURES[m][1] if " " not in w}
 _UNIT_WORD = re.compile(r"[^\S\n]*(%|[^\W\d_]+)")  # on the same line
 # A date: day/month with an optional year ("27/2", "27/2/1944"; "27.2.1943" and "25-10-2005" only with
 # their year), "mồng 4 tháng 8", or a month, day or quarter ("tháng 12").
@@ -142,7 +144,7 @@ def figures(text: str) -> list[Figure]:
         unit = [fold(w) if w != "%" else "%" for w in unit_words]
         if unit and unit[0] in UNIT_LINK_WORDS:  # "300 tỷ trở lên", "4 hoặc 5 tháng": no unit of its own
             unit = []
-        if not unit and prev and prev[0] in UNITS_BEFORE:  # "ở tuổi 122"
+        if not unit and prev and prev[0] in _UNITS_BEFORE:  # "ở tuổi 122"
             unit, unit_words = prev, text[: n.start].split()[-1:]
         if unit and unit[0] in MEASURE_UNITS and not powered:  # "3 tấn" is compared as 3.000 kg
             unit[0], measure = MEASURE_UNITS[unit[0]]

@@ -155,6 +155,9 @@ MEASURES_BEFORE = ("age",)
 
 # Prepositions before a place name ("bị bắt tại Kiên Giang").
 PLACE_PREPOSITIONS = ("tai", "o", "den", "toi", "ve", "tu", "in", "at", "to", "from")
+# Last words (folded) of the kinds of place before a place's name ("huyện Cái Bè", "thị trấn X", "thành phố
+# X", "đảo Eleuthera"); not "quận", which folds to "quan" as in "hải quan".
+PLACE_WORDS = ("huyen", "xa", "phuong", "tran", "tinh", "pho", "nuoc", "dao", "song", "ap", "thon")
 # Words before a name that narrows what is measured ("dự án FDI của Hàn Quốc"):
 # the answering sentence must name it too.
 QUALIFIER_WORDS = ("cua", "rieng", "thuoc")
@@ -233,8 +236,6 @@ DATE_WORDS = ("tháng", "ngày", "quý", "lúc", "hồi", "thứ", "month", "day
 # Words (folded) before a number that make it a label, not a count ("tiểu đường type 2", "lớp 12", "đợt 3").
 LABEL_WORDS = ("type", "loai", "hang", "cap", "nhom", "lop", "khoa", "tap", "dot", "bang", "muc", "dieu", "khoan",
                "chuong", "phong", "phase", "level", "grade")
-# Units (folded) written before their figure ("ở tuổi 122" counts what "122 tuổi" does).
-UNITS_BEFORE = ("tuoi",)
 # First syllables (folded) of units whose second syllable tells them apart
 # ("dự án" is not "du khách", "học sinh" not "học viên"); other units are read by their first word.
 TWO_SYLLABLE_UNITS = ("du", "lao", "can", "hoc", "khach", "ho", "doanh", "cong", "nha", "chu", "phan", "luot", "ty")

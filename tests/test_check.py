@@ -10,7 +10,8 @@ import pytest
 
 from rag.api import RAG
 from rag.claim_eval import macro_f1, per_class
-from rag.check import CHECK_RULES, Claim, _direction_at, _figures, _has, _replaced, _shared_names
+from rag.check import (CHECK_RULES, Claim, _direction_at, _figures, _has, _replaced, _shared_names,
+                       _swapped_place)
 from rag.claims import (checkable, dates, dates_differ, direction, event_dated, figures, is_person, names,
                         scale_swapped)
 from rag.claims import agrees as agrees_within
@@ -194,12 +195,26 @@ def test_a_number_after_a_label_word_is_no_figure():
     assert [f.written for f in figures("Học sinh lớp 12 có 300 em dự thi đợt 3.")] == ["300 em dự"]
 
 
+def claim_of(text: str) -> Claim:
+    return Claim(text, None, None, (), frozenset(), "", names=tuple(names(text)))
+
+
+def test_a_place_swapped_after_the_same_place_word():
+    tour = claim_of("Ca sĩ Cẩm Vân và tay trống Khắc Triệu quen nhau trong một lần đi biểu diễn ở Pháp.")
+    sentence = "Quen nhau trong lần biểu diễn ở Nga, ngay từ lúc đó họ đã thấy tâm đầu ý hợp."
+    assert _swapped_place(tour, sentence, f"Cẩm Vân - Khắc Triệu: 20 năm {sentence}") == ("place", "Pháp", "Nga")
+    assert _swapped_place(tour, "Họ biểu diễn ở Pháp và ở Nga.", "Họ biểu diễn ở Pháp và ở Nga.") is None
+    shop = claim_of("Ngô Hoàng Trinh là chủ quán cơm Tám Ri ở huyện Chợ Gạo, Tiền Giang.")
+    said = "Ngô Hoàng Trinh, chủ quán cơm Tám Ri – tọa lạc tại xã Mỹ Đức Đông, huyện Cái Bè (Tiền Giang)."
+    assert _swapped_place(shop, said, said) == ("place", "Chợ Gạo", "Cái Bè")
+    customs = claim_of("Năm ngoái, hải quan Việt Nam đã bắt giữ 550.000 sản phẩm hàng giả.")
+    assert _swapped_place(customs, "Năm ngoái, hải quan Pháp cũng đã bắt giữ được 550.000 sản phẩm.", "") is None
+
+
 def test_a_body_every_province_has_does_not_tell_the_same_event():
-    def claim(text):
-        return Claim(text, None, None, (), frozenset(), "", names=tuple(names(text)))
-    hanoi = claim("Theo Sở Thương mại Hà Nội, tổng giá trị khuyến mãi trên địa bàn Hà Nội tăng gần gấp đôi.")
+    hanoi = claim_of("Theo Sở Thương mại Hà Nội, tổng giá trị khuyến mãi trên địa bàn Hà Nội tăng gần gấp đôi.")
     assert not _shared_names(hanoi, "Theo Sở Thương mại TP HCM, tổng giá trị khuyến mãi tăng gần gấp đôi.")
-    hotel = claim("Khách sạn Poseidon của Bruce Jones nằm ở độ sâu 15 m.")
+    hotel = claim_of("Khách sạn Poseidon của Bruce Jones nằm ở độ sâu 15 m.")
     assert _shared_names(hotel, "Ông Bruce Jones cho biết khách sạn nằm ngoài khơi đảo Eleuthera.")
 
 
