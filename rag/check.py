@@ -255,6 +255,10 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules, siblings: li
     said_direction = claim.direction and (direction(c.text) or _direction_at(c.text, shown, rules))
     if said_direction and claim.direction != said_direction:
         diffs.append(("direction", direction_word(claim.text), direction_word(c.text)))
+        # the topic, the claim's direction word aside: the sentence cannot hold the word it reverses
+        turned = frozenset(fold(direction_word(claim.text)).split())
+        topic = max(topic, coverage(claim.topic, idf, f"{c.context} {c.text}", turned))
+        own = max(own, coverage(claim.topic, idf, c.text, turned))
     if claim.figures and not found:
         return Relation(c, "none", topic)
     if claim.dates and not diffs:

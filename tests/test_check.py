@@ -300,6 +300,13 @@ def test_a_name_the_article_gives_elsewhere_backs_a_figure_a_person_does_not(rag
     assert rag.check(claim.format("ông Nguyễn Văn Hùng")).verdict != "supported"
 
 
+def test_a_reversed_direction_is_refuted_its_word_aside_from_the_topic(rag):
+    # 004: "giá trị xuất nhập khẩu tăng qua các năm": the sentence cannot hold the "giảm" it reverses
+    c = rag.check("Giá trị xuất nhập khẩu qua các cửa khẩu ở Lào Cai năm 2019 giảm so với năm 2018.")
+    assert c.verdict == "refuted" and c.citations[0].article_id == "004_9294ea0d03f08fb7"
+    assert [(d.kind, d.claim, d.archive) for d in c.diffs] == [("direction", "giảm", "tăng")]
+
+
 def test_another_province_never_supports(rag):
     c = rag.check("Cao Bằng có 28 dự án FDI.")
     assert c.verdict in ("refuted", "nei")
