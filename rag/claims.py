@@ -124,14 +124,16 @@ def figures(text: str) -> list[Figure]:
         m = _UNIT_WORD.match(text, pos)
         if m and m.group(1).lower() in SCALES:
             scale, factor, pos = m.group(1), SCALES[m.group(1).lower()], m.end()
-        unit_words, powered = [], False
+        unit_words = []
         for _ in range(UNIT_WORDS):
             m = _UNIT_WORD.match(text, pos)
             if not m or (unit_words and unit_words[-1] == "%"):
                 break
             unit_words.append(m.group(1))
             pos = m.end()
-            powered = powered or (len(unit_words) == 1 and text[pos : pos + 1].isdigit())  # "km2", "m3"
+            if len(unit_words) == 1 and re.match(r"\d(?!\d)", text[pos : pos + 2]):  # "km2", "m3": a power
+                unit_words[0] += text[pos]
+                pos += 1
         prev = fold(text[max(0, n.start - 14) : n.start]).split()[-1:]
         if prev and (prev[0] in _DATE_WORDS or prev[0] in LABEL_WORDS):  # "tháng 12", "type 2": when or which
             continue
@@ -146,7 +148,7 @@ def figures(text: str) -> list[Figure]:
             unit = []
         if not unit and prev and prev[0] in _UNITS_BEFORE:  # "ở tuổi 122"
             unit, unit_words = prev, text[: n.start].split()[-1:]
-        if unit and unit[0] in MEASURE_UNITS and not powered:  # "3 tấn" is compared as 3.000 kg
+        if unit and unit[0] in MEASURE_UNITS:  # "3 tấn" is compared as 3.000 kg, "7,2 ha" as 72.000 m2
             unit[0], measure = MEASURE_UNITS[unit[0]]
             factor *= measure
         out.append(Figure(

@@ -241,9 +241,10 @@ LABEL_WORDS = ("type", "loai", "hang", "cap", "nhom", "lop", "khoa", "tap", "dot
 TWO_SYLLABLE_UNITS = ("du", "lao", "can", "hoc", "khach", "ho", "doanh", "cong", "nha", "chu", "phan", "luot", "ty")
 # Measure units (folded) a figure may be written in, with the unit they are compared in and its
 # factor: "3 tấn" and "3.000 kg" are the same weight, "333 km" and "333.000 m" the same length.
-# A unit written with a power ("km2", "m3") is left as it is.
+# An area or volume is written with its power ("km2", "m3"): "7,2 ha" is 72.000 m2, not 7,2 km2.
 MEASURE_UNITS = {"tan": ("kg", 1000.0), "kg": ("kg", 1.0), "km": ("m", 1000.0), "m": ("m", 1.0), "cm": ("m", 0.01),
-                 "mm": ("m", 0.001), "lit": ("lit", 1.0), "ml": ("lit", 0.001)}
+                 "mm": ("m", 0.001), "lit": ("lit", 1.0), "ml": ("lit", 0.001), "km2": ("m2", 1e6),
+                 "ha": ("m2", 1e4), "hecta": ("m2", 1e4), "m2": ("m2", 1.0), "m3": ("lit", 1000.0)}
 # Function words: they may follow a unit without being part of it ("153 đoàn với ..."), or follow a year
 # ("2005 có"); right after a figure, none is its unit ("300 tỷ trở lên" counts what "300 tỷ đồng" does);
 # none takes a name's place ("nhà máy trong" is no other "nhà máy Vemork").

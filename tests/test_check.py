@@ -75,7 +75,11 @@ def test_measure_units_are_compared_converted():
     # the same digits in another measure unit is a unit diff, not a number diff
     swapped = one("3 kg nước nặng")
     assert claim.same_unit(swapped) and not agrees(claim, swapped) and scale_swapped(claim, swapped)
-    assert one("7,2 km2").unit == "km"  # a unit with a power is left as written, never read as a length
+    # an area keeps its power and is never read as a length: 7,2 ha is 72.000 m2, 7,2 km2 a unit diff
+    area = one("trên tổng diện tích 7,2 ha")
+    assert area.same_unit(one("rộng 72.000 m2")) and agrees(area, one("rộng 72.000 m2"))
+    assert one("7,2 km2").written == "7,2 km2" and scale_swapped(one("7,2 km2"), area)
+    assert not one("7,2 km2").same_unit(one("7,2 km"))
 
 
 def test_a_capitalised_phrase_head_is_no_name_but_a_titled_given_name_is():
