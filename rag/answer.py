@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 
 from .chunking import sentences
+from .claims import figures
 from .judge import JudgeCall
 from .lang import (COMPARE_CUES, CONFLICT_HEAD, EN_PREFIX, HEDGES, NO_ANSWER, REASONS, SHORT_ANSWER_LABEL,
                    STOPWORDS, TRAILING_CONNECTORS, TYPE_NAMES)
@@ -273,7 +274,8 @@ def short_answer(asked: Asked, query: Query, sentence: str) -> str:
     the sentence, so every figure and name in it is the sentence's. "" when
     no such piece stands out (the whole sentence is then the answer)."""
     if asked.type == "number":
-        numbers = _asked_figures(query, sentence) or [n for n in find_numbers(sentence) if not YEAR.fullmatch(n.text)]
+        counts = {f.start for f in figures(sentence)}  # no year, date ("ngày 17-1") or label ("type 2")
+        numbers = _asked_figures(query, sentence) or [n for n in find_numbers(sentence) if n.start in counts]
         if numbers:
             piece = _clause(sentence, _hedged_start(sentence, numbers[0].start))
             later_year = YEAR.search(piece, piece.find(numbers[0].text) + len(numbers[0].text))

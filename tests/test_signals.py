@@ -173,6 +173,14 @@ def test_short_answer_is_copied_from_the_sentence_with_its_figures():
     assert short_answer(analyse(who), who, "Bà Trịnh Tuyết Mai, Giám đốc Sở Ngoại vụ cho biết.") == "Bà Trịnh Tuyết Mai"
 
 
+def test_a_figure_short_answer_is_never_a_date_or_a_label():
+    # the asked unit (%) is not in the sentence: the short answer falls back to its counts, never "17-1"
+    q = parse_query("Đợt kiểm tra trước Tết cho thấy bao nhiêu phần trăm cơ sở sản xuất vi phạm?")
+    sentence = "Theo báo cáo sơ bộ ngày 17-1, gần 200 cơ sở sản xuất đã vi phạm."
+    assert short_answer(analyse(q), q, sentence).startswith("gần 200 cơ sở")
+    assert short_answer(analyse(q), q, "Theo báo cáo ngày 17-1, tiểu đường type 2 tăng.") == ""
+
+
 def test_short_answer_takes_the_figure_of_the_asked_unit_not_an_earlier_one():
     q = parse_query("Lạng Sơn có bao nhiêu dự án FDI?")
     sentence = "Năm qua tỉnh đón 5 đoàn khách quốc tế và hiện có 28 dự án FDI còn hiệu lực."
