@@ -37,8 +37,8 @@ from .lang import (COMPARE_CUES, CONFLICT_HEAD, EN_PREFIX, HEDGES, NO_ANSWER, RE
 from .query import YEAR, Query
 from .schema import Answer, Citation, Hit
 from .scorer import ScorerWeights
-from .signals import (NARROWED, YEAR_SPAN, Asked, Idf, Signals, analyse, new_names, placed_names, signals,
-                      unit_figures)
+from .signals import (NARROWED, YEAR_SPAN, Asked, Idf, Signals, analyse, measured_figures, new_names, placed_names,
+                      signals, unit_figures)
 from .untrusted import untrusted_article
 from .vietnamese import Number, find_numbers, find_provinces, fold, padded
 
@@ -275,7 +275,8 @@ def short_answer(asked: Asked, query: Query, sentence: str) -> str:
     no such piece stands out (the whole sentence is then the answer)."""
     if asked.type == "number":
         counts = {f.start for f in figures(sentence)}  # no year, date ("ngày 17-1") or label ("type 2")
-        numbers = _asked_figures(query, sentence) or [n for n in find_numbers(sentence) if n.start in counts]
+        numbers = (_asked_figures(query, sentence) or measured_figures(asked, sentence)
+                   or [n for n in find_numbers(sentence) if n.start in counts])
         if numbers:
             piece = _clause(sentence, _hedged_start(sentence, numbers[0].start))
             later_year = YEAR.search(piece, piece.find(numbers[0].text) + len(numbers[0].text))

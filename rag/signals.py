@@ -250,7 +250,15 @@ def measure_signal(asked: Asked, sentence: str) -> float:
         return 0.5
     if asked.measure == "score":
         return float(bool(_SCORE.search(sentence)))
-    units = MEASURES[asked.measure][1]
+    return float(bool(measured_figures(asked, sentence)))
+
+
+def measured_figures(asked: Asked, sentence: str) -> list[Number]:
+    """The figures of ``sentence`` written with a word of the asked measure
+    (``MEASURES``) within three words after it (or, for an age, just before)."""
+    if asked.measure not in MEASURES:
+        return []
+    units, out = MEASURES[asked.measure][1], []
     for n in find_numbers(sentence):
         if YEAR.fullmatch(n.text) and asked.measure != "duration":
             continue
@@ -259,8 +267,8 @@ def measure_signal(asked: Asked, sentence: str) -> float:
             near += sentence[max(0, n.start - 12) : n.start].lower().split()[-1:]
         near = " " + " ".join(w.strip(",.;:()") for w in near) + " "
         if any(f" {u} " in near or (u in GLUED_UNITS and near.startswith(f" {u}")) for u in units):
-            return 1.0
-    return 0.0
+            out.append(n)
+    return out
 
 
 def unit_signal(query: Query, sentence: str) -> float:

@@ -181,6 +181,13 @@ def test_a_figure_short_answer_is_never_a_date_or_a_label():
     assert short_answer(analyse(q), q, "Theo báo cáo ngày 17-1, tiểu đường type 2 tăng.") == ""
 
 
+def test_a_figure_short_answer_prefers_a_figure_of_the_asked_measure():
+    q = parse_query("Năm 1991, công ty CompuServe đã trả bao nhiêu tiền để mua lại MicroSolution?")
+    sentence = ("Năm 1991, ở tuổi 31, Mark Cuban trở thành triệu phú khi công ty CompuServe mua lại "
+                "MicroSolution với cái giá 30 triệu USD.")
+    assert short_answer(analyse(q), q, sentence).startswith("30 triệu USD")
+
+
 def test_short_answer_takes_the_figure_of_the_asked_unit_not_an_earlier_one():
     q = parse_query("Lạng Sơn có bao nhiêu dự án FDI?")
     sentence = "Năm qua tỉnh đón 5 đoàn khách quốc tế và hiện có 28 dự án FDI còn hiệu lực."
