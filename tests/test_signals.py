@@ -202,6 +202,15 @@ def test_short_answer_takes_the_figure_of_the_asked_year():
         assert short_answer(analyse(q), q, sentence) == figure
 
 
+def test_short_answer_takes_the_figure_whose_list_item_repeats_the_question():
+    sentence = ("Một nghiên cứu cho thấy, 14% số người được hỏi nói rằng trục trặc ở máy tính làm ngáng trở công "
+                "việc của họ; 21% cho biết, trong vòng 3 tháng gần đây, họ không hoàn thành công việc đúng hạn do "
+                "ách tắc ở máy tính.")
+    q = parse_query("Bao nhiêu phần trăm người được hỏi không hoàn thành công việc đúng hạn trong 3 tháng gần đây "
+                    "vì ách tắc máy tính?")
+    assert short_answer(analyse(q), q, sentence).startswith("21%")
+
+
 def test_short_answer_takes_the_figure_whose_clause_repeats_the_question():
     sentence = "Đến nay 27 nước thành viên EU đã ký, trong đó 18 nước đã phê chuẩn Hiệp định bảo hộ đầu tư."
     q = parse_query("Bao nhiêu nước EU đã phê chuẩn Hiệp định bảo hộ đầu tư?")
