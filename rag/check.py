@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from .answer import Candidate, cite
 from .claims import (Figure, agrees, dates, dates_differ, direction, direction_word, event_dated, figures, is_person,
@@ -106,7 +106,7 @@ def _topic(c: Candidate) -> float:
     return c.signals.context_coverage
 
 
-def _figures(claim: Claim, sentence: str, siblings: list[Candidate], rules: CheckRules) -> tuple[
+def _figures(claim: Claim, sentence: str, siblings: Sequence[Candidate], rules: CheckRules) -> tuple[
         list[Figure], list[Figure], list[tuple[str, str, str]]]:
     """Each claim figure against the sentence's figures of the same unit: the
     claim's figures the sentence does not state, the sentence's figures that
@@ -138,7 +138,7 @@ def _figures(claim: Claim, sentence: str, siblings: list[Candidate], rules: Chec
     return missing, shown, diffs
 
 
-def _elsewhere(missing: list[Figure], siblings: list[Candidate]) -> list[tuple[Figure, Candidate]]:
+def _elsewhere(missing: list[Figure], siblings: Sequence[Candidate]) -> list[tuple[Figure, Candidate]]:
     """For each of these claim figures, a sentence of the same article (among
     the retrieved ones, ``siblings``) that states it to the figure (a bound read
     as the value itself), with that figure; [] when one is not stated. A claim
@@ -211,12 +211,14 @@ def _swapped_place(claim: Claim, sentence: str, nearby: str) -> tuple[str, str, 
     for name in claim.names:
         if is_person(name) or any(_has(nearby, v) for v in spellings(name)):
             continue
+        written = claim.text[: claim.text.find(name)].lower().split()[-1:]
         before = padded(claim.text[: claim.text.find(name)]).split()[-1:]
-        if not before or before[0] not in PLACE_PREPOSITIONS + PLACE_WORDS:
+        if not before or not (before[0] in PLACE_PREPOSITIONS or written[0] in PLACE_WORDS):
             continue
+        own = {fold(n) for n in claim.names}
         for m in NAME_RE.finditer(sentence):
             said = m.group().rstrip(".")
-            if padded(sentence[: m.start()]).split()[-1:] == before and fold(said) not in {fold(n) for n in claim.names}:
+            if padded(sentence[: m.start()]).split()[-1:] == before and fold(said) not in own:
                 return ("place", name, said)
     return None
 
@@ -229,11 +231,12 @@ def _shared_names(claim: Claim, text: str) -> bool:
                if len(n.split()) >= 2 and not f"{fold(n)} ".startswith(tuple(f"{b} " for b in PROVINCIAL_BODIES)))
 
 
-def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules, siblings: list[Candidate] = ()) -> Relation:
+def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules,
+           siblings: Sequence[Candidate] = ()) -> Relation:
     """How sentence ``c`` bears on ``claim``; ``siblings``: the other retrieved
     sentences of its article."""
     s, topic, own = c.signals, _topic(c), c.signals.coverage
-    unmatched, shown, diffs = _figures(claim, c.text, list(siblings), rules)
+    unmatched, shown, diffs = _figures(claim, c.text, siblings, rules)
     found = len(claim.figures) - len(unmatched)
     same_figures = not claim.figures or (found and not diffs)
     nearby = f"{c.hit.article.title} {c.context} {c.text}"
@@ -290,7 +293,7 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules, siblings: li
             own = max(own, coverage(claim.topic, idf, c.text, named))
     if diffs:
         return Relation(c, "refutes", topic, tuple(diffs), diffs[0][2], own)
-    elsewhere = _elsewhere(unmatched, list(siblings)) if unmatched and shown else []
+    elsewhere = _elsewhere(unmatched, siblings) if unmatched and shown else []
     if len(elsewhere) < len(unmatched) or not _named(claim, c, nearby, bool(shown)):
         return Relation(c, "none", topic)
     also = tuple(dict.fromkeys(other for _, other in elsewhere))

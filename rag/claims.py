@@ -98,9 +98,10 @@ def _ranges(text: str, numbers: list[Number]) -> list[Number]:
             scale = _UNIT_WORD.match(text, m.end)
             scaled = bool(scale) and scale.group(1).lower() in SCALES
             word = fold(text[m.end : m.end + 12]).split()[:1]
+            before = fold(text[max(0, n.start - 14) : n.start]).split()[-1:]
             counted = (n.text.isdigit() and m.text.isdigit() and int(n.text) < int(m.text) < 1000
                        and bool(word) and word[0].isalpha() and word[0] not in UNIT_LINK_WORDS
-                       and fold(text[: n.start]).split()[-1:] not in ([w] for w in _DATE_WORDS))  # "10-11 năm tù"
+                       and not (before and before[0] in _DATE_WORDS))  # "10-11 năm tù", not "ngày 10-11"
             if counted or scaled or text[m.end : m.end + 1] == "%" or any(c in n.text + m.text for c in ",."):
                 raw = tuple(parse_number(n.text)) + tuple(parse_number(m.text))
                 values = raw + tuple(v * SCALES[scale.group(1).lower()] for v in raw) if scaled else raw
@@ -134,8 +135,9 @@ def figures(text: str) -> list[Figure]:
             if len(unit_words) == 1 and re.match(r"\d(?!\d)", text[pos : pos + 2]):  # "km2", "m3": a power
                 unit_words[0] += text[pos]
                 pos += 1
-        prev = fold(text[max(0, n.start - 14) : n.start]).split()[-1:]
-        if prev and (prev[0] in _DATE_WORDS or prev[0] in LABEL_WORDS):  # "tháng 12", "type 2": when or which
+        said = text[max(0, n.start - 14) : n.start].lower().split()[-1:]
+        prev = [fold(w) for w in said]
+        if prev and (prev[0] in _DATE_WORDS or said[0] in LABEL_WORDS):  # "tháng 12", "type 2": when or which
             continue
         after_year_word = bool(prev) and prev[0] in _YEAR_WORDS  # "năm 1875", "từ 2005"
         if not scale and (YEAR.fullmatch(n.text) or (after_year_word and _OLD_YEAR.fullmatch(n.text))) and (

@@ -155,9 +155,9 @@ MEASURES_BEFORE = ("age",)
 
 # Prepositions before a place name ("bị bắt tại Kiên Giang").
 PLACE_PREPOSITIONS = ("tai", "o", "den", "toi", "ve", "tu", "in", "at", "to", "from")
-# Last words (folded) of the kinds of place before a place's name ("huyện Cái Bè", "thị trấn X", "thành phố
-# X", "đảo Eleuthera"); not "quận", which folds to "quan" as in "hải quan".
-PLACE_WORDS = ("huyen", "xa", "phuong", "tran", "tinh", "pho", "nuoc", "dao", "song", "ap", "thon")
+# Last words (lower case, with diacritics: "xã" is no "xa", "phố" no "phó") of the kinds of place before a
+# place's name ("huyện Cái Bè", "thị trấn X", "thành phố X", "đảo Eleuthera").
+PLACE_WORDS = ("huyện", "quận", "xã", "phường", "trấn", "tỉnh", "phố", "nước", "đảo", "sông", "ấp", "thôn")
 # Words before a name that narrows what is measured ("dự án FDI của Hàn Quốc"):
 # the answering sentence must name it too.
 QUALIFIER_WORDS = ("cua", "rieng", "thuoc")
@@ -233,9 +233,10 @@ EVENT_DATE_WORDS = ("vào", "sinh", "khởi công", "ban hành", "thành lập",
                     "born", "founded", "died", "signed", "on")
 # Words right before a number that make it part of a date or an ordinal time ("tháng 12", "quý 3").
 DATE_WORDS = ("tháng", "ngày", "quý", "lúc", "hồi", "thứ", "month", "day", "quarter")
-# Words (folded) before a number that make it a label, not a count ("tiểu đường type 2", "lớp 12", "đợt 3").
-LABEL_WORDS = ("type", "loai", "hang", "cap", "nhom", "lop", "khoa", "tap", "dot", "bang", "muc", "dieu", "khoan",
-               "chuong", "phong", "phase", "level", "grade")
+# Words (lower case, with diacritics: "bảng" is no "bằng 67,3%", "mục" no "mức 20%") before a number that
+# make it a label, not a count ("tiểu đường type 2", "lớp 12", "đợt 3").
+LABEL_WORDS = ("type", "loại", "hạng", "nhóm", "lớp", "khóa", "tập", "đợt", "bảng", "mục", "điều", "khoản", "chương",
+               "phòng", "phase", "level", "grade")
 # First syllables (folded) of units whose second syllable tells them apart
 # ("dự án" is not "du khách", "học sinh" not "học viên"); other units are read by their first word.
 TWO_SYLLABLE_UNITS = ("du", "lao", "can", "hoc", "khach", "ho", "doanh", "cong", "nha", "chu", "phan", "luot", "ty")

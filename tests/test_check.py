@@ -197,6 +197,9 @@ def test_a_name_is_replaced_by_another_word_not_by_a_function_word():
 def test_a_number_after_a_label_word_is_no_figure():
     assert [f.written for f in figures("nguy cơ mắc tiểu đường type 2 tăng 26%")] == ["26 %"]
     assert [f.written for f in figures("Học sinh lớp 12 có 300 em dự thi đợt 3.")] == ["300 em dự"]
+    # read with diacritics: "bằng 67,3%" and "mức 20%" are figures ("bảng", "mục" would be labels)
+    assert [f.text for f in figures("đạt 263,9 triệu USD bằng 67,3% tổng vốn, mức 20% năm trước")] == [
+        "263,9", "67,3", "20"]
 
 
 def claim_of(text: str) -> Claim:
