@@ -274,8 +274,10 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules,
         elif not claim.dates <= dates(nearby):
             return Relation(c, "none", topic)
     people = [n for n in claim.names if is_person(n)]
-    missing = [p for p in people if not _has(nearby, p)]
-    if missing and s.names < 1:
+    # a person the sentence itself does not name, where it names another: the context may name the
+    # claim's person in a sentence about someone else ("Thọ ... 14-16 năm tù. ... bị cáo Vĩnh ... 10-11 năm tù")
+    missing = [p for p in people if not _has(c.text, p)]
+    if missing:
         given = {fold(w) for p in people for w in p.split()[1:]}  # "Tuấn" may stand for "Nguyễn Thanh Tuấn"
         others = [n for n in names(c.text) if is_person(n) and fold(n.split()[-1]) not in given]
         if others:

@@ -314,6 +314,30 @@ def test_a_reversed_direction_is_refuted_its_word_aside_from_the_topic(rag):
     assert [(d.kind, d.claim, d.archive) for d in c.diffs] == [("direction", "giảm", "tăng")]
 
 
+# A court report written for this test: the claim's person is named in the sentence before the one that
+# gives the claim's sentence to someone else.
+COURT_CASE = """VKS đề nghị mức án cho băng cướp xe máy ở Hà Đông
+
+Tại phiên tòa ngày 5/3, đại diện VKS đề nghị mức án cho 12 bị cáo trong băng cướp xe máy hoạt động ở Hà Đông.
+
+Được xác định là kẻ cầm đầu, bị cáo Lê Văn Hòa bị đề nghị mức án 14-16 năm tù về tội cướp tài sản. Hòa là người \
+cung cấp hung khí cho đồng bọn.
+
+Với biệt danh "Quân Sẹo", bị cáo Trần Minh Quân có mức án đề nghị 7-8 năm tù về tội cố ý gây thương tích. Quân \
+nhiều lần cầm dao đâm người đi đường.
+"""
+
+
+def test_a_sentence_naming_another_person_refutes_though_its_context_names_the_claims(rag, corpus_copy, tmp_path):
+    (corpus_copy / "court_case.txt").write_text(COURT_CASE, encoding="utf-8")
+    court = RAG(Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index"), embedder=rag.embedder)
+    c = court.check("Bị cáo Lê Văn Hòa bị VKS đề nghị mức án 7-8 năm tù về tội cố ý gây thương tích.")
+    assert c.verdict == "refuted" and "Trần Minh Quân" in c.citations[0].sentence
+    assert [(d.kind, d.claim, d.archive) for d in c.diffs] == [("name", "Lê Văn Hòa", "Trần Minh Quân")]
+    assert court.check("Bị cáo Trần Minh Quân có mức án đề nghị 7-8 năm tù về tội cố ý gây thương tích.").verdict == (
+        "supported")
+
+
 def test_another_province_never_supports(rag):
     c = rag.check("Cao Bằng có 28 dự án FDI.")
     assert c.verdict in ("refuted", "nei")
