@@ -10,7 +10,9 @@ No LLM decides anything here. The rules, in order of trust:
 * a sentence about another province, or (for a figure) another year, never
   supports or refutes: at best it is shown as related, and the verdict is nei;
 * a sentence refutes only when it is about the claim's topic (its concepts
-  covered at least ``CHECK_RULES.refute_topic``) and gives another value of the
+  covered at least ``CHECK_RULES.refute_topic`` by it and its context, or
+  ``refute_article_topic`` by its whole article with most of them in the
+  sentence itself) and gives another value of the
   same measure (a figure of the same unit, a date, a direction), another person,
   or, for the same event (a specific name both give), another place after the
   same place word ("biểu diễn ở Nga" for "ở Pháp");
@@ -47,6 +49,8 @@ class CheckRules:
     support_topic: float = 0.7  # least share of the claim's topic a supporting sentence (with its context) covers
     refute_topic: float = 0.8  # ... a refuting one
     refute_coverage: float = 0.25  # ... and of it, the refuting sentence itself (not its context) covers
+    refute_article_topic: float = 0.9  # or else: least share a refuting sentence's whole article covers ...
+    refute_article_own: float = 0.6  # ... and the sentence itself (swept on dev: 0.85-0.95 x 0.6 the same)
     support_coverage: float = 0.5  # a claim without figures: least share of its topic in the sentence itself
     read: int = 6  # how many of the most probable sentences are read
     related: int = 3  # closest passages shown when the archive does not say
@@ -99,6 +103,7 @@ class Relation:
     diffs: tuple[tuple[str, str, str], ...] = ()  # (kind, claim's value, archive's value)
     archive: str = ""  # the evidence's value, as written, for the explanation
     coverage: float = 0.0  # share of the claim's topic in the sentence itself (a swapped name left out)
+    article: float = 0.0  # share of the claim's topic in the sentence's whole article (for a refutation)
     also: tuple[Candidate, ...] = ()  # sentences of the same article that state the claim's other figures
 
 
@@ -294,7 +299,8 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules,
             topic = max(topic, coverage(claim.topic, idf, f"{c.context} {c.text}", named))
             own = max(own, coverage(claim.topic, idf, c.text, named))
     if diffs:
-        return Relation(c, "refutes", topic, tuple(diffs), diffs[0][2], own)
+        whole = coverage(claim.topic, idf, f"{c.hit.article.title} {c.hit.article.text}")
+        return Relation(c, "refutes", topic, tuple(diffs), diffs[0][2], own, article=whole)
     elsewhere = _elsewhere(unmatched, siblings) if unmatched and shown else []
     if len(elsewhere) < len(unmatched) or not _named(claim, c, nearby, bool(shown)):
         return Relation(c, "none", topic)
@@ -350,7 +356,8 @@ def _decisive(claim: Claim, r: Relation, rules: CheckRules) -> bool:
     """Does this relation decide the verdict: a refutation on the claim's
     topic, or a support on it (a claim without figures stated by the sentence itself)."""
     if r.kind == "refutes":
-        return r.topic >= rules.refute_topic and r.coverage >= rules.refute_coverage
+        return (r.topic >= rules.refute_topic and r.coverage >= rules.refute_coverage) or (
+            r.article >= rules.refute_article_topic and r.coverage >= rules.refute_article_own)
     if r.kind == "supports":
         return r.topic >= rules.support_topic and (
             bool(claim.figures) or r.candidate.signals.coverage >= rules.support_coverage)

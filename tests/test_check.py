@@ -10,8 +10,8 @@ import pytest
 
 from rag.api import RAG
 from rag.claim_eval import macro_f1, per_class
-from rag.check import (CHECK_RULES, Claim, _direction_at, _figures, _has, _replaced, _shared_names,
-                       _swapped_place)
+from rag.check import (CHECK_RULES, Claim, Relation, _decisive, _direction_at, _figures, _has, _replaced,
+                       _shared_names, _swapped_place)
 from rag.claims import (checkable, dates, dates_differ, direction, event_dated, figures, is_person, names,
                         scale_swapped)
 from rag.claims import agrees as agrees_within
@@ -216,6 +216,17 @@ def test_a_place_swapped_after_the_same_place_word():
     assert _swapped_place(shop, said, said) == ("place", "Chợ Gạo", "Cái Bè")
     customs = claim_of("Năm ngoái, hải quan Việt Nam đã bắt giữ 550.000 sản phẩm hàng giả.")
     assert _swapped_place(customs, "Năm ngoái, hải quan Pháp cũng đã bắt giữ được 550.000 sản phẩm.", "") is None
+
+
+def test_a_refutation_decides_on_its_context_or_on_its_whole_article():
+    claim = claim_of("Giá tivi tại Việt Nam đắt hơn từ 5-10% so với Indonesia, Malaysia và Singapore.")
+    def refutes(topic, own, article):
+        return _decisive(claim, Relation(None, "refutes", topic, (("direction", "đắt hơn", "rẻ hơn"),),
+                                         coverage=own, article=article), CHECK_RULES)
+    assert refutes(topic=0.85, own=0.3, article=0.85)  # the sentence and its context state the topic
+    assert refutes(topic=0.74, own=0.69, article=0.95)  # the article does, and the sentence most of it
+    assert not refutes(topic=0.74, own=0.5, article=0.95)  # the sentence itself says too little
+    assert not refutes(topic=0.74, own=0.69, article=0.8)  # the article is about something else
 
 
 def test_a_body_every_province_has_does_not_tell_the_same_event():
