@@ -28,17 +28,17 @@ No LLM decides anything here. The rules, in order of trust:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from .answer import Candidate, cite
 from .claims import (Figure, agrees, dates, dates_differ, direction, direction_word, event_dated, figures, is_person,
                      names, scale_swapped, spellings)
 from .lang import EXPLANATIONS, PLACE_PREPOSITIONS, PLACE_WORDS, PROVINCIAL_BODIES, UNIT_LINK_WORDS
-from .query import YEAR, Query
+from .query import YEAR, Concept, Query
 from .schema import ClaimCheck, Diff
 from .signals import Idf, coverage
-from .vietnamese import NAME_RE, find_provinces, fold, padded
+from .vietnamese import NAME_RE, find_provinces, fold, padded, words
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,23 @@ def topic_text(text: str, found: list[Figure]) -> str:
 def read_claim(query: Query, parse: Callable[[str], Query]) -> Claim:
     """The claim of a parsed ``query``; ``parse`` parses its topic the same way."""
     found = figures(query.original)
-    return Claim(query.original, query, parse(topic_text(query.original, found)), tuple(found),
-                 frozenset(dates(query.original)), direction(query.original), event_dated(query.original),
-                 tuple(names(query.original)))
+    named = tuple(names(query.original))
+    return Claim(query.original, query, _short_names(parse(topic_text(query.original, found)), named),
+                 tuple(found), frozenset(dates(query.original)), direction(query.original),
+                 event_dated(query.original), named)
+
+
+def _short_names(topic: Query, named: tuple[str, ...]) -> Query:
+    """``topic`` where each earlier word of a foreign name is also met by its
+    last one: an article names "Zinedine Zidane" once and "Zidane" after. (A
+    Vietnamese name's last word is a given name, often a common word too.)"""
+    concepts = list(topic.concepts)
+    for name in named:
+        parts = words(name)
+        if len(parts) >= 2 and name.isascii():
+            concepts = [Concept(c.alternatives + (parts[-1],), c.label) if c.alternatives[0] in parts[:-1] else c
+                        for c in concepts]
+    return replace(topic, concepts=tuple(concepts))
 
 
 @dataclass(frozen=True)
