@@ -50,8 +50,9 @@ class Figure:
 
     @property
     def written(self) -> str:
-        """The figure with its scale and unit, as a reader would quote it."""
-        return " ".join(p for p in (self.text, self.scale, self.unit_text) if p)
+        """The figure with its scale and unit, as a reader would quote it ("26,7%")."""
+        head = " ".join(p for p in (self.text, self.scale) if p)
+        return head + self.unit_text if self.unit_text == "%" else " ".join(p for p in (head, self.unit_text) if p)
 
     def same_unit(self, other: "Figure") -> bool:
         """Both count the same thing: the first word of the unit agrees, and the
