@@ -48,6 +48,9 @@ from .schema import Article, Chunk
 from .settings import Settings
 
 MISSING = "rag index --ray needs the [scale] extra: pip install -e '.[scale]'"
+# A local Ray may time out starting on a busy machine ("The current node timed out during startup"):
+# it is started this many times before the error stands.
+LOCAL_START_TRIES = 3
 ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
 CHUNK_INTS = ("pos", "n", "start", "end")
 CHUNK_STRS = ("id", "article_id", "text", "header", "passage")
@@ -224,7 +227,14 @@ class RayEngine:
             package = Path(__file__).resolve().parent  # this code travels with the job
             ray.init(address=self.address, runtime_env={"py_modules": [str(package)]}, **quiet)
         else:
-            ray.init(num_cpus=self.num_cpus or os.cpu_count(), include_dashboard=False, **quiet)
+            for attempt in range(1, LOCAL_START_TRIES + 1):
+                try:
+                    ray.init(num_cpus=self.num_cpus or os.cpu_count(), include_dashboard=False, **quiet)
+                    break
+                except Exception:
+                    ray.shutdown()  # what the failed start left behind
+                    if attempt == LOCAL_START_TRIES:
+                        raise
         logging.getLogger("ray.data").setLevel(logging.WARNING)
         self._started = True
 

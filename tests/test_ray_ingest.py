@@ -26,7 +26,7 @@ from rag.chunking import chunk_article  # noqa: E402
 from rag.errors import IndexMismatch  # noqa: E402
 from rag.evaluation import answer_correct  # noqa: E402
 from rag.indexer import LocalEngine, update_index  # noqa: E402
-from rag.ray_ingest import MISSING, RayEngine, embedder_factory  # noqa: E402
+from rag.ray_ingest import LOCAL_START_TRIES, MISSING, RayEngine, embedder_factory  # noqa: E402
 from rag.repair import rows, salvage  # noqa: E402
 
 from conftest import HashEmbedder  # noqa: E402
@@ -206,3 +206,28 @@ def test_cli_index_ray_without_the_extra(settings, monkeypatch, capsys):
 def test_rag_index_without_engine_is_unchanged(settings, fake):
     report = RAG(settings, embedder=fake).index()
     assert report.wrote and fake.passages_embedded == report.embedded  # embedded here, by the given object
+
+
+class SlowToStartRay:
+    """Stands in for ``ray`` (slow to start for real): its first ``fail`` starts time out."""
+
+    def __init__(self, fail: int):
+        self.fail, self.calls = fail, []
+
+    def init(self, **kwargs):
+        self.calls.append("init")
+        if self.calls.count("init") <= self.fail:
+            raise Exception("The current node timed out during startup.")
+
+    def shutdown(self):
+        self.calls.append("shutdown")
+
+
+def test_a_local_ray_that_times_out_starting_is_started_again():
+    flaky, held = SlowToStartRay(fail=1), RayEngine(num_cpus=2)
+    held._start(flaky)
+    assert flaky.calls == ["init", "shutdown", "init"] and held._started
+    never, other = SlowToStartRay(fail=LOCAL_START_TRIES), RayEngine(num_cpus=2)
+    with pytest.raises(Exception, match="timed out during startup"):
+        other._start(never)
+    assert never.calls.count("init") == LOCAL_START_TRIES and not other._started
