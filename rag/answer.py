@@ -275,9 +275,10 @@ def short_answer(asked: Asked, query: Query, sentence: str) -> str:
     the sentence, so every figure and name in it is the sentence's. "" when
     no such piece stands out (the whole sentence is then the answer)."""
     if asked.type == "number":
-        counts = {f.start for f in figures(sentence)}  # no year, date ("ngày 17-1") or label ("type 2")
-        numbers = (_asked_figures(query, sentence) or measured_figures(asked, sentence)
-                   or [n for n in find_numbers(sentence) if n.start in counts])
+        numbers = _asked_figures(query, sentence) or measured_figures(asked, sentence)
+        if not numbers:  # the sentence's counts: no year, date ("ngày 17-1") or label ("type 2")
+            counts = {f.start for f in figures(sentence)}
+            numbers = [n for n in find_numbers(sentence) if n.start in counts]
         if numbers:
             piece = _clause(sentence, _hedged_start(sentence, numbers[0].start))
             later_year = YEAR.search(piece, piece.find(numbers[0].text) + len(numbers[0].text))

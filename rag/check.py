@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from .answer import Candidate, cite
@@ -136,7 +137,7 @@ def _figures(claim: Claim, sentence: str, siblings: Sequence[Candidate], rules: 
     another sentence of its article states that one exactly: a claim joining two facts
     ("14 dự án ... 391,9 triệu USD, xuất nhập khẩu đạt 3,8 tỷ USD") against the
     sentence of the first ("... giải ngân 263,9 triệu USD")."""
-    own = figures(sentence)
+    own = _figures_of(sentence)
     agreeing = [next((g for g in own if f.same_unit(g) and agrees(f, g, rules.hedge_span)), None)
                 for f in claim.figures]
     used = {id(g) for g in agreeing if g is not None}
@@ -157,6 +158,13 @@ def _figures(claim: Claim, sentence: str, siblings: Sequence[Candidate], rules: 
     return missing, shown, diffs
 
 
+@lru_cache(maxsize=256)
+def _figures_of(sentence: str) -> tuple[Figure, ...]:
+    """``claims.figures`` of a candidate sentence, read once: each sentence is
+    read for itself and again as a sibling of the others."""
+    return tuple(figures(sentence))
+
+
 def _elsewhere(missing: list[Figure], siblings: Sequence[Candidate]) -> list[tuple[Figure, Candidate]]:
     """For each of these claim figures, a sentence of the same article (among
     the retrieved ones, ``siblings``) that states it to the figure (a bound read
@@ -165,7 +173,8 @@ def _elsewhere(missing: list[Figure], siblings: Sequence[Candidate]) -> list[tup
     122") is borne out by the one sentence plus the other, both cited."""
     found = []
     for f in missing:
-        hit = next(((g, c) for c in siblings for g in figures(c.text) if f.same_unit(g) and agrees(f, g, 1.0)), None)
+        hit = next(((g, c) for c in siblings for g in _figures_of(c.text) if f.same_unit(g) and agrees(f, g, 1.0)),
+                   None)
         if hit is None:
             return []
         found.append(hit)
@@ -227,14 +236,14 @@ def _swapped_place(claim: Claim, sentence: str, nearby: str) -> tuple[str, str, 
     where the sentence puts another name after the same place word ("biểu diễn
     ở Pháp" against "biểu diễn ở Nga", "huyện Chợ Gạo" against "huyện Cái
     Bè"): ("place", the claim's, the sentence's)."""
+    own = {fold(n) for n in claim.names}
     for name in claim.names:
         if is_person(name) or any(_has(nearby, v) for v in spellings(name)):
             continue
-        written = claim.text[: claim.text.find(name)].lower().split()[-1:]
-        before = padded(claim.text[: claim.text.find(name)]).split()[-1:]
+        ahead = claim.text[: claim.text.find(name)]
+        written, before = ahead.lower().split()[-1:], padded(ahead).split()[-1:]
         if not before or not (before[0] in PLACE_PREPOSITIONS or written[0] in PLACE_WORDS):
             continue
-        own = {fold(n) for n in claim.names}
         for m in NAME_RE.finditer(sentence):
             said = m.group().rstrip(".")
             if padded(sentence[: m.start()]).split()[-1:] == before and fold(said) not in own:
@@ -248,6 +257,15 @@ def _shared_names(claim: Claim, text: str) -> bool:
     too: the same event."""
     return any(_has(text, n) for n in claim.names
                if len(n.split()) >= 2 and not f"{fold(n)} ".startswith(tuple(f"{b} " for b in PROVINCIAL_BODIES)))
+
+
+def _aside(claim: Claim, c: Candidate, idf: Idf, replaced: str, topic: float, own: float) -> tuple[float, float]:
+    """The topic shares (with the context, and of the sentence itself) with the
+    words of ``replaced`` left out, when higher: a sentence that gives another
+    name, place or direction cannot hold the one of the claim it replaces."""
+    left_out = frozenset(fold(replaced).split())
+    return (max(topic, coverage(claim.topic, idf, f"{c.context} {c.text}", left_out)),
+            max(own, coverage(claim.topic, idf, c.text, left_out)))
 
 
 def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules,
@@ -278,9 +296,7 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules,
     if said_direction and claim.direction != said_direction:
         diffs.append(("direction", direction_word(claim.text), direction_word(c.text)))
         # the topic, the claim's direction word aside: the sentence cannot hold the word it reverses
-        turned = frozenset(fold(direction_word(claim.text)).split())
-        topic = max(topic, coverage(claim.topic, idf, f"{c.context} {c.text}", turned))
-        own = max(own, coverage(claim.topic, idf, c.text, turned))
+        topic, own = _aside(claim, c, idf, direction_word(claim.text), topic, own)
     if claim.figures and not found:
         return Relation(c, "none", topic)
     if claim.dates and not diffs:
@@ -302,16 +318,12 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules,
         if others:
             diffs.append(("name", missing[0], others[0]))
             # the topic, the swapped name aside: the sentence cannot hold the name it replaces
-            named = frozenset(w for p in missing for w in fold(p).split())
-            topic = max(topic, coverage(claim.topic, idf, f"{c.context} {c.text}", named))
-            own = max(own, coverage(claim.topic, idf, c.text, named))
+            topic, own = _aside(claim, c, idf, " ".join(missing), topic, own)
     if not diffs and _shared_names(claim, nearby):  # the same event, placed elsewhere
         swap = _swapped_place(claim, c.text, nearby)
         if swap is not None:
             diffs.append(swap)
-            named = frozenset(fold(swap[1]).split())
-            topic = max(topic, coverage(claim.topic, idf, f"{c.context} {c.text}", named))
-            own = max(own, coverage(claim.topic, idf, c.text, named))
+            topic, own = _aside(claim, c, idf, swap[1], topic, own)
     if diffs:
         whole = coverage(claim.topic, idf, f"{c.hit.article.title} {c.hit.article.text}")
         return Relation(c, "refutes", topic, tuple(diffs), diffs[0][2], own, article=whole)

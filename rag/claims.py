@@ -76,12 +76,12 @@ def _hedge(text: str, start: int) -> str:
     return ""
 
 
-def _is_date_part(text: str, start: int, end: int) -> bool:
+def _is_date_part(text: str, start: int, end: int, date_spans: list[tuple[int, int]]) -> bool:
     """'25/10', '27.2.1943', 'mồng 4 tháng 8', '14h30' or a year are when
-    something happened, not a figure."""
+    something happened, not a figure (``date_spans``: the text's full dates)."""
     if (start > 0 and text[start - 1] in "/-") or text[end : end + 1] in ("/",):
         return True
-    if any(m.start() <= start and end <= m.end() and not m.group(10) for m in _DATE.finditer(text)):
+    if any(a <= start and end <= b for a, b in date_spans):
         return True
     return bool(re.match(r"h\d|h\b|giờ", text[end : end + 4].lstrip()) and "h" in text[end : end + 2])
 
@@ -119,8 +119,9 @@ def figures(text: str) -> list[Figure]:
     date, with its scale, unit and hedge; a range is one figure."""
     text = normalize_text(text)
     out = []
+    date_spans = [m.span() for m in _DATE.finditer(text) if not m.group(10)]  # not "tháng 12": a word's
     for n in _ranges(text, find_numbers(text)):
-        if _is_date_part(text, n.start, n.end):
+        if _is_date_part(text, n.start, n.end, date_spans):
             continue
         pos, scale, factor = n.end, "", 1.0
         m = _UNIT_WORD.match(text, pos)

@@ -12,8 +12,9 @@ labelled 1 when that sentence is the gold evidence of an answerable
 question. The answer threshold is then swept over the dev questions,
 choosing the one with the most right outcomes where a false answer (a wrong
 sentence answered, or an unanswerable question answered) costs twice a
-refusal, averaged with its neighbouring thresholds (``choose``). Never pass a test split here: the test figures would no longer be
-honest. Prints the sweep and writes the record with what it was fitted on.
+refusal, averaged with its neighbouring thresholds (``choose``). Never pass
+a test split here: the test figures would no longer be honest. Prints the
+sweep and writes the record with what it was fitted on.
 """
 
 from __future__ import annotations
