@@ -121,7 +121,10 @@ class Answer:
 
 # What a fact-check can conclude about one claim ("nei": not enough information).
 VERDICTS: tuple[str, ...] = ("supported", "refuted", "nei", "conflicting", "not_checkable")
-DIFF_KINDS: tuple[str, ...] = ("number", "unit", "name", "place", "date", "direction")
+DIFF_KINDS: tuple[str, ...] = (
+    "number", "unit", "name", "place", "date", "direction",
+    "comparative", "negation", "attribute",  # stated in words: "cao hơn" / "thấp hơn", "không", "chung thân" / "tử hình"
+)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,17 @@
     python scripts/check_evalset.py eval/claims-dev.jsonl
     python scripts/check_evalset.py --show ARTICLE_ID [--archive DIR]
     python scripts/check_evalset.py --find "PHRASE" [--archive DIR]
+    python scripts/check_evalset.py --training FILE.jsonl   # also require the training type mix
+
 
 For every question: the fields are present and typed; an answerable question's
 gold article exists and each gold evidence sentence is found verbatim in the
 article's cleaned text (what citations point into); its required numbers and
-names are written in that evidence; and the warning lists other articles that
-also hold all of them (the question may not have one answer in the archive).
+names are written in that evidence; an ``answer_span``, when given, is copied
+from that evidence; and the warning lists other articles that also hold all of
+them (the question may not have one answer in the archive). The type mix is
+printed; ``--training`` makes a mix below ``QUESTION_MIX`` / ``CLAIM_MIX`` an
+error (the shares the reader's training and test sets are written to).
 ``--show`` prints an article's cleaned text, as the evidence must quote it.
 Exit code 1 when any question has an error.
 """
@@ -33,6 +38,10 @@ from rag.evaluation import has_name, has_number  # noqa: E402
 from rag.schema import DIFF_KINDS  # noqa: E402
 
 DEFAULT_ARCHIVE = Path(os.environ.get("RAG_ARCHIVE_SAMPLE", REPO.parent / "shared" / "archive-sample" / "vntc"))
+# The least share of each kind a training or test set is written with (issues "A reader
+# trained here" and "Fact-check that reads").
+QUESTION_MIX = {"english": 0.10, "unaccented": 0.10, "paraphrase": 0.15, "near-miss": 0.15}
+CLAIM_MIX = {"supported": 0.25, "refuted": 0.25, "nei": 0.15, "long": 0.20}
 TYPES = {"figure", "name", "place", "date", "english", "unaccented", "paraphrase", "near-miss", "comparison",
          "list", "unanswerable", "two-turn", "followup"}
 
@@ -89,6 +98,9 @@ def check(items: list[dict], articles: dict) -> tuple[list[str], list[str]]:
         for name in d.get("required_names", []):
             if not has_name(joined, name):
                 errors.append(f"{where}: required name {name!r} is not in the evidence")
+        span = d.get("answer_span")
+        if span is not None and span not in joined:
+            errors.append(f"{where}: answer_span {span!r} is not copied from the evidence")
         if not d.get("required_numbers") and not d.get("required_names"):
             errors.append(f"{where}: give required_numbers or required_names (what a right answer must contain)")
         others = [
@@ -116,7 +128,23 @@ def check_claims(items: list[dict], articles: dict) -> tuple[list[str], list[str
         found = _evidence(where, d, d.get("verdict") != "nei", articles, errors)
         if found is not None and d.get("verdict") == "refuted" and not d.get("diffs"):
             errors.append(f"{where}: a refuted claim names its diffs")
+        if found is not None:
+            joined = " ".join(found[1])
+            for diff in d.get("diffs", []):
+                if diff.get("archive") and not has_name(joined, str(diff["archive"])):
+                    errors.append(f"{where}: diff's archive side {diff['archive']!r} is not in the evidence")
     return errors, []
+
+
+def mix(items: list[dict], claims: bool) -> dict[str, float]:
+    """Each kind's share: question types, or claim verdicts plus long claims."""
+    n = max(1, len(items))
+    keys = [d.get("verdict") for d in items] + ["long"] * sum(bool(d.get("long")) for d in items) if claims else [d.get("type") for d in items]
+    return {k: keys.count(k) / n for k in sorted(set(keys), key=str)}
+
+
+def mix_errors(shares: dict[str, float], least: dict[str, float]) -> list[str]:
+    return [f"type mix: {k} is {shares.get(k, 0):.0%} of the set, at least {v:.0%} asked" for k, v in least.items() if shares.get(k, 0) < v]
 
 
 def _articles(corpus: Path, archive: Path) -> dict:
@@ -145,6 +173,7 @@ def main() -> int:
     p.add_argument("--corpus", default=str(REPO / "corpus"), help="seed corpus folder")
     p.add_argument("--show", metavar="ARTICLE_ID", help="print one article's cleaned text")
     p.add_argument("--find", metavar="PHRASE", help="list the articles that contain PHRASE (accents ignored)")
+    p.add_argument("--training", action="store_true", help="a type mix below the training shares is an error")
     args = p.parse_args()
     articles = _articles(Path(args.corpus), Path(args.archive))
     if args.show:
@@ -169,6 +198,10 @@ def main() -> int:
         return 2
     claims = any("claim" in d for d in items)
     errors, warnings = (check_claims if claims else check)(items, articles)
+    shares = mix(items, claims)
+    print("type mix:", ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
+    if args.training:
+        errors += mix_errors(shares, CLAIM_MIX if claims else QUESTION_MIX)
     for w in warnings:
         print("warning:", w)
     for e in errors:
