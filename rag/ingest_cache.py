@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -84,14 +85,15 @@ class Entry:
 
 
 def _source_digest(modules: Sequence[str], *extra: str) -> str:
-    """sha256 of the named ``rag`` modules' source (a per-process random key
-    when one cannot be read, e.g. a frozen install: the cache then never reuses)."""
+    """sha256 of the named ``rag`` modules' source, found by their files, not
+    imported (a per-process random key when one cannot be read, e.g. a frozen
+    install: the cache then never reuses)."""
     digest = hashlib.sha256("\0".join((str(FORMAT), *extra)).encode())
     for name in modules:
-        module = sys.modules.get(f"{__package__}.{name}")
         try:
-            digest.update(Path(module.__file__).read_bytes())  # type: ignore[union-attr, arg-type]
-        except (AttributeError, TypeError, OSError):
+            spec = importlib.util.find_spec(f"{__package__}.{name}")
+            digest.update(Path(spec.origin).read_bytes())  # type: ignore[union-attr, arg-type]
+        except (AttributeError, TypeError, OSError, ImportError):
             return uuid.uuid4().hex
     return digest.hexdigest()
 
@@ -99,8 +101,6 @@ def _source_digest(modules: Sequence[str], *extra: str) -> str:
 @functools.cache
 def cleaner_key() -> str:
     """Changes whenever the code that makes an ``Article`` from bytes may have."""
-    from . import corpus, ingest, vietnamese  # noqa: F401  (loaded, so their source can be hashed)
-
     python = f"python {sys.version_info[0]}.{sys.version_info[1]} unicode {unicodedata.unidata_version}"
     return _source_digest(CLEANER_MODULES, python, ",".join(ARTICLE_FIELDS))
 
