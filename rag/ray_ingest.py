@@ -39,7 +39,7 @@ import numpy as np
 
 from .chunking import chunk_article
 from .corpus import Corpus, Job, build_result, load_corpus
-from .embedder import Embedder
+from .embedder import Embedder, make_embedder
 from .errors import ConfigError, IndexMismatch, RagError
 from .ingest_cache import IngestCache
 from .lexical import tokenize
@@ -72,9 +72,7 @@ def _same(embedder: Embedder) -> Embedder:
 
 def default_embedder(settings: Settings) -> Embedder:
     """The embedder ``RAG`` builds by default, built on a worker."""
-    from .api import RAG
-
-    return RAG(settings, auto_index=False).embedder
+    return make_embedder(settings)
 
 
 def embedder_factory(settings: Settings, given: Embedder | None = None) -> Callable[[], Embedder]:
