@@ -22,7 +22,6 @@ from dataclasses import replace
 from typing import Iterator, Sequence
 
 from . import llm, modes
-from .backend import index_exists, open_search
 from .answer import Candidate, ExtractiveAnswerer
 from .check import read_claim, verdict
 from .chunking import sentences
@@ -30,15 +29,23 @@ from .claims import checkable
 from .corpus import load_corpus
 from .embedder import Embedder, make_embedder
 from .errors import IndexMissing
+from .filters import Filters
 from .followup import rewrite
 from .generate import LLMAnswerer, without_model
 from .generation_queue import GenerationQueue
 from .indexer import Engine, IndexReport, update_index
 from .judge import Judge, JudgeCall
-from .query import check_history, check_k, check_question, detect_language, parse_query, without_provinces
-from .filters import Filters
-from .retrieval import Retriever
 from .lang import EXPLANATIONS
+from .open_index import index_exists, open_search
+from .query import (
+    check_history,
+    check_k,
+    check_question,
+    detect_language,
+    parse_query,
+    without_provinces,
+)
+from .retrieval import Retriever
 from .schema import Answer, Article, ClaimCheck, Hit
 from .settings import Settings
 from .store import damage, read_manifest

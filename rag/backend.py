@@ -1,8 +1,12 @@
-"""The seam between retrieval and where the index lives.
+"""The seam between retrieval and where the index lives: protocols and shared types.
 
-In: ``Settings`` (``backend`` names one of ``settings.BACKENDS``). Out: a
-``SearchBackend`` that answers questions and an ``IndexWriter`` that applies
-an update. Retrieval, the indexer and the API see only these two interfaces:
+In: nothing but ``Settings``. Out: the two interfaces every backend
+implements, a ``SearchBackend`` that answers questions and an ``IndexWriter``
+that applies an update, and what backends share: ``Salvage`` (what the live
+index holds and needs repaired), ``Rows`` (chunks, tokens, vectors),
+``FORMAT``, ``check_signature``, ``writing`` and ``read_json_object``.
+``open_index`` reads a backend name and opens it. Retrieval, the indexer and
+the API see only these interfaces:
 
 * ``faiss`` (default): files in ``index/`` (FAISS vectors, a bm25s lexical
   index, JSONL tables), one immutable generation per update (``local_backend``);
@@ -16,16 +20,45 @@ by the ``Retriever``, the same way for all.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from typing import Iterable, Protocol, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Protocol, Sequence
 
 import numpy as np
 
 from .accents import AccentRestorer
+from .errors import EnvironmentFault, IndexMismatch
 from .filters import Filters
-from .repair import Salvage
 from .schema import Article, Chunk
-from .settings import Settings
+from .settings import SIGNATURE_DEFAULTS, Settings
+
+FORMAT = 2
+
+
+@dataclass(frozen=True)
+class Salvage:
+    found: bool = False  # there was a previous index
+    hashes: dict[str, str] = field(default_factory=dict)  # article id -> content hash of the previous index
+    repairs: tuple[str, ...] = ()  # "vectors re-embedded from the corpus (dense.faiss missing)"
+    provenance: dict[str, str] | None = None  # article id -> origin|added_at|added_by of the previous index
+    chunk_count: int = 0
+    problems: dict[str, str] = field(default_factory=dict)  # damaged file -> what is wrong (``generation_damage``)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The live generation's chunks with their tokens and vectors, as far as
+    they are intact (empty when any of the three is lost: re-chunked and
+    re-embedded from the corpus)."""
+
+    chunks: list[Chunk] = field(default_factory=list)
+    tokens: list[list[str]] = field(default_factory=list)
+    vectors: np.ndarray | None = None
+
+
 
 
 class SearchBackend(Protocol):
@@ -76,35 +109,35 @@ class IndexWriter(Protocol):
         writer adds the counts); returns the chunk count."""
 
 
-def index_exists(settings: Settings) -> bool:
-    """Whether an index has been built (it may still be damaged or mismatched)."""
-    if settings.backend == "milvus":
-        from .milvus_backend import milvus_index_exists
-
-        return milvus_index_exists(settings)
-    from .store import live_generation
-
-    return live_generation(settings.index_dir) is not None
+def read_json_object(path: Path) -> dict | None:
+    """The JSON object in ``path``; None when missing, unreadable or not an object."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
-def open_search(settings: Settings) -> SearchBackend:
-    """The live index for questions (``IndexMissing`` / ``IndexDamaged`` /
-    ``IndexMismatch`` when it cannot be read)."""
-    if settings.backend == "milvus":
-        from .milvus_backend import MilvusSearch
+@contextmanager
+def writing(index_dir: Path) -> Iterator[None]:
+    """Turn an OS refusal to write (read-only folder, full disk) into one line naming the folder."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise EnvironmentFault(f"cannot write the index in {index_dir}: {exc.strerror or exc}") from exc
 
-        return MilvusSearch.open(settings)
-    from .local_backend import LocalSearch
 
-    return LocalSearch.open(settings)
-
-
-def open_writer(settings: Settings, rebuild: bool = False) -> IndexWriter:
-    """A writer over the live index (call under ``lock.index_lock``)."""
-    if settings.backend == "milvus":
-        from .milvus_backend import MilvusWriter
-
-        return MilvusWriter(settings, rebuild)
-    from .local_backend import LocalWriter
-
-    return LocalWriter(settings, rebuild)
+def check_signature(manifest: dict, settings: Settings, index_dir: Path) -> None:
+    want = settings.index_signature()
+    have = {k: manifest.get(k, SIGNATURE_DEFAULTS.get(k)) for k in want}
+    if manifest.get("format") != FORMAT or have != want:
+        diff = [f"{k}: index has {have[k]!r}, settings want {want[k]!r}" for k in want if have[k] != want[k]]
+        if manifest.get("format") != FORMAT:
+            diff.append(f"format: index has {manifest.get('format')!r}, this version reads {FORMAT}")
+        raise IndexMismatch(
+            f"The index in {index_dir} was built with other settings ("
+            + "; ".join(diff)
+            + "). Rebuild it with: rag index --rebuild"
+        )

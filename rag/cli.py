@@ -98,9 +98,9 @@ def _print_answer(answer, out) -> None:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from .api import RAG
-    from .query import check_k, check_question
-    from .backend import index_exists
     from .filters import Filters
+    from .open_index import index_exists
+    from .query import check_k, check_question
 
     for question in args.questions:  # bad input is refused before any model is loaded
         check_question(question)
@@ -136,7 +136,7 @@ def _print_check(check, out) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .api import RAG
-    from .backend import index_exists
+    from .open_index import index_exists
     from .query import check_question
 
     if args.file:
@@ -169,7 +169,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from .api import RAG
-    from .claim_eval import is_claims_set, load_claims, run_claims_eval, write_claims_reports
+    from .claim_eval import (
+        is_claims_set,
+        load_claims,
+        run_claims_eval,
+        write_claims_reports,
+    )
     from .evaluation import load_items, run_eval, write_reports
 
     sets = args.set or ["eval/qa.jsonl"]

@@ -23,19 +23,18 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
+from .backend import FORMAT, Rows, writing
 from .chunking import chunk_article
 from .corpus import Corpus, Skipped, load_corpus, skip_counts
 from .embedder import Embedder
 from .errors import IndexMismatch
 from .ingest_cache import IngestCache
 from .lexical import tokenize
+from .lock import index_lock
+from .open_index import open_writer
 from .schema import PROVENANCE_FIELDS, Article
 from .settings import Settings
-from .backend import open_writer
-from .lock import index_lock
-from .repair import Rows
-from .store import FORMAT, remove_stale, writing
-
+from .store import remove_stale
 
 SKIPPED_FILE = "skipped.tsv"
 

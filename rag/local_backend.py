@@ -16,8 +16,9 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .accents import AccentRestorer
+from .backend import Rows
 from .filters import Filters
-from .repair import Rows, rows, salvage
+from .repair import rows, salvage
 from .schema import Article, Chunk
 from .settings import Settings
 from .store import RESTORER, Generation, IndexData, read_index, write_index

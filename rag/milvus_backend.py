@@ -55,12 +55,17 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from .accents import AccentRestorer
-from .errors import ConfigError, EnvironmentFault, IndexDamaged, IndexMismatch, IndexMissing
+from .backend import Salvage, check_signature, read_json_object, writing
+from .errors import (
+    ConfigError,
+    EnvironmentFault,
+    IndexDamaged,
+    IndexMismatch,
+    IndexMissing,
+)
 from .filters import Filters
-from .repair import Salvage
 from .schema import Article, Chunk
 from .settings import Settings
-from .store import check_signature, read_json_object, writing
 
 INSTALL_HINT = "the milvus backend needs the [scale] extra: pip install -e '.[scale]'"
 LITE_FILE = "milvus.db"

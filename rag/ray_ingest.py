@@ -37,13 +37,13 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from .backend import Rows
 from .chunking import chunk_article
 from .corpus import Corpus, Job, build_result, load_corpus
 from .embedder import Embedder, make_embedder
 from .errors import ConfigError, IndexMismatch, RagError
 from .ingest_cache import IngestCache
 from .lexical import tokenize
-from .repair import Rows
 from .schema import Article, Chunk
 from .settings import Settings
 

@@ -13,38 +13,21 @@ article; an unreadable manifest a full rebuild.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from .schema import Chunk
+from .backend import Rows, Salvage, check_signature
 from .settings import Settings
 from .store import (
-    LEXICAL, LOAD_ERRORS, RESTORER, check_signature, generation_damage, generation_manifest, live_generation,
-    read_chunks, read_dense, read_tokens,
+    LEXICAL,
+    LOAD_ERRORS,
+    RESTORER,
+    generation_damage,
+    generation_manifest,
+    live_generation,
+    read_chunks,
+    read_dense,
+    read_tokens,
 )
-
-
-@dataclass(frozen=True)
-class Salvage:
-    found: bool = False  # there was a previous index
-    hashes: dict[str, str] = field(default_factory=dict)  # article id -> content hash of the previous index
-    repairs: tuple[str, ...] = ()  # "vectors re-embedded from the corpus (dense.faiss missing)"
-    provenance: dict[str, str] | None = None  # article id -> origin|added_at|added_by of the previous index
-    chunk_count: int = 0
-    problems: dict[str, str] = field(default_factory=dict)  # damaged file -> what is wrong (``generation_damage``)
-
-
-@dataclass(frozen=True)
-class Rows:
-    """The live generation's chunks with their tokens and vectors, as far as
-    they are intact (empty when any of the three is lost: re-chunked and
-    re-embedded from the corpus)."""
-
-    chunks: list[Chunk] = field(default_factory=list)
-    tokens: list[list[str]] = field(default_factory=list)
-    vectors: np.ndarray | None = None
 
 
 def _try(reader, gen: Path):

@@ -34,21 +34,20 @@ import os
 import re
 import shutil
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
 from .accents import AccentRestorer
-from .errors import EnvironmentFault, IndexDamaged, IndexMismatch, IndexMissing
+from .backend import check_signature, read_json_object, writing
+from .errors import IndexDamaged, IndexMissing
 from .lexical import LexicalIndex
 from .schema import Article, Chunk
-from .settings import SIGNATURE_DEFAULTS, Settings
+from .settings import Settings
 from .vectors import VectorIndex
 
-FORMAT = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 LEXICAL = "lexical"
@@ -124,15 +123,6 @@ def _recorded_files(manifest: dict) -> dict:
     return manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
 
 
-def read_json_object(path: Path) -> dict | None:
-    """The JSON object in ``path``; None when missing, unreadable or not an object."""
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
 def generation_manifest(gen: Path) -> dict | None:
     """The manifest of ``gen``; None when missing or unreadable."""
     return read_json_object(gen / MANIFEST)
@@ -204,17 +194,6 @@ def remove_stale(index_dir: Path) -> tuple[str, ...]:
     return tuple(leftovers)
 
 
-@contextmanager
-def writing(index_dir: Path) -> Iterator[None]:
-    """Turn an OS refusal to write (read-only folder, full disk) into one line naming the folder."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.errno is None:
-            raise
-        raise EnvironmentFault(f"cannot write the index in {index_dir}: {exc.strerror or exc}") from exc
-
-
 def _pause_after_switch() -> None:
     delay = os.environ.get(DELAY_ENV)
     if delay:
@@ -256,20 +235,6 @@ def write_index(index_dir: Path, data: Generation, settings: Settings) -> Path:
 
 
 # ---------------------------------------------------------------- reading
-def check_signature(manifest: dict, settings: Settings, index_dir: Path) -> None:
-    want = settings.index_signature()
-    have = {k: manifest.get(k, SIGNATURE_DEFAULTS.get(k)) for k in want}
-    if manifest.get("format") != FORMAT or have != want:
-        diff = [f"{k}: index has {have[k]!r}, settings want {want[k]!r}" for k in want if have[k] != want[k]]
-        if manifest.get("format") != FORMAT:
-            diff.append(f"format: index has {manifest.get('format')!r}, this version reads {FORMAT}")
-        raise IndexMismatch(
-            f"The index in {index_dir} was built with other settings ("
-            + "; ".join(diff)
-            + "). Rebuild it with: rag index --rebuild"
-        )
-
-
 def read_manifest(index_dir: Path) -> dict | None:
     """The live manifest; None when there is no index or it is unreadable."""
     gen = live_generation(index_dir)

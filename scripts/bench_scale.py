@@ -211,7 +211,7 @@ def _settings(args) -> Settings:
 
 
 def _format() -> int:
-    from rag.store import FORMAT
+    from rag.backend import FORMAT
 
     return FORMAT
 

@@ -15,7 +15,7 @@ from rag.corpus import load_corpus
 from rag.embedder import E5Embedder, OnnxE5Embedder
 from rag.errors import ConfigError, IndexMismatch
 from rag.settings import EMBED_BACKENDS, Settings
-from rag.store import FORMAT, check_signature
+from rag.backend import FORMAT, check_signature
 from conftest import CORPUS, REPO
 
 # measured on 300 archive chunks: min cosine 0.991 (passages); queries are shorter and agree as well
