@@ -26,12 +26,20 @@ from html import escape
 from pathlib import Path
 
 from rag.api import RAG
-from rag.auth import checker, resolve
 from rag.errors import RagError
 from rag.modes import MODES as ALL_MODES
-from rag.render import answer_html, check_html, literal, provenance, question_html, streaming_html, tally_html
+from rag.serve.auth import checker, resolve
+from rag.serve.render import (
+    answer_html,
+    check_html,
+    literal,
+    provenance,
+    question_html,
+    streaming_html,
+    tally_html,
+)
 from rag.settings import BACKENDS, Settings, mb
-from rag.vietnamese import PROVINCES
+from rag.text.vietnamese import PROVINCES
 
 log = logging.getLogger("rag.app")
 
@@ -282,7 +290,7 @@ def eval_tab(rag: RAG) -> None:
 
     @friendly
     def evaluate(progress=gr.Progress()):
-        from rag.evaluation import failures, run_eval
+        from rag.evaluate.questions import failures, run_eval
 
         progress(0, desc="Đang chạy bộ đánh giá…")
         result = run_eval(rag, Path(__file__).parent / "eval" / "qa.jsonl", progress=False)

@@ -21,23 +21,24 @@ import time
 from dataclasses import replace
 from typing import Iterator, Sequence
 
-from . import llm, modes
-from .answer import Candidate, ExtractiveAnswerer
-from .check import read_claim, verdict
-from .chunking import sentences
-from .claims import checkable
-from .corpus import load_corpus
-from .embedder import Embedder, make_embedder
-from .errors import IndexMissing
-from .filters import Filters
-from .followup import rewrite
-from .generate import LLMAnswerer, without_model
-from .generation_queue import GenerationQueue
-from .indexer import Engine, IndexReport, update_index
-from .judge import Judge, JudgeCall
-from .lang import EXPLANATIONS
-from .open_index import index_exists, open_search
-from .query import (
+from rag import modes
+from rag.answer.extractive import Candidate, ExtractiveAnswerer
+from rag.answer.generate import LLMAnswerer, without_model
+from rag.answer.judge import Judge, JudgeCall
+from rag.answer.queue import GenerationQueue
+from rag.check.claims import read_claim, topic_of
+from rag.check.verdict import verdict
+from rag.errors import IndexMissing
+from rag.filters import Filters
+from rag.index.files.store import damage, read_manifest
+from rag.index.indexer import Engine, IndexReport, update_index
+from rag.index.open import index_exists, open_search
+from rag.ingest.corpus import load_corpus
+from rag.ingest.uploads import Added, add_article, delete_article
+from rag.models import llm
+from rag.models.embedder import Embedder, make_embedder
+from rag.retrieve.followup import rewrite
+from rag.retrieve.query import (
     check_history,
     check_k,
     check_question,
@@ -45,12 +46,13 @@ from .query import (
     parse_query,
     without_provinces,
 )
-from .retrieval import Retriever
-from .schema import Answer, Article, ClaimCheck, Hit
-from .settings import Settings
-from .store import damage, read_manifest
-from .uploads import Added, add_article, delete_article
-from .vietnamese import normalize_text
+from rag.retrieve.retrieval import Retriever
+from rag.schema import Answer, Article, ClaimCheck, Hit
+from rag.settings import Settings
+from rag.text.figures import checkable, figures
+from rag.text.lang import EXPLANATIONS
+from rag.text.sentences import sentences
+from rag.text.vietnamese import normalize_text
 
 TRUNCATION_NOTICE = "Câu hỏi quá dài nên đã được cắt còn {n} ký tự."
 BUSY_NOTICE = ("Máy chủ đang bận (câu trả lời viết lại cần khoảng {expected:.1f} s, quá {budget:g} s cho phép): "
@@ -140,7 +142,7 @@ class RAG:
         if not index_exists(self.settings):
             return {"index": None}
         if self.settings.backend == "milvus":
-            from .milvus_backend import milvus_status
+            from rag.index.milvus import milvus_status
 
             return milvus_status(self.settings, full)
         manifest = read_manifest(self.settings.index_dir) or {}
@@ -289,7 +291,8 @@ class RAG:
         with self._lock:
             retriever = self._load()
             query, hits = self._retrieve(claim, Filters(), k or self.settings.k, None)
-            parsed = read_claim(query, self._parse)
+            found = figures(query.original)
+            parsed = read_claim(query, found, self._parse(topic_of(query.original, found)))
             t1 = time.perf_counter()
             result = verdict(parsed, self.answerer.candidates(parsed.topic, hits, retriever.idf), retriever.idf)
         t2 = time.perf_counter()

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date as Date
 from typing import Sequence
 
-from .errors import BadQuestion
-from .schema import ORIGINS, Article
-from .vietnamese import canonical_province
+from rag.errors import BadQuestion
+from rag.schema import ORIGINS, Article
+from rag.text.vietnamese import canonical_province
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import BadQuestion
+from rag.errors import BadQuestion
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import ConfigError
+from rag.errors import ConfigError
 
 BACKENDS = ("faiss", "milvus")  # index backends (``backend.open_search``); milvus needs the [scale] extra
 # embedding runtimes (``embedder.make_embedder``), the first is the default; their vectors

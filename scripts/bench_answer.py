@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from rag.api import RAG  # noqa: E402
-from rag.evaluation import load_items, percentile  # noqa: E402
+from rag.evaluate.questions import load_items, percentile  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 

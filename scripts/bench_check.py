@@ -21,8 +21,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from rag.api import RAG  # noqa: E402
-from rag.claim_eval import load_claims  # noqa: E402
-from rag.evaluation import percentile  # noqa: E402
+from rag.evaluate.claims import load_claims  # noqa: E402
+from rag.evaluate.questions import percentile  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 DRAFT_SENTENCES = 10

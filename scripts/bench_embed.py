@@ -37,7 +37,7 @@ def worker(backend: str) -> None:
     started = time.perf_counter()
     for name in HEAVY.get(backend, ()):
         importlib.import_module(name)
-    from rag.embedder import make_embedder
+    from rag.models.embedder import make_embedder
     from rag.settings import Settings
 
     imported = time.perf_counter()
@@ -57,8 +57,8 @@ def worker(backend: str) -> None:
 
 
 def passages(n: int, archive: Path) -> tuple[list[str], str]:
-    from rag.chunking import chunk_article
-    from rag.corpus import load_corpus
+    from rag.index.chunking import chunk_article
+    from rag.ingest.corpus import load_corpus
     from rag.settings import Settings
 
     s = Settings()

@@ -19,10 +19,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from rag.answer.generate import prompt_messages  # noqa: E402
 from rag.api import RAG  # noqa: E402
-from rag.generate import prompt_messages  # noqa: E402
-from rag.llm import RUNTIMES  # noqa: E402
-from rag.llm_weights import ensure_gguf  # noqa: E402
+from rag.models.llm import RUNTIMES  # noqa: E402
+from rag.models.llm_weights import ensure_gguf  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 

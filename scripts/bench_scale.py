@@ -40,17 +40,17 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from rag.evaluation import load_items, percentile  # noqa: E402
+from rag.evaluate.questions import load_items, percentile  # noqa: E402
 from rag.settings import BACKENDS, Settings  # noqa: E402
 
 
 # ---------------------------------------------------------------- prepare
 def prepare(args) -> dict:
     """Chunks, tokens and vectors of the seeds + the largest N, saved in ``--work``."""
-    from rag.chunking import chunk_article
-    from rag.corpus import load_corpus
-    from rag.embedder import make_embedder
-    from rag.lexical import tokenize
+    from rag.index.chunking import chunk_article
+    from rag.index.lexical import tokenize
+    from rag.ingest.corpus import load_corpus
+    from rag.models.embedder import make_embedder
 
     work = Path(args.work)
     meta_path = work / "prepared.json"
@@ -62,7 +62,14 @@ def prepare(args) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     embedder = make_embedder(settings)
     if args.from_index:  # chunks, tokens and vectors of an index built with these settings: nothing re-embedded
-        from rag.store import generation_manifest, live_generation, read_articles, read_chunks, read_dense, read_tokens
+        from rag.index.files.store import (
+            generation_manifest,
+            live_generation,
+            read_articles,
+            read_chunks,
+            read_dense,
+            read_tokens,
+        )
 
         gen = live_generation(Path(args.from_index))
         built = generation_manifest(gen) or {}
@@ -151,7 +158,7 @@ def replicate(articles, chunks, tokens, vectors, total: int):
 
 # ------------------------------------------------------------ child steps
 def child_build(args) -> dict:
-    from rag.backend import open_writer
+    from rag.index.base import open_writer
 
     settings = _settings(args)
     articles, chunks, tokens, vectors = load_rows(Path(args.work), args.rows, args.synthetic)
@@ -168,10 +175,10 @@ def child_build(args) -> dict:
 
 def child_query(args) -> dict:
     t0 = time.perf_counter()
-    from rag.backend import open_search
-    from rag.embedder import make_embedder
-    from rag.query import parse_query
-    from rag.retrieval import Retriever
+    from rag.index.base import open_search
+    from rag.models.embedder import make_embedder
+    from rag.retrieve.query import parse_query
+    from rag.retrieve.retrieval import Retriever
 
     settings = _settings(args)
     retriever = Retriever(open_search(settings), make_embedder(settings), settings)
@@ -211,7 +218,7 @@ def _settings(args) -> Settings:
 
 
 def _format() -> int:
-    from rag.backend import FORMAT
+    from rag.index.base import FORMAT
 
     return FORMAT
 

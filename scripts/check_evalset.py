@@ -32,9 +32,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from rag.claim_eval import GOLD_VERDICTS as VERDICTS  # noqa: E402
-from rag.corpus import load_corpus  # noqa: E402
-from rag.evaluation import has_name, has_number  # noqa: E402
+from rag.evaluate.claims import GOLD_VERDICTS as VERDICTS  # noqa: E402
+from rag.evaluate.questions import has_name, has_number  # noqa: E402
+from rag.ingest.corpus import load_corpus  # noqa: E402
 from rag.schema import DIFF_KINDS  # noqa: E402
 
 DEFAULT_ARCHIVE = Path(os.environ.get("RAG_ARCHIVE_SAMPLE", REPO.parent / "shared" / "archive-sample" / "vntc"))
@@ -150,7 +150,7 @@ def mix_errors(shares: dict[str, float], least: dict[str, float]) -> list[str]:
 def _articles(corpus: Path, archive: Path) -> dict:
     """The cleaned articles, cached in the temp folder while the cleaning code
     and the folders are unchanged (the checker is run again and again)."""
-    stamp = [str(p.stat().st_mtime_ns) for p in (REPO / "rag" / "ingest.py", REPO / "rag" / "vietnamese.py", corpus, archive)]
+    stamp = [str(p.stat().st_mtime_ns) for p in (REPO / "rag" / "ingest" / "clean.py", REPO / "rag" / "text" / "vietnamese.py", corpus, archive)]
     cache = Path(tempfile.gettempdir()) / "rag-check-evalset.pkl"
     if cache.exists():
         try:

@@ -1,4 +1,4 @@
-"""Fit the answer scorer (``rag/scorer.json``) on dev eval sets only.
+"""Fit the answer scorer (``rag/answer/scorer.json``) on dev eval sets only.
 
     python scripts/fit_scorer.py --archive ../shared/archive-sample/vntc --index /tmp/index-archive \
         --set eval/archive-dev.jsonl --set eval/qa.jsonl
@@ -28,11 +28,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from rag.answer.scorer import DECIDER_EXTRAS, ScorerWeights  # noqa: E402
+from rag.answer.signals import FEATURES  # noqa: E402
 from rag.api import RAG  # noqa: E402
-from rag.evaluation import first_rank, gold_spans, load_items  # noqa: E402
-from rag.scorer import DECIDER_EXTRAS, ScorerWeights  # noqa: E402
+from rag.evaluate.questions import first_rank, gold_spans, load_items  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.signals import FEATURES  # noqa: E402
 
 FALSE_ANSWER_COST = 2.0
 
@@ -121,7 +121,7 @@ def main() -> int:
     p.add_argument("--index", default="index")
     p.add_argument("--set", action="append", required=True, help="dev eval set (repeatable)")
     p.add_argument("--C", type=float, default=1.0, help="inverse regularisation strength")
-    p.add_argument("--dry-run", action="store_true", help="print, do not write rag/scorer.json")
+    p.add_argument("--dry-run", action="store_true", help="print, do not write rag/answer/scorer.json")
     args = p.parse_args()
     from sklearn.linear_model import LogisticRegression
 

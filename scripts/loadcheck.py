@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from rag.evaluation import load_items, percentile  # noqa: E402
+from rag.evaluate.questions import load_items, percentile  # noqa: E402
 from rag.modes import names  # noqa: E402
 
 

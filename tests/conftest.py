@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from rag.settings import Settings
-from rag.vietnamese import words
+from rag.text.vietnamese import words
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"

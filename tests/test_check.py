@@ -8,17 +8,36 @@ import json
 
 import pytest
 
+from rag.answer.signals import coverage
 from rag.api import RAG
-from rag.claim_eval import macro_f1, per_class
-from rag.check import (CHECK_RULES, Claim, Relation, _decisive, _direction_at, _figures, _has, _replaced,
-                       _shared_names, _swapped_place, read_claim)
-from rag.claims import (checkable, dates, dates_differ, direction, event_dated, figures, is_person, names,
-                        scale_swapped)
-from rag.claims import agrees as agrees_within
-from rag.embedder import E5Embedder
-from rag.query import parse_query
+from rag.check.claims import Claim, read_claim, topic_of
+from rag.check.verdict import (
+    CHECK_RULES,
+    Relation,
+    _decisive,
+    _direction_at,
+    _figures,
+    _has,
+    _replaced,
+    _shared_names,
+    _swapped_place,
+)
+from rag.evaluate.claims import macro_f1, per_class
+from rag.models.embedder import E5Embedder
+from rag.retrieve.query import parse_query
 from rag.settings import Settings
-from rag.signals import coverage
+from rag.text.figures import agrees as agrees_within
+from rag.text.figures import (
+    checkable,
+    dates,
+    dates_differ,
+    direction,
+    event_dated,
+    figures,
+    is_person,
+    names,
+    scale_swapped,
+)
 
 
 def one(text: str):
@@ -231,14 +250,19 @@ def test_a_refutation_decides_on_its_context_or_on_its_whole_article():
     assert not refutes(topic=0.74, own=0.69, article=0.8)  # the article is about something else
 
 
+def claim_read(text: str) -> Claim:
+    """A claim parsed as the API parses one: the text, and its topic without figures."""
+    found = figures(text)
+    return read_claim(parse_query(text), found, parse_query(topic_of(text, found)))
+
+
 def test_a_foreign_name_is_met_by_its_last_word_a_vietnamese_one_is_not():
     def idf(_):
         return 1.0
-    zidane = read_claim(parse_query("Zinedine Zidane sinh năm 1974 và khởi nghiệp cầu thủ ở tuổi 16 tại CLB Cannes."),
-                        parse_query)
+    zidane = claim_read("Zinedine Zidane sinh năm 1974 và khởi nghiệp cầu thủ ở tuổi 16 tại CLB Cannes.")
     said = "Zidane sinh năm 1972, và khởi nghiệp cầu thủ ở tuổi 16 tại CLB nhỏ, Cannes."
     assert coverage(zidane.topic, idf, said) == 1
-    tho = read_claim(parse_query("Bị cáo Nguyễn Đức Thọ bị đề nghị 14-16 năm tù."), parse_query)
+    tho = claim_read("Bị cáo Nguyễn Đức Thọ bị đề nghị 14-16 năm tù.")
     assert coverage(tho.topic, idf, "Bị cáo Thọ bị đề nghị 14-16 năm tù.") < 1
 
 

@@ -1,6 +1,7 @@
-from rag.chunking import chunk_article, sentences
-from rag.corpus import load_corpus
+from rag.index.chunking import chunk_article
+from rag.ingest.corpus import load_corpus
 from rag.schema import Article
+from rag.text.sentences import sentences
 
 
 def test_chunks_point_exactly_into_the_article(corpus_copy):

@@ -1,6 +1,6 @@
 import json
 
-from rag import cli
+from rag.serve import cli
 
 
 def test_empty_question_exits_2(capsys, settings):

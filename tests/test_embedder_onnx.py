@@ -9,14 +9,14 @@ import sys
 
 import numpy as np
 import pytest
-
-from rag.chunking import chunk_article
-from rag.corpus import load_corpus
-from rag.embedder import E5Embedder, OnnxE5Embedder
-from rag.errors import ConfigError, IndexMismatch
-from rag.settings import EMBED_BACKENDS, Settings
-from rag.backend import FORMAT, check_signature
 from conftest import CORPUS, REPO
+
+from rag.errors import ConfigError, IndexMismatch
+from rag.index.base import FORMAT, check_signature
+from rag.index.chunking import chunk_article
+from rag.ingest.corpus import load_corpus
+from rag.models.embedder import E5Embedder, OnnxE5Embedder
+from rag.settings import EMBED_BACKENDS, Settings
 
 # measured on 300 archive chunks: min cosine 0.991 (passages); queries are shorter and agree as well
 MIN_COSINE = 0.98
@@ -115,7 +115,7 @@ def test_unknown_backend_is_a_one_line_config_error(monkeypatch, capsys, tmp_pat
     with pytest.raises(ConfigError) as err:
         Settings()
     assert "RAG_EMBED_BACKEND" in str(err.value) and "onnx-int8, torch" in str(err.value)
-    from rag import cli
+    from rag.serve import cli
 
     assert cli.main(["--corpus", str(CORPUS), "--index", str(tmp_path / "i"), "status"]) == 2
     out = capsys.readouterr()

@@ -1,7 +1,7 @@
 import pytest
 
 from rag.errors import BadQuestion
-from rag.followup import rewrite
+from rag.retrieve.followup import rewrite
 
 FDI_LS = "Lạng Sơn có bao nhiêu dự án FDI?"
 

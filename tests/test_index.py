@@ -3,12 +3,12 @@ import json
 import numpy as np
 import pytest
 
-from rag import store
 from rag.api import RAG
 from rag.errors import IndexMismatch, IndexMissing
-from rag.indexer import update_index
-from rag.store import live_generation, read_index
-from rag.vectors import VectorIndex
+from rag.index.files import store
+from rag.index.files.store import live_generation, read_index
+from rag.index.files.vectors import VectorIndex
+from rag.index.indexer import update_index
 
 
 def test_faiss_matches_brute_force():

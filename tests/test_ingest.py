@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.corpus import load_corpus
-from rag.ingest import Undecodable, build_article, clean, decode
+from rag.ingest.clean import Undecodable, build_article, clean, decode
+from rag.ingest.corpus import load_corpus
 
 SAMPLE = "Xin chào Lạng Sơn, kim ngạch đạt 1.200 tỷ đồng."
 
@@ -126,7 +126,7 @@ _W = re.compile(r"\w+")
 def test_dev_archive_keeps_every_article_and_its_words(archive_dir):
     """>= 99.5 % of files with >= 200 characters become articles, and each keeps
     >= 95 % of its file's words, a repeated paragraph (such as a lead printed twice) counted once."""
-    from rag.vietnamese import fold, normalize_text
+    from rag.text.vietnamese import fold, normalize_text
 
     corpus = load_corpus(archive_dir)
     files = [p for p in sorted(archive_dir.iterdir()) if p.suffix == ".txt"]

@@ -1,4 +1,4 @@
-"""The ingest cache (rag/ingest_cache.py): unchanged files are neither read,
+"""The ingest cache (rag/ingest/cache.py): unchanged files are neither read,
 decoded nor cleaned again; anything they were built from that changes
 (bytes, metadata entry, origin, cleaning code) rebuilds them; a damaged cache
 is ignored. Real Vietnamese articles (a copy of corpus/), the real cleaner."""
@@ -6,6 +6,7 @@ is ignored. Real Vietnamese articles (a copy of corpus/), the real cleaner."""
 from __future__ import annotations
 
 import json
+import importlib.util
 import os
 import shutil
 import time
@@ -13,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from rag import corpus as corpus_mod
-from rag import ingest, ingest_cache, store
-from rag.corpus import load_corpus, read_metadata, write_metadata
-from rag.indexer import update_index
-from rag.ingest_cache import CACHE_FILE, IngestCache
-from rag.store import damage, live_generation, read_index
+from rag.index.files import store
+from rag.index.files.store import damage, live_generation, read_index
+from rag.index.indexer import update_index
+from rag.ingest import cache as ingest_cache
+from rag.ingest import clean as ingest
+from rag.ingest import corpus as corpus_mod
+from rag.ingest.cache import CACHE_FILE, IngestCache
+from rag.ingest.corpus import load_corpus, read_metadata, write_metadata
 
 LAO_CAI = "004_9294ea0d03f08fb7"
 CAO_BANG = "003_230b29e6c2dd1faa"
@@ -206,11 +209,12 @@ def test_damaged_cache_is_ignored_and_rebuilt(old_files, settings, fake, builds,
 def test_cleaning_code_change_invalidates_every_entry(old_files, settings, builds, monkeypatch, tmp_path):
     cached_load(old_files, settings.index_dir)
     key = ingest_cache.cleaner_key()
-    edited = tmp_path / "ingest.py"
+    edited = tmp_path / "clean.py"
     edited.write_bytes(Path(ingest.__file__).read_bytes() + b"\n# a cleaning rule changed\n")
-    monkeypatch.setattr(ingest, "__file__", str(edited))
+    # the module's source now lies in the edited file (find_spec reads an imported module's __spec__)
+    monkeypatch.setattr(ingest, "__spec__", importlib.util.spec_from_file_location(ingest.__name__, edited))
     new_key = ingest_cache.cleaner_key.__wrapped__()
-    assert new_key != key  # an edit to ingest.py changes the key ...
+    assert new_key != key  # an edit to the cleaner changes the key ...
     monkeypatch.setattr(ingest_cache, "cleaner_key", lambda: new_key)
     builds.clear()
     cached_load(old_files, settings.index_dir)

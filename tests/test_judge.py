@@ -9,9 +9,9 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from pydantic import Field
 
-from rag.answer import ExtractiveAnswerer
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.judge import MAX_TOKENS, Judge
 from rag.api import JUDGED_NOTICE, RAG
-from rag.judge import MAX_TOKENS, Judge
 
 FDI = "Lạng Sơn có bao nhiêu dự án FDI?"
 FDI_SENTENCE = ("Đối với các dự án phát triển hạ tầng kinh tế, toàn tỉnh hiện có 28 dự án có vốn đầu tư nước ngoài "

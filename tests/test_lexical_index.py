@@ -11,15 +11,14 @@ from collections import Counter
 
 import numpy as np
 import pytest
-
-from rag.accents import AccentRestorer
-from rag.api import RAG
-from rag.chunking import chunk_article
-from rag.corpus import load_corpus
-from rag.indexer import update_index
-from rag.lexical import LexicalIndex, tokenize
-
 from conftest import CORPUS, REPO
+
+from rag.api import RAG
+from rag.index.accents import AccentRestorer
+from rag.index.chunking import chunk_article
+from rag.index.indexer import update_index
+from rag.index.lexical import LexicalIndex, tokenize
+from rag.ingest.corpus import load_corpus
 
 K1, B = 1.2, 0.75
 
@@ -101,7 +100,7 @@ import json, sys
 from pathlib import Path
 texts = [p.read_text(encoding="utf-8") for p in sorted(Path(sys.argv[2]).glob("*.txt"))]
 if sys.argv[1] == "light":
-    from rag.segmenter import segment
+    from rag.text.segmenter import segment
 else:
     from pyvi.ViTokenizer import ViTokenizer
     segment = ViTokenizer.tokenize

@@ -1,7 +1,7 @@
 import pytest
 
 from rag.errors import LLMUnavailable
-from rag.llm import OLLAMA_URL, make_chat_model
+from rag.models.llm import OLLAMA_URL, make_chat_model
 from rag.settings import Settings
 
 

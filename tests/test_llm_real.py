@@ -9,11 +9,11 @@ import os
 
 import pytest
 
+from rag.answer.judge import Judge
 from rag.api import RAG
-from rag.embedder import E5Embedder
-from rag.judge import Judge
-from rag.llm import available, make_chat_model
-from rag.llm_weights import ensure_gguf
+from rag.models.embedder import E5Embedder
+from rag.models.llm import available, make_chat_model
+from rag.models.llm_weights import ensure_gguf
 from rag.settings import Settings
 
 pytestmark = pytest.mark.llm

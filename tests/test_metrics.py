@@ -1,7 +1,15 @@
 import pytest
 
-from rag.evaluation import (answer_correct, first_rank, has_name, has_number, hit_at, misleading_short_answer, mrr,
-                            percentile)
+from rag.evaluate.questions import (
+    answer_correct,
+    first_rank,
+    has_name,
+    has_number,
+    hit_at,
+    misleading_short_answer,
+    mrr,
+    percentile,
+)
 
 
 def test_number_formats_are_normalised():

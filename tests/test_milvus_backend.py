@@ -11,24 +11,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import require_extra
 
 require_extra("pymilvus", "milvus_lite")
 
-import rag.api  # noqa: E402
-from rag import milvus_backend  # noqa: E402
-from rag.api import RAG  # noqa: E402
-from rag.cli import main  # noqa: E402
-from rag.errors import EnvironmentFault, IndexDamaged, IndexMismatch  # noqa: E402
-from rag.evaluation import answer_correct  # noqa: E402
-from rag.filters import Filters  # noqa: E402
-from rag.indexer import update_index  # noqa: E402
-from rag.lexical import tokenize  # noqa: E402
-from rag.milvus_backend import MilvusSearch, filter_expression  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-
 from conftest import CORPUS, HashEmbedder  # noqa: E402
+
+import rag.api  # noqa: E402
+from rag.api import RAG  # noqa: E402
+from rag.errors import EnvironmentFault, IndexDamaged, IndexMismatch  # noqa: E402
+from rag.evaluate.questions import answer_correct  # noqa: E402
+from rag.filters import Filters  # noqa: E402
+from rag.index import milvus as milvus_backend  # noqa: E402
+from rag.index.indexer import update_index  # noqa: E402
+from rag.index.lexical import tokenize  # noqa: E402
+from rag.index.milvus import MilvusSearch, filter_expression  # noqa: E402
+from rag.serve.cli import main  # noqa: E402
+from rag.settings import Settings  # noqa: E402
 
 ART_000 = "000_bf7702f0972e1e9e"
 ART_004 = "004_9294ea0d03f08fb7"

@@ -1,4 +1,4 @@
-"""``RayEngine`` (rag/ray_ingest.py) gives what ``LocalEngine`` gives: the same
+"""``RayEngine`` (rag/index/ray.py) gives what ``LocalEngine`` gives: the same
 articles and skips, the same chunks, tokens and vectors, the same index; and
 an update re-embeds only what changed. Needs the [scale] extra (skipped
 without Ray). One Ray session for the module, started and stopped by the
@@ -10,26 +10,23 @@ import shutil
 import sys
 
 import pytest
-
 from conftest import require_extra
 
 require_extra("ray", "ray.data")
 
-import ray  # noqa: E402
-
 import numpy as np  # noqa: E402
+import ray  # noqa: E402
+from conftest import HashEmbedder  # noqa: E402
 from ray import cloudpickle  # noqa: E402
 
-from rag import cli  # noqa: E402
 from rag.api import RAG  # noqa: E402
-from rag.chunking import chunk_article  # noqa: E402
 from rag.errors import IndexMismatch  # noqa: E402
-from rag.evaluation import answer_correct  # noqa: E402
-from rag.indexer import LocalEngine, update_index  # noqa: E402
-from rag.ray_ingest import LOCAL_START_TRIES, MISSING, RayEngine, embedder_factory  # noqa: E402
-from rag.repair import rows, salvage  # noqa: E402
-
-from conftest import HashEmbedder  # noqa: E402
+from rag.evaluate.questions import answer_correct  # noqa: E402
+from rag.index.chunking import chunk_article  # noqa: E402
+from rag.index.files.repair import rows, salvage  # noqa: E402
+from rag.index.indexer import LocalEngine, update_index  # noqa: E402
+from rag.index.ray import LOCAL_START_TRIES, MISSING, RayEngine, embedder_factory  # noqa: E402
+from rag.serve import cli  # noqa: E402
 
 ARCHIVE_FILES = 20
 FDI = "Lạng Sơn có bao nhiêu dự án FDI?"
@@ -184,7 +181,7 @@ def test_cli_index_ray(engine, sample, fake, monkeypatch, capsys):
     def given_fake(settings, given=None):  # the CLI's RAG has no embedder: workers would load the real model
         return embedder_factory(settings, fake)
 
-    monkeypatch.setattr("rag.ray_ingest.embedder_factory", given_fake)
+    monkeypatch.setattr("rag.index.ray.embedder_factory", given_fake)
     args = ["--corpus", str(sample.corpus_dir), "--index", str(sample.index_dir),
             "--archive", str(sample.archives[0]), "index", "--ray", "-q"]
     assert cli.main(args) == 0

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from rag.api import RAG
-from rag.chunking import chunk_article
-from rag.corpus import load_corpus
-from rag.embedder import E5Embedder
-from rag.evaluation import answer_correct
+from rag.evaluate.questions import answer_correct
+from rag.index.chunking import chunk_article
+from rag.ingest.corpus import load_corpus
+from rag.models.embedder import E5Embedder
 from rag.settings import Settings
 
 pytestmark = pytest.mark.model

@@ -1,5 +1,5 @@
-from rag.render import answer_html, highlight
 from rag.schema import Answer, Citation
+from rag.serve.render import answer_html, highlight
 
 
 def cite(text: str, sentence: str, **kw) -> Citation:

@@ -3,10 +3,10 @@ import pytest
 
 from rag.api import RAG
 from rag.errors import BadQuestion
-from rag.evaluation import answer_correct
-from rag.lexical import LexicalIndex, tokenize
-from rag.query import parse_query
-from rag.retrieval import fuse
+from rag.evaluate.questions import answer_correct
+from rag.index.lexical import LexicalIndex, tokenize
+from rag.retrieve.query import parse_query
+from rag.retrieve.retrieval import fuse
 
 FDI_000 = "28 dự án có vốn đầu tư nước ngoài"
 

@@ -16,15 +16,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import HashEmbedder
 
 import rag.api
-from rag import store
 from rag.api import RAG
-from rag.cli import main
-from rag.lock import index_lock
-from rag.store import damage, live_generation, read_index
-
-from conftest import HashEmbedder
+from rag.index.files import store
+from rag.index.files.store import damage, live_generation, read_index
+from rag.index.lock import index_lock
+from rag.serve.cli import main
 
 TESTS = Path(__file__).resolve().parent
 FDI = "Lạng Sơn có bao nhiêu dự án FDI?"

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from rag import cli
 from rag.api import RAG
-from rag.corpus import load_corpus
 from rag.errors import BadQuestion
-from rag.ingest import decode
-from rag.uploads import UploadRefused
+from rag.ingest.clean import decode
+from rag.ingest.corpus import load_corpus
+from rag.ingest.uploads import UploadRefused
+from rag.serve import cli
 
 FDI = "Lạng Sơn có bao nhiêu dự án FDI?"
 A000 = "000_bf7702f0972e1e9e"
@@ -340,7 +340,7 @@ def test_decode_keeps_utf16_and_utf8_after_the_utf32_check():
 
 def test_bad_lock_timeout_in_environment_is_one_line(monkeypatch, capsys):
     """RAG_INDEX_LOCK_TIMEOUT=soon -> exit 2, one line naming the variable, no traceback."""
-    from rag.cli import main
+    from rag.serve.cli import main
 
     monkeypatch.setenv("RAG_INDEX_LOCK_TIMEOUT", "soon")
     assert main(["status"]) == 2

@@ -18,12 +18,12 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from rag.answer.generate import prompt_messages
+from rag.answer.queue import GenerationQueue
 from rag.api import RAG
-from rag.chunking import sentences
-from rag.corpus import load_corpus
-from rag.generate import prompt_messages
-from rag.generation_queue import GenerationQueue
-from rag.untrusted import addressed_to_system
+from rag.ingest.corpus import load_corpus
+from rag.text.sentences import sentences
+from rag.text.untrusted import addressed_to_system
 
 FDI = "Lạng Sơn có bao nhiêu dự án FDI?"
 SEED_000 = "000_bf7702f0972e1e9e"
@@ -261,7 +261,7 @@ def test_provenance_of_an_older_index_is_recorded_without_embedding(settings, fa
     """An index written before provenance existed -> the next run records it, embedding nothing."""
     import json
 
-    from rag.store import live_generation
+    from rag.index.files.store import live_generation
 
     rag = RAG(settings, embedder=fake)
     rag.index()
@@ -277,8 +277,9 @@ def test_provenance_of_an_older_index_is_recorded_without_embedding(settings, fa
 
 def test_cli_shows_who_uploaded_a_cited_article(settings, fake, capsys):
     """The readable answer names an upload's provenance beside its citation."""
-    from rag.cli import _print_answer
     import sys
+
+    from rag.serve.cli import _print_answer
 
     rag = RAG(settings, embedder=fake)
     rag.index()

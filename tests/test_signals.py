@@ -1,11 +1,21 @@
 """Each answer signal on real Vietnamese sentences (seed articles and the dev
 archive's kind of news), and the short answer copied from the sentence."""
 
-from rag.answer import short_answer
-from rag.query import parse_query
-from rag.scorer import ScorerWeights
-from rag.signals import FEATURES, analyse, coverage, measure_signal, province_signal, signals, type_signal, unit_signal, years_signal
-from rag.vietnamese import number_values
+from rag.answer.extractive import short_answer
+from rag.answer.scorer import ScorerWeights
+from rag.answer.signals import (
+    FEATURES,
+    analyse,
+    coverage,
+    measure_signal,
+    province_signal,
+    signals,
+    type_signal,
+    unit_signal,
+    years_signal,
+)
+from rag.retrieve.query import parse_query
+from rag.text.vietnamese import number_values
 
 FDI = ("Đối với các dự án phát triển hạ tầng kinh tế, toàn tỉnh hiện có 28 dự án có vốn đầu tư nước ngoài "
        "còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD, tạo việc làm cho hơn 1.200 lao động.")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag import vectors as vectors_module
-from rag.vectors import VectorIndex
+from rag.index.files import vectors as vectors_module
+from rag.index.files.vectors import VectorIndex
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-from rag.verify import Passage, verify
+from rag.answer.verify import Passage, verify
 
 LS = Passage(1, "Đối với các dự án phát triển hạ tầng kinh tế, toàn tỉnh hiện có 28 dự án có vốn đầu tư nước ngoài "
                 "còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD, tạo việc làm cho hơn 1.200 lao động.",

@@ -1,6 +1,13 @@
 import pytest
 
-from rag.vietnamese import canonical_province, find_numbers, find_provinces, fold, normalize_text, parse_number
+from rag.text.vietnamese import (
+    canonical_province,
+    find_numbers,
+    find_provinces,
+    fold,
+    normalize_text,
+    parse_number,
+)
 
 
 def test_normalize_makes_nfc_and_plain_spaces():

@@ -1,0 +1,61 @@
+"""A claim's text, parsed -> ``Claim``: what the checker compares with the archive.
+
+In: the claim parsed as a question (``Query``), its figures (``figures``) and
+its topic (the claim without its figures and their scale words, ``topic_of``)
+parsed the same way, so that "30 dự án" and "28 dự án" are one topic. Out: a
+``Claim`` with its figures, dates, direction and names read once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+from rag.retrieve.query import Concept, Query
+from rag.text.figures import Figure, dates, direction, event_dated, names
+from rag.text.vietnamese import words
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim as searched (``query``) and as a topic without its figures."""
+
+    text: str
+    query: Query
+    topic: Query
+    figures: tuple[Figure, ...]
+    dates: frozenset[str]
+    direction: str
+    event_dated: bool = False  # its date is an event's ("sinh năm 1974"), not a statistic's period
+    names: tuple[str, ...] = ()  # its capitalised names (``claims.names``)
+
+
+def topic_of(text: str, found: Sequence[Figure]) -> str:
+    """``text`` without its figures and their scale words: the claim's topic."""
+    out, last = [], 0
+    for f in found:
+        out.append(text[last : f.start])
+        last = f.end + (len(text[f.end :]) - len(text[f.end :].lstrip()) + len(f.scale) if f.scale else 0)
+    out.append(text[last:])
+    return " ".join("".join(out).split())
+
+
+def read_claim(query: Query, found: Sequence[Figure], topic: Query) -> Claim:
+    """The claim of a parsed ``query``, given its figures (``figures``) and its
+    topic parsed the same way (``topic_of``)."""
+    named = tuple(names(query.original))
+    return Claim(query.original, query, _short_names(topic, named), tuple(found), frozenset(dates(query.original)),
+                 direction(query.original), event_dated(query.original), named)
+
+
+def _short_names(topic: Query, named: tuple[str, ...]) -> Query:
+    """``topic`` where each earlier word of a foreign name is also met by its
+    last one: an article names "Zinedine Zidane" once and "Zidane" after. (A
+    Vietnamese name's last word is a given name, often a common word too.)"""
+    concepts = list(topic.concepts)
+    for name in named:
+        parts = words(name)
+        if len(parts) >= 2 and name.isascii():
+            concepts = [Concept(c.alternatives + (parts[-1],), c.label) if c.alternatives[0] in parts[:-1] else c
+                        for c in concepts]
+    return replace(topic, concepts=tuple(concepts))
