@@ -27,6 +27,7 @@ from pathlib import Path
 
 from rag.api import RAG
 from rag.errors import RagError
+from rag.ingest.uploads import UPLOAD_SUFFIXES
 from rag.modes import MODES as ALL_MODES
 from rag.serve.auth import checker, resolve
 from rag.serve.render import (
@@ -263,7 +264,7 @@ def corpus_tab(rag: RAG, status):
     with gr.Row():
         with gr.Column():
             gr.Markdown("### Thêm bài")
-            file = gr.File(label=f"Tệp .txt, .md, .html (≤ {mb(limit)})", file_types=[".txt", ".md", ".html", ".htm"],
+            file = gr.File(label=f"Tệp {', '.join(UPLOAD_SUFFIXES)} (≤ {mb(limit)})", file_types=list(UPLOAD_SUFFIXES),
                            elem_id="upload")
             pasted = gr.Textbox(label="…hoặc dán nội dung", lines=6, elem_id="pasted")
             with gr.Row():
@@ -379,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import gradio  # noqa: F401
     except ImportError:
-        print("The UI needs gradio: pip install -e '.[ui]'", file=sys.stderr)
+        print("The UI needs gradio, a dependency of this package: pip install -e .", file=sys.stderr)
         return 2
     try:
         credentials, warning = resolve(args.auth_file, args.auth, os.environ.get("RAG_AUTH"))

@@ -111,7 +111,7 @@ class RAG:
         if self._retriever is None:
             if not index_exists(self.settings):
                 if not self.auto_index:
-                    raise IndexMissing(f"No index in {self.settings.index_dir}. Build it with: rag index")
+                    raise IndexMissing.at(self.settings.index_dir)
                 self.index()
             self._retriever = Retriever(open_search(self.settings), self.embedder, self.settings)
         return self._retriever

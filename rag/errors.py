@@ -16,6 +16,10 @@ class BadQuestion(RagError, ValueError):
 class IndexMissing(RagError):
     """No index has been built at the configured location."""
 
+    @classmethod
+    def at(cls, folder: object) -> "IndexMissing":
+        return cls(f"No index in {folder}. Build it with: rag index")
+
 
 class IndexMismatch(RagError):
     """The index was built with another model or other settings."""
@@ -47,6 +51,10 @@ class IndexBusy(RagError):
 
 class IndexDamaged(RagError):
     """A file of the live index is missing, truncated or corrupt (``rag index`` repairs it)."""
+
+    @classmethod
+    def at(cls, folder: object, what: str) -> "IndexDamaged":
+        return cls(f"index damaged ({what}) in {folder}: run rag index to repair")
 
 
 class EnvironmentFault(RagError):

@@ -150,9 +150,5 @@ class ClaimCheck:
     language: str = "vi"
     timings: dict = field(default_factory=dict)
 
-    @property
-    def checkable(self) -> bool:
-        return self.verdict != "not_checkable"
-
     def to_dict(self) -> dict:
         return asdict(self)

@@ -5,7 +5,7 @@ import pytest
 
 from rag.api import RAG
 from rag.errors import IndexMismatch, IndexMissing
-from rag.index.files import store
+from rag.index.files import vectors
 from rag.index.files.store import live_generation, read_index
 from rag.index.files.vectors import VectorIndex
 from rag.index.indexer import update_index
@@ -59,7 +59,7 @@ def test_crash_mid_write_keeps_previous_index(settings, fake, monkeypatch):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(store.np, "save", boom)
+    monkeypatch.setattr(vectors.faiss, "write_index", boom)  # the disk fails the vector file's write
     with pytest.raises(OSError):
         update_index(settings, lambda: fake)
     assert live_generation(settings.index_dir) == before
@@ -91,7 +91,7 @@ def test_missing_index_is_explained_or_built(settings, fake):
         RAG(settings, embedder=fake, auto_index=False).ask("Lạng Sơn có bao nhiêu dự án FDI?")
     answer = RAG(settings, embedder=fake).ask("Lạng Sơn có bao nhiêu dự án FDI?")
     assert live_generation(settings.index_dir) is not None
-    assert answer.question
+    assert answer.citations and answer.citations[0].article_id.startswith("000")
 
 
 def test_skipped_files_are_counted_by_reason_and_listed_in_the_index_folder(settings, fake):

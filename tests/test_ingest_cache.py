@@ -5,8 +5,8 @@ is ignored. Real Vietnamese articles (a copy of corpus/), the real cleaner."""
 
 from __future__ import annotations
 
-import json
 import importlib.util
+import json
 import os
 import shutil
 import time

@@ -20,7 +20,7 @@ from conftest import HashEmbedder
 
 import rag.api
 from rag.api import RAG
-from rag.index.files import store
+from rag.index.files import store, vectors
 from rag.index.files.store import damage, live_generation, read_index
 from rag.index.lock import index_lock
 from rag.serve.cli import main
@@ -296,13 +296,14 @@ def test_damaged_index_via_api_raises_domain_error(built, settings):
 @pytest.mark.parametrize("code, reason", [(errno.ENOSPC, "No space left on device"),
                                           (errno.EROFS, "Read-only file system")])
 def test_full_disk_during_write_keeps_previous_index(cli, built, settings, monkeypatch, code, reason):
-    """The disk refuses the write (fake: np.save raises): exit 1, one line naming the folder, nothing lost."""
+    """The disk refuses the write (fake: faiss's write of the vector file raises): exit 1, one line naming the
+    folder, nothing lost."""
     (settings.corpus_dir / "new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
 
     def refuse(*args, **kwargs):
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(store.np, "save", refuse)
+    monkeypatch.setattr(vectors.faiss, "write_index", refuse)
     exit_code, out, err = cli("index", "-q")
     assert exit_code == 1 and out == ""
     assert_one_line_error(err, f"cannot write the index in {settings.index_dir}: {reason}")

@@ -101,8 +101,7 @@ class _SqliteTable:
         self.get("")  # reads the schema: a file that is not this table fails here
 
     def _damaged(self, what: str) -> IndexDamaged:
-        return IndexDamaged(f"index damaged ({self._path.name} {what}) in {self._path.parent}: "
-                            "run rag index to repair")
+        return IndexDamaged.at(self._path.parent, f"{self._path.name} {what}")
 
     def get(self, folded: str) -> str | None:
         try:

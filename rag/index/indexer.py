@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from rag.errors import IndexMismatch
+from rag.fileio import write_atomic
 from rag.index.base import FORMAT, Rows, writing
 from rag.index.chunking import chunk_article
 from rag.index.files.store import remove_stale
@@ -187,7 +187,5 @@ def write_skipped(index_dir: Path, skipped: tuple[Skipped, ...]) -> str:
         path.unlink(missing_ok=True)
         return ""
     index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("file\treason\n" + "".join(f"{s.file}\t{s.reason}\n" for s in skipped), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, "file\treason\n" + "".join(f"{s.file}\t{s.reason}\n" for s in skipped))
     return str(path)

@@ -41,7 +41,6 @@ may see the update half applied; Milvus Lite serves one process at a time.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -61,6 +60,7 @@ from rag.errors import (
     IndexMismatch,
     IndexMissing,
 )
+from rag.fileio import fingerprint, write_atomic
 from rag.filters import Filters
 from rag.index.accents import AccentRestorer
 from rag.index.base import Salvage, check_signature, read_json_object, writing
@@ -190,17 +190,6 @@ def _batches(items: Sequence, size: int = BATCH) -> Iterator[Sequence]:
 
 
 # ----------------------------------------------------------- side files
-def _fingerprint(path: Path) -> dict:
-    digest = hashlib.sha256(path.read_bytes())
-    return {"size": path.stat().st_size, "sha256": digest.hexdigest()}
-
-
-def _replace(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def read_milvus_manifest(index_dir: Path) -> dict | None:
     """The side manifest; None when missing or unreadable."""
     return read_json_object(index_dir / MANIFEST)
@@ -221,7 +210,7 @@ def side_damage(index_dir: Path, manifest: dict, full: bool = True) -> dict[str,
             problems[name] = f"{name} missing"
         elif path.stat().st_size != want.get("size"):
             problems[name] = f"{name}: size {path.stat().st_size}, manifest says {want.get('size')}"
-        elif full and _fingerprint(path)["sha256"] != want.get("sha256"):
+        elif full and fingerprint(path)["sha256"] != want.get("sha256"):
             problems[name] = f"{name}: content differs from its sha256 in the manifest"
     return problems
 
@@ -312,10 +301,10 @@ class MilvusSearch:
     def open(cls, settings: Settings) -> "MilvusSearch":
         folder = settings.index_dir
         if not milvus_index_exists(settings):
-            raise IndexMissing(f"No index in {folder}. Build it with: rag index")
+            raise IndexMissing.at(folder)
         manifest = read_milvus_manifest(folder)
         if manifest is None:
-            raise IndexDamaged(f"index damaged ({MANIFEST} unreadable) in {folder}: run rag index to repair")
+            raise IndexDamaged.at(folder, f"{MANIFEST} unreadable")
         check_signature(manifest, settings, folder)
         _check_bm25(manifest, settings, folder)
         client = _connect(settings)
@@ -323,15 +312,14 @@ class MilvusSearch:
             problems = {**side_damage(folder, manifest, full=False), **collection_damage(client, settings, manifest)}
             _other_index(problems, folder)
             if problems:
-                raise IndexDamaged(f"index damaged ({'; '.join(problems.values())}) in {folder}: run rag index to repair")
+                raise IndexDamaged.at(folder, "; ".join(problems.values()))
         try:
             with (folder / ARTICLES).open(encoding="utf-8") as f:
                 articles = {row["id"]: Article(**row) for row in map(json.loads, f) if row}
             lexicon = json.loads((folder / LEXICON).read_text(encoding="utf-8"))
             tokens, df = lexicon["tokens"], lexicon["df"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise IndexDamaged(f"index damaged ({ARTICLES} or {LEXICON} unreadable) in {folder}: "
-                               "run rag index to repair") from exc
+            raise IndexDamaged.at(folder, f"{ARTICLES} or {LEXICON} unreadable") from exc
         return cls(settings, client, manifest, articles, tokens, df)
 
     def count(self) -> int:
@@ -613,9 +601,9 @@ class MilvusWriter:
         restorer = AccentRestorer().fit(text for _, text in texts)
         with writing(self.folder):
             self.folder.mkdir(parents=True, exist_ok=True)
-            _replace(self.folder / ARTICLES,
+            write_atomic(self.folder / ARTICLES,
                      "".join(json.dumps(a.__dict__, ensure_ascii=False) + "\n" for a in articles.values()))
-            _replace(self.folder / LEXICON, json.dumps({"tokens": self._tokens, "df": self._df}, ensure_ascii=False))
+            write_atomic(self.folder / LEXICON, json.dumps({"tokens": self._tokens, "df": self._df}, ensure_ascii=False))
             tmp = self.folder / (RESTORER + ".tmp")
             restorer.save(tmp)
             os.replace(tmp, self.folder / RESTORER)
@@ -623,11 +611,11 @@ class MilvusWriter:
                 **manifest,
                 "counts": {"articles": len(articles), "chunks": count},
                 "chunk_counts": {a: n for a, n in self._counts.items() if n},
-                "files": {name: _fingerprint(self.folder / name) for name in SIDE_FILES},
+                "files": {name: fingerprint(self.folder / name) for name in SIDE_FILES},
                 "milvus": {"uri": self.uri, "collection": self.name, "build": self._build, "next_row": self._next_row,
                            "avgdl": self._avgdl, "bm25_k1": self.settings.bm25_k1, "bm25_b": self.settings.bm25_b},
             }
-            _replace(self.folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+            write_atomic(self.folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
         return count
 
     def _restamp(self, articles: dict[str, Article], stale: Sequence[str]) -> None:

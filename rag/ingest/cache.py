@@ -60,6 +60,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Callable, Sequence, Union
 
+from rag.fileio import write_atomic
 from rag.schema import Article
 
 log = logging.getLogger(__name__)
@@ -157,17 +158,11 @@ class IngestCache:
             del self.entries[p]
         if self.path is None or not (self.dirty or gone):
             return False
-        tmp = self.path.with_name(self.path.name + ".tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(_serialise(self.entries, self.dedup))
-            os.replace(tmp, self.path)
+            write_atomic(self.path, _serialise(self.entries, self.dedup))
         except (OSError, ValueError) as exc:
             log.info("ingest cache not saved to %s: %s", self.path, exc)
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
             return False
         self.dirty = False
         return True

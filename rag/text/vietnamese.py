@@ -204,6 +204,3 @@ def find_numbers(text: str) -> list[Number]:
 def number_values(text: str) -> set[float]:
     return {round(v, 6) for n in find_numbers(text) for v in n.values}
 
-
-def contains_number(text: str, value: float) -> bool:
-    return round(float(value), 6) in number_values(text)

@@ -28,7 +28,6 @@ or chunker settings differ from the current ``Settings``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -41,6 +40,7 @@ from typing import Callable
 import numpy as np
 
 from rag.errors import IndexDamaged, IndexMissing
+from rag.fileio import fingerprint
 from rag.index.accents import AccentRestorer
 from rag.index.base import check_signature, read_json_object, writing
 from rag.index.files.vectors import VectorIndex
@@ -92,14 +92,6 @@ def _jsonl(path: Path, rows) -> None:
 def _read_jsonl(path: Path) -> list[dict]:
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-def _fingerprint(path: Path) -> dict:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return {"size": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
 def read_articles(gen: Path) -> dict[str, Article]:
@@ -167,13 +159,13 @@ def generation_damage(gen: Path, full: bool = True) -> dict[str, str]:
             problems[name] = f"{name} missing"
         elif want and path.stat().st_size != want.get("size"):
             problems[name] = f"{name}: size {path.stat().st_size}, manifest says {want.get('size')}"
-        elif want and full and _fingerprint(path)["sha256"] != want.get("sha256"):
+        elif want and full and fingerprint(path)["sha256"] != want.get("sha256"):
             problems[name] = f"{name}: content differs from its sha256 in the manifest"
     return problems
 
 
 def _damaged(index_dir: Path, problems) -> IndexDamaged:
-    return IndexDamaged(f"index damaged ({'; '.join(problems)}) in {index_dir}: run rag index to repair")
+    return IndexDamaged.at(index_dir, "; ".join(problems))
 
 
 def remove_stale(index_dir: Path) -> tuple[str, ...]:
@@ -221,7 +213,7 @@ def write_index(index_dir: Path, data: Generation, settings: Settings) -> Path:
         tmp = index_dir / f"{CURRENT}.tmp"
         gen.mkdir()
         try:
-            files = {name: _fingerprint(gen / name) for name in _write_files(gen, data, settings)}
+            files = {name: fingerprint(gen / name) for name in _write_files(gen, data, settings)}
             (gen / MANIFEST).write_text(json.dumps({**data.manifest, "files": files}, ensure_ascii=False, indent=2))
             tmp.write_text(gen.name)
             os.replace(tmp, index_dir / CURRENT)  # the atomic switch
@@ -270,7 +262,7 @@ def read_index(index_dir: Path, settings: Settings) -> IndexData:
     """Every file of ONE generation, checked for size and consistency."""
     gen = live_generation(index_dir)
     if gen is None:
-        raise IndexMissing(f"No index in {index_dir}. Build it with: rag index")
+        raise IndexMissing.at(index_dir)
     try:
         return _read(index_dir, gen, settings)
     except IndexDamaged:
