@@ -30,15 +30,7 @@ from rag.errors import RagError
 from rag.ingest.uploads import UPLOAD_SUFFIXES
 from rag.modes import MODES as ALL_MODES
 from rag.serve.auth import checker, resolve
-from rag.serve.render import (
-    answer_html,
-    check_html,
-    literal,
-    provenance,
-    question_html,
-    streaming_html,
-    tally_html,
-)
+from rag.serve.render import answer_html, check_html, literal, provenance, question_html, streaming_html, tally_html
 from rag.settings import BACKENDS, Settings, mb
 from rag.text.vietnamese import PROVINCES
 
@@ -55,7 +47,7 @@ EXAMPLES = [
 DRAFT_EXAMPLE = ("Lạng Sơn có 30 dự án có vốn đầu tư nước ngoài còn hiệu lực. Theo tôi, đây là một thành tích đáng tự hào. "
                  "Lào Cai có 20 dự án FDI còn hiệu lực với tổng vốn đăng ký 540,5 triệu USD.")
 ALL = "Tất cả"
-UI_MODE = "auto"  # the chat's and the ``ask`` endpoint's default mode
+UI_MODE = Settings.interactive_mode  # the chat's and the ``ask`` endpoint's default mode (settings.py says why)
 K_MAX = 10  # the passages slider's upper end
 CACHE_SWEEP = (600, 3600)  # every 10 min, uploads older than 1 h leave Gradio's cache
 MODES = {m.label: m.name for m in ALL_MODES if m.kind == "question"}

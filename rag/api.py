@@ -38,16 +38,9 @@ from rag.ingest.uploads import Added, add_article, delete_article
 from rag.models import llm
 from rag.models.embedder import Embedder, make_embedder
 from rag.retrieve.followup import rewrite
-from rag.retrieve.query import (
-    check_history,
-    check_k,
-    check_question,
-    detect_language,
-    parse_query,
-    without_provinces,
-)
+from rag.retrieve.query import check_history, check_k, check_question, detect_language, parse_query, without_provinces
 from rag.retrieve.retrieval import Retriever
-from rag.schema import Answer, Article, ClaimCheck, Hit
+from rag.schema import Answer, Article, ClaimCheck, Hit, Verdict
 from rag.settings import Settings
 from rag.text.figures import checkable, figures
 from rag.text.lang import EXPLANATIONS
@@ -313,7 +306,7 @@ class RAG:
                 out.append(self.check(sentence))
             else:
                 lang = detect_language(sentence)
-                out.append(ClaimCheck(sentence, "not_checkable", EXPLANATIONS[lang]["not_checkable"], language=lang))
+                out.append(ClaimCheck(sentence, Verdict.NOT_CHECKABLE, EXPLANATIONS[lang]["not_checkable"], language=lang))
         return out
 
     def _ask(self, question, standalone, filters, k, fusion, judge) -> tuple[Answer, list[Hit]]:

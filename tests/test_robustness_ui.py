@@ -9,20 +9,8 @@ import pytest
 
 from rag.errors import BadQuestion
 from rag.schema import Answer, Citation, ClaimCheck, Diff
-from rag.serve.auth import (
-    ARGV_WARNING,
-    FAILED_LOGIN_DELAY_S,
-    Credentials,
-    checker,
-    resolve,
-)
-from rag.serve.render import (
-    answer_html,
-    check_html,
-    question_html,
-    streaming_html,
-    tally_html,
-)
+from rag.serve.auth import ARGV_WARNING, FAILED_LOGIN_DELAY_S, Credentials, checker, resolve
+from rag.serve.render import answer_html, check_html, question_html, streaming_html, tally_html
 
 HOSTILE = '<img src=x onerror="window.__xss=1">'
 MARKDOWN_LINK = "\n\n[bấm vào đây](javascript:window.__xss=1)"

@@ -3,13 +3,7 @@ import json
 import pytest
 
 from rag.ingest.corpus import load_corpus
-from rag.ingest.uploads import (
-    UploadRefused,
-    add_article,
-    delete_article,
-    html_to_text,
-    parse_date,
-)
+from rag.ingest.uploads import UploadRefused, add_article, delete_article, html_to_text, parse_date
 
 ARTICLE = ("Hà Giang đẩy mạnh thu hút đầu tư\n\nNăm 2025, tỉnh Hà Giang có 7 dự án có vốn đầu tư nước ngoài "
            "còn hiệu lực với tổng vốn đăng ký 35 triệu USD.\n")

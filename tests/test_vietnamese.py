@@ -1,13 +1,6 @@
 import pytest
 
-from rag.text.vietnamese import (
-    canonical_province,
-    find_numbers,
-    find_provinces,
-    fold,
-    normalize_text,
-    parse_number,
-)
+from rag.text.vietnamese import canonical_province, find_numbers, find_provinces, fold, normalize_text, parse_number
 
 
 def test_normalize_makes_nfc_and_plain_spaces():

@@ -25,7 +25,7 @@ from typing import Iterator
 
 from rag.answer.verify import Passage, verify
 from rag.models.llm import ROLES
-from rag.schema import Answer, Citation
+from rag.schema import Answer, Citation, Source
 
 SYSTEM = (
     "Bạn là trợ lý kiểm chứng thông tin cho nhà báo. Viết lại thông tin trong các đoạn trích được đánh số "
@@ -146,12 +146,12 @@ class LLMAnswerer:
         if not verdict.ok:
             yield self._fallback(extractive, "; ".join(verdict.reasons), t0, ttft, text)
             return
-        yield replace(extractive, answer=text, answer_mode="llm", timings=_timings(extractive, t0, ttft))
+        yield replace(extractive, answer=text, answer_mode=Source.LLM, timings=_timings(extractive, t0, ttft))
 
     @staticmethod
     def _fallback(extractive: Answer, reason: str, t0: float, ttft: float | None, generated: str = "") -> Answer:
         return replace(
-            extractive, answer_mode="extractive-fallback", mode_reason=reason, generated=generated,
+            extractive, answer_mode=Source.FALLBACK, mode_reason=reason, generated=generated,
             timings=_timings(extractive, t0, ttft),
         )
 

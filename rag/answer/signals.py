@@ -29,25 +29,8 @@ from dataclasses import dataclass, fields
 from typing import Callable
 
 from rag.retrieve.query import Concept, Query
-from rag.text.lang import (
-    ANSWER_TYPE_CUES,
-    MEASURES,
-    MEASURES_BEFORE,
-    PLACE_PREPOSITIONS,
-    QUALIFIER_WORDS,
-    STOPWORDS,
-)
-from rag.text.vietnamese import (
-    GLUED_UNITS,
-    NAME_RE,
-    YEAR,
-    Number,
-    find_numbers,
-    find_provinces,
-    fold,
-    padded,
-    words,
-)
+from rag.text.lang import ANSWER_TYPE_CUES, MEASURES, MEASURES_BEFORE, PLACE_PREPOSITIONS, QUALIFIER_WORDS, STOPWORDS
+from rag.text.vietnamese import GLUED_UNITS, NAME_RE, YEAR, Number, find_numbers, find_provinces, fold, padded, words
 
 Idf = Callable[[str], float]  # folded syllable -> inverse document frequency
 NARROWED = 0.5  # unit_match of a figure narrowed by a name the question does not ask about

@@ -29,13 +29,7 @@ from dataclasses import dataclass, field
 
 from rag.text.lang import STOPWORDS
 from rag.text.sentences import sentences
-from rag.text.vietnamese import (
-    UPPER,
-    find_numbers,
-    find_provinces,
-    number_values,
-    padded,
-)
+from rag.text.vietnamese import UPPER, find_numbers, find_provinces, number_values, padded
 
 _MARK = re.compile(r"\[(\d+)\]")
 # Runs of capitalised words (acronyms included): "Trịnh Tuyết Mai", "FDI", "Hàn Quốc".

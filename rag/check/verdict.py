@@ -35,7 +35,7 @@ from typing import Sequence
 from rag.answer.extractive import Candidate, cite
 from rag.answer.signals import Idf, coverage
 from rag.check.claims import Claim
-from rag.schema import ClaimCheck, Diff
+from rag.schema import ClaimCheck, Diff, Verdict
 from rag.text.figures import (
     Figure,
     agrees,
@@ -49,13 +49,7 @@ from rag.text.figures import (
     scale_swapped,
     spellings,
 )
-from rag.text.lang import (
-    EXPLANATIONS,
-    PLACE_PREPOSITIONS,
-    PLACE_WORDS,
-    PROVINCIAL_BODIES,
-    UNIT_LINK_WORDS,
-)
+from rag.text.lang import EXPLANATIONS, PLACE_PREPOSITIONS, PLACE_WORDS, PROVINCIAL_BODIES, UNIT_LINK_WORDS
 from rag.text.vietnamese import NAME_RE, YEAR, find_provinces, fold, padded
 
 
@@ -329,12 +323,12 @@ def verdict(claim: Claim, cands: list[Candidate], idf: Idf, rules: CheckRules = 
             citations = (cite(1, best.candidate), cite(2, other.candidate))
             diffs = tuple(Diff(k, a, b, 2) for k, a, b in other.diffs)
             text = texts["conflicting"].format(claim=best.archive, archive=other.archive, n=1, m=2)
-            return ClaimCheck(claim.text, "conflicting", text, citations, diffs=diffs, language=lang)
+            return ClaimCheck(claim.text, Verdict.CONFLICTING, text, citations, diffs=diffs, language=lang)
         citations = tuple(cite(n, c) for n, c in enumerate((best.candidate, *best.also), 1))
-        return ClaimCheck(claim.text, "supported", texts["supported"].format(archive=best.archive, n=len(citations)),
+        return ClaimCheck(claim.text, Verdict.SUPPORTED, texts["supported"].format(archive=best.archive, n=len(citations)),
                           citations, language=lang)
     kind, claimed, said = best.diffs[0]
-    return ClaimCheck(claim.text, "refuted", texts[kind].format(claim=claimed, archive=said, n=1),
+    return ClaimCheck(claim.text, Verdict.REFUTED, texts[kind].format(claim=claimed, archive=said, n=1),
                       (cite(1, best.candidate),), diffs=tuple(Diff(k, a, b, 1) for k, a, b in best.diffs),
                       language=lang)
 
@@ -383,4 +377,4 @@ def _not_enough(claim: Claim, relations: list[Relation], rules: CheckRules) -> C
         text = texts["other-place"].format(found=found, x=", ".join(claim.query.provinces), n=1)
     else:
         text = texts["nei"]
-    return ClaimCheck(claim.text, "nei", text, related=citations, language=claim.query.language)
+    return ClaimCheck(claim.text, Verdict.NEI, text, related=citations, language=claim.query.language)

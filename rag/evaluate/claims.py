@@ -17,17 +17,10 @@ from pathlib import Path
 from typing import Sequence
 
 from rag.errors import EvalSetError
-from rag.evaluate.questions import (
-    evidence_spans,
-    field_of,
-    first_rank,
-    percentile,
-    read_jsonl,
-    save_report,
-)
-from rag.schema import VERDICTS
+from rag.evaluate.questions import evidence_spans, field_of, first_rank, percentile, read_jsonl, save_report
+from rag.schema import VERDICTS, Verdict
 
-GOLD_VERDICTS = tuple(v for v in VERDICTS if v != "not_checkable")  # a claim in a set is checkable
+GOLD_VERDICTS = tuple(v for v in VERDICTS if v != Verdict.NOT_CHECKABLE)  # a claim in a set is checkable
 
 
 @dataclass(frozen=True)
@@ -57,7 +50,7 @@ class ClaimOutcome:
     @property
     def strict(self) -> bool:
         """Right verdict, and the gold evidence cited when there is any."""
-        return self.correct and (self.item.verdict not in ("supported", "refuted") or self.cited_gold)
+        return self.correct and (self.item.verdict not in (Verdict.SUPPORTED, Verdict.REFUTED) or self.cited_gold)
 
 
 @dataclass
@@ -144,7 +137,7 @@ def _result(outcomes: list[ClaimOutcome], settings: dict) -> ClaimsResult:
         "macro_f1": macro_f1(table),
         "supported_precision": table.get("supported", {}).get("precision", 0.0),
         "nei_recall": table.get("nei", {}).get("recall", 0.0),
-        "wrong_supported": sum(o.verdict == "supported" and not o.correct for o in outcomes),
+        "wrong_supported": sum(o.verdict == Verdict.SUPPORTED and not o.correct for o in outcomes),
         "latency_p50_ms": round(percentile(latencies, 0.5), 2),
         "latency_p95_ms": round(percentile(latencies, 0.95), 2),
     }

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from rag.errors import EvalSetError
+from rag.schema import Source
 from rag.text.vietnamese import fold, number_values
 
 Span = tuple[str, int, int]  # article_id, start, end
@@ -256,9 +257,9 @@ def summarize(outcomes: list[Outcome]) -> dict:
         out.update({
             "judged": sum(o.judged for o in outcomes),
             "judged_right": sum(o.judged and o.correct and o.item.answerable for o in outcomes),
-            "generated": sum(o.answer_mode == "llm" for o in outcomes),
-            "fell_back": sum(o.answer_mode == "extractive-fallback" for o in outcomes),
-            "generated_share": round(sum(o.answer_mode == "llm" for o in called) / len(called), 4),
+            "generated": sum(o.answer_mode == Source.LLM for o in outcomes),
+            "fell_back": sum(o.answer_mode == Source.FALLBACK for o in outcomes),
+            "generated_share": round(sum(o.answer_mode == Source.LLM for o in called) / len(called), 4),
             "ttft_p50_ms": round(percentile(ttfts, 0.5), 1),
             "ttft_p95_ms": round(percentile(ttfts, 0.95), 1),
         })
@@ -336,7 +337,7 @@ def render_markdown(result: EvalResult) -> str:
             why.append(f"gold evidence not cited (retrieval rank {o.rank})")
         if o.misleading_short:
             why.append("short answer states another figure")
-        if o.answer_mode == "extractive-fallback":
+        if o.answer_mode == Source.FALLBACK:
             why.append(f"LLM answer rejected: {o.mode_reason}")
         lines.append(f"- **{o.item.id}** ({o.item.type}) {o.item.question} — {'; '.join(why)}")
         if o.item.history:

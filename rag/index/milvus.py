@@ -53,13 +53,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from rag.errors import (
-    ConfigError,
-    EnvironmentFault,
-    IndexDamaged,
-    IndexMismatch,
-    IndexMissing,
-)
+from rag.errors import ConfigError, EnvironmentFault, IndexDamaged, IndexMismatch, IndexMissing
 from rag.fileio import fingerprint, write_atomic
 from rag.filters import Filters
 from rag.index.accents import AccentRestorer

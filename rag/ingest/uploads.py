@@ -22,13 +22,7 @@ from typing import Iterable
 
 from rag.errors import RagError
 from rag.ingest.clean import Undecodable, clean, decode
-from rag.ingest.corpus import (
-    METADATA_FILE,
-    TEXT_SUFFIXES,
-    article_files,
-    read_metadata,
-    write_metadata,
-)
+from rag.ingest.corpus import METADATA_FILE, TEXT_SUFFIXES, article_files, read_metadata, write_metadata
 from rag.ingest.dedup import overlap, shingles
 from rag.schema import Article
 from rag.settings import Settings, mb

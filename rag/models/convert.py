@@ -152,15 +152,7 @@ def _state_dict(img: E5Image) -> dict[str, np.ndarray]:
 
 
 def _tokenizer(img: E5Image):
-    from tokenizers import (
-        Regex,
-        Tokenizer,
-        decoders,
-        models,
-        normalizers,
-        pre_tokenizers,
-        processors,
-    )
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import XLMRobertaTokenizerFast
 
     sp = img.special

@@ -17,13 +17,13 @@ indexer and retriever depend on; ``make_embedder`` picks the runtime named by
 from __future__ import annotations
 
 import os
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
 from rag.errors import ConfigError, ModelError
 from rag.models.convert import ensure_model_dir
-from rag.settings import EMBED_BACKENDS, Settings
+from rag.settings import Settings
 
 
 class Embedder(Protocol):
@@ -124,8 +124,10 @@ class OnnxE5Embedder:
 
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder of ``settings.embed_backend`` (one of ``EMBED_BACKENDS``)."""
-    backends = {"onnx-int8": OnnxE5Embedder, "torch": E5Embedder}
-    if settings.embed_backend not in EMBED_BACKENDS:
-        raise ConfigError(f"embed_backend must be one of {', '.join(EMBED_BACKENDS)}, "
-                          f"got {settings.embed_backend!r}.")
-    return backends[settings.embed_backend](settings)
+    if settings.embed_backend not in REGISTRY:
+        raise ConfigError(f"embed_backend must be one of {', '.join(REGISTRY)}, got {settings.embed_backend!r}.")
+    return REGISTRY[settings.embed_backend](settings)
+
+
+# runtime name (``settings.EMBED_BACKENDS``) -> embedder class
+REGISTRY: dict[str, Callable[[Settings], Embedder]] = {"onnx-int8": OnnxE5Embedder, "torch": E5Embedder}

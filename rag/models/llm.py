@@ -24,7 +24,7 @@ import os
 import queue
 import threading
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from rag.errors import LLMUnavailable
 from rag.models.llm_weights import INSTALL_HINT, ensure_gguf
@@ -147,25 +147,35 @@ def available(settings: Settings) -> bool:
 
 def make_chat_model(settings: Settings):
     """The configured chat model; ``LLMUnavailable`` with an install hint if it cannot be had."""
-    if settings.llm_backend == "local":
-        if settings.llm_runtime not in RUNTIMES:
-            raise LLMUnavailable(f"unknown runtime {settings.llm_runtime!r}; use one of {', '.join(RUNTIMES)}")
-        module, runtime_cls = RUNTIMES[settings.llm_runtime]
-        if not local_available(settings):
-            raise LLMUnavailable(f"The local LLM is not installed ({module} or the model parts missing): {INSTALL_HINT}")
-        runtime = runtime_cls(ensure_gguf(settings.cache_dir), settings.llm_threads)
-        return _chat_model_class()(runtime=runtime, max_tokens=settings.llm_max_tokens)
-    if settings.llm_backend in ("openai", "ollama"):
-        try:
-            from langchain_openai import ChatOpenAI
-        except ImportError as exc:
-            raise LLMUnavailable(f"The OpenAI-compatible backend needs langchain-openai: {INSTALL_HINT}") from exc
-        base_url = settings.llm_base_url or (OLLAMA_URL if settings.llm_backend == "ollama" else None)
-        if not base_url:
-            raise LLMUnavailable("Set RAG_LLM_BASE_URL to the OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1")
-        return ChatOpenAI(
-            base_url=base_url, model=settings.llm_model or "qwen2.5-coder:1.5b",
-            api_key=os.environ.get("OPENAI_API_KEY") or "not-needed", temperature=0,
-            max_tokens=settings.llm_max_tokens, timeout=120, max_retries=1,
-        )
-    raise LLMUnavailable(f"unknown LLM backend {settings.llm_backend!r}; use local, openai or ollama")
+    if settings.llm_backend not in REGISTRY:
+        raise LLMUnavailable(f"unknown LLM backend {settings.llm_backend!r}; use {', '.join(REGISTRY)}")
+    return REGISTRY[settings.llm_backend](settings)
+
+
+def _local(settings: Settings):
+    if settings.llm_runtime not in RUNTIMES:
+        raise LLMUnavailable(f"unknown runtime {settings.llm_runtime!r}; use one of {', '.join(RUNTIMES)}")
+    module, runtime_cls = RUNTIMES[settings.llm_runtime]
+    if not local_available(settings):
+        raise LLMUnavailable(f"The local LLM is not installed ({module} or the model parts missing): {INSTALL_HINT}")
+    runtime = runtime_cls(ensure_gguf(settings.cache_dir), settings.llm_threads)
+    return _chat_model_class()(runtime=runtime, max_tokens=settings.llm_max_tokens)
+
+
+def _endpoint(settings: Settings):
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as exc:
+        raise LLMUnavailable(f"The OpenAI-compatible backend needs langchain-openai: {INSTALL_HINT}") from exc
+    base_url = settings.llm_base_url or (OLLAMA_URL if settings.llm_backend == "ollama" else None)
+    if not base_url:
+        raise LLMUnavailable("Set RAG_LLM_BASE_URL to the OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1")
+    return ChatOpenAI(
+        base_url=base_url, model=settings.llm_model or "qwen2.5-coder:1.5b",
+        api_key=os.environ.get("OPENAI_API_KEY") or "not-needed", temperature=0,
+        max_tokens=settings.llm_max_tokens, timeout=120, max_retries=1,
+    )
+
+
+# backend name (``settings.LLM_BACKENDS``) -> chat model factory
+REGISTRY: dict[str, Callable[[Settings], Any]] = {"local": _local, "openai": _endpoint, "ollama": _endpoint}

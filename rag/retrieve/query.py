@@ -17,14 +17,7 @@ from typing import Callable
 
 from rag.errors import BadQuestion
 from rag.text.lang import EN_HINTS, NUMBER_CUES, SOFT, STOPWORDS, SYNONYMS
-from rag.text.vietnamese import (
-    YEAR,
-    find_provinces,
-    fold,
-    has_diacritics,
-    normalize_text,
-    words,
-)
+from rag.text.vietnamese import YEAR, find_provinces, fold, has_diacritics, normalize_text, words
 
 _UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may|how many|nhieu|so luong|so)\s+(?!sanh\b)(\w+)")
 

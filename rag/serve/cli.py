@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rag.errors import RagError
 from rag.modes import MODES, names
-from rag.schema import ORIGINS
+from rag.schema import ORIGINS, Source
 from rag.serve.render import VERDICT_ICONS, provenance
 from rag.settings import BACKENDS, Settings
 from rag.text.lang import VERDICT_LABELS
@@ -84,9 +84,9 @@ def _print_answer(answer, out) -> None:
         print(textwrap.fill(paragraph, width=100), file=out)
     if answer.reason:
         print(f"  ({answer.reason})", file=out)
-    if answer.answer_mode == "llm":
+    if answer.answer_mode == Source.LLM:
         print("  (câu trả lời do mô hình ngôn ngữ viết, đã kiểm chứng với các nguồn)", file=out)
-    elif answer.answer_mode == "extractive-fallback":
+    elif answer.answer_mode == Source.FALLBACK:
         print(f"  (trích nguyên văn: câu trả lời của mô hình bị loại — {answer.mode_reason})", file=out)
     sources = answer.citations or answer.related
     if sources:
@@ -169,12 +169,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from rag.api import RAG
-    from rag.evaluate.claims import (
-        is_claims_set,
-        load_claims,
-        run_claims_eval,
-        write_claims_reports,
-    )
+    from rag.evaluate.claims import is_claims_set, load_claims, run_claims_eval, write_claims_reports
     from rag.evaluate.questions import load_items, run_eval, write_reports
 
     sets = args.set or ["eval/qa.jsonl"]
@@ -243,7 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="only articles from this source: corpus files, a read-only --archive, or UI uploads "
                          "(repeatable; default: all)")
     pa.add_argument("--fusion", choices=["weighted", "rrf"], help="score fusion (default: weighted)")
-    pa.add_argument("--mode", choices=QUESTION_MODES, default="auto", help=f"{MODE_HELP} (default: auto)")
+    pa.add_argument("--mode", choices=QUESTION_MODES, default=Settings.interactive_mode,
+                    help=f"{MODE_HELP} (default: {Settings.interactive_mode})")
     pa.set_defaults(func=cmd_ask)
 
     pc = sub.add_parser("check", help=next(m.help for m in MODES if m.kind == "check"))

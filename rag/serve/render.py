@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from html import escape
 
-from rag.schema import Answer, Article, Citation, ClaimCheck
+from rag.schema import Answer, Article, Citation, ClaimCheck, Source
 from rag.text.lang import ORIGIN_LABELS, VERDICT_LABELS
 
 # How each verdict is marked: an icon and a colour, never the colour alone.
@@ -87,9 +87,9 @@ def answer_html(answer: Answer, shown_text: str | None = None) -> str:
         out.append(f'<div class="rag-searched">Đã tìm: <i>{literal(answer.standalone)}</i></div>')
     for notice in answer.notices:
         out.append(f'<div class="rag-notice">{literal(notice)}</div>')
-    if shown_text is None and answer.answer_mode == "llm":
+    if shown_text is None and answer.answer_mode == Source.LLM:
         out.append('<div class="rag-mode">Câu trả lời do mô hình ngôn ngữ viết, đã kiểm chứng với các nguồn.</div>')
-    elif shown_text is None and answer.answer_mode == "extractive-fallback":
+    elif shown_text is None and answer.answer_mode == Source.FALLBACK:
         out.append(f'<div class="rag-mode">Câu trả lời của mô hình bị loại ({literal(answer.mode_reason)}); '
                    "hiển thị câu trích nguyên văn.</div>")
     if shown_text is None:

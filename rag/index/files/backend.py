@@ -19,13 +19,7 @@ from rag.filters import Filters
 from rag.index.accents import AccentRestorer
 from rag.index.base import Rows
 from rag.index.files.repair import rows, salvage
-from rag.index.files.store import (
-    RESTORER,
-    Generation,
-    IndexData,
-    read_index,
-    write_index,
-)
+from rag.index.files.store import RESTORER, Generation, IndexData, live_generation, read_index, write_index
 from rag.schema import Article, Chunk
 from rag.settings import Settings
 
@@ -142,3 +136,8 @@ class LocalWriter:
         write_index(self.settings.index_dir, Generation(manifest, articles, live.chunks, live.tokens, vectors),
                     self.settings)
         return len(live.chunks)
+
+
+def exists(settings: Settings) -> bool:
+    """Whether a generation is live in ``settings.index_dir``."""
+    return live_generation(settings.index_dir) is not None
