@@ -23,9 +23,10 @@ from typing import Iterator, Sequence
 
 from rag import modes
 from rag.answer.extractive import Candidate, ExtractiveAnswerer
-from rag.answer.generate import LLMAnswerer, without_model
+from rag.answer.generate import LLMAnswerer, passages_of, without_model
 from rag.answer.judge import Judge, JudgeCall
 from rag.answer.queue import GenerationQueue
+from rag.answer.verify import verify
 from rag.check.claims import read_claim, topic_of
 from rag.check.verdict import verdict
 from rag.errors import IndexMissing
@@ -196,7 +197,7 @@ class RAG:
                 yield replace(answer, mode_reason=note, notices=answer.notices + (note,))
                 return
             deadline = time.perf_counter() + self.settings.llm_max_s if auto else None
-            yield from model.stream(answer, detect_language(answer.standalone or answer.question), deadline)
+            yield from model.stream(answer, answer.language, deadline)
 
     def load_llm(self) -> LLMAnswerer:
         """The generative model, loaded once (``LLMUnavailable`` with an install hint if missing)."""
@@ -330,7 +331,9 @@ class RAG:
             "answer_ms": round((t3 - t2) * 1000, 2),
             "total_ms": round((t3 - t0) * 1000, 2),
         }
-        answer = replace(answer, question=question, standalone=standalone, notices=notices, timings=timings)
+        ungrounded = verify(answer.answer, passages_of(answer.citations)).ungrounded_numbers if answer.answerable else ()
+        answer = replace(answer, question=question, standalone=standalone, notices=notices, timings=timings,
+                         ungrounded=tuple(ungrounded))
         return answer, hits[:k]
 
 

@@ -2,6 +2,7 @@ import pytest
 
 from rag.errors import BadQuestion
 from rag.retrieve.followup import rewrite
+from rag.retrieve.query import check_question
 
 FDI_LS = "Lạng Sơn có bao nhiêu dự án FDI?"
 
@@ -41,6 +42,7 @@ def test_standalone_questions_are_left_alone(question, history):
     assert not r.rewritten and r.standalone == question
 
 
-def test_empty_follow_up_is_refused():
+def test_empty_follow_up_is_refused_at_the_door():
+    """A question is validated once, where it enters (``RAG.ask_with_hits``, the CLI): a blank one is refused."""
     with pytest.raises(BadQuestion):
-        rewrite("  ", [FDI_LS])
+        check_question("  ")

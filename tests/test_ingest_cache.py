@@ -310,18 +310,16 @@ def test_cache_lies_beside_the_generations_and_rebuild_ignores_it(old_files, set
 
 
 def test_cache_load_time_and_size_on_the_dev_archive(archive_dir, settings, tmp_path):
-    """1,500 real articles: a warm load reads no file and the cache loads fast."""
+    """1,500 real articles: a warm load reads no file and gives what a plain load gives (speed is
+    measured by benchmarks, never asserted)."""
     empty = tmp_path / "empty"
     empty.mkdir()
     plain = load_corpus(empty, archive_dir)
     cold = cached_load(empty, settings.index_dir, archive_dir)
-    t = time.perf_counter()
     cache = IngestCache.open(settings.index_dir)
-    seconds = time.perf_counter() - t
     warm = load_corpus(empty, archive_dir, cache=cache)
     assert warm == cold == plain
     assert cache.stats["unread"] == len(cache) >= 1500 and cache.stats["built"] == 0
-    assert seconds < 0.5, f"cache of {len(cache)} entries took {seconds:.3f} s to load"  # ~0.04 s measured
 
 
 def test_a_cache_that_cannot_be_saved_never_fails_the_index(old_files, settings, fake, monkeypatch, builds):

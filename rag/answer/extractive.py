@@ -188,7 +188,7 @@ class ExtractiveAnswerer:
             head = f"{arithmetic}\n\n"
         text = head + (EN_PREFIX if lang == "en" else "") + quotes
         return Answer(query.original, text, True, citations, searched=query.expanded,
-                      short_answer=short or arithmetic or "", judged=judged)
+                      short_answer=short or arithmetic or "", judged=judged, language=lang)
 
     def _rival(self, query: Query, asked: Asked, best: Candidate, cands: list[Candidate]) -> Candidate | None:
         """Another article's sentence that answers the same number question as
@@ -219,7 +219,7 @@ class ExtractiveAnswerer:
         quotes = " ".join(f"{c.sentence} [{c.n}]" for c in citations)
         text = f"{head}\n\n{EN_PREFIX if query.language == 'en' else ''}{quotes}"
         return Answer(query.original, text, True, citations, searched=query.expanded, short_answer=a,
-                      conflicting=True)
+                      conflicting=True, language=query.language)
 
     def _refuse(self, query: Query, hits: list[Hit], cands: list[Candidate], reason: str) -> Answer:
         related = []
@@ -228,7 +228,7 @@ class ExtractiveAnswerer:
             if best:
                 related.append(cite(len(related) + 1, best))
         return Answer(query.original, NO_ANSWER[query.language], False, related=tuple(related),
-                      searched=query.expanded, reason=reason)
+                      searched=query.expanded, reason=reason, language=query.language)
 
 
 def _near(qualifiers: tuple[tuple[str, ...], ...], text: str) -> bool:

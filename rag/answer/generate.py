@@ -146,7 +146,8 @@ class LLMAnswerer:
         if not verdict.ok:
             yield self._fallback(extractive, "; ".join(verdict.reasons), t0, ttft, text)
             return
-        yield replace(extractive, answer=text, answer_mode=Source.LLM, timings=_timings(extractive, t0, ttft))
+        yield replace(extractive, answer=text, answer_mode=Source.LLM, timings=_timings(extractive, t0, ttft),
+                      ungrounded=tuple(verify(text, passages_of(extractive.citations)).ungrounded_numbers))
 
     @staticmethod
     def _fallback(extractive: Answer, reason: str, t0: float, ttft: float | None, generated: str = "") -> Answer:

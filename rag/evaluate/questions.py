@@ -195,9 +195,6 @@ def gold_spans(item: Item, articles: dict) -> list[Span]:
 def _run(rag, items: list[Item], fusion: str, progress: bool, mode: str = "extractive") -> list[Outcome]:
     from tqdm import tqdm
 
-    from rag.answer.generate import passages_of
-    from rag.answer.verify import verify
-
     articles = rag.load().backend.articles
     rag.ask("Lạng Sơn có bao nhiêu dự án FDI?", fusion=fusion, mode=mode)  # warm-up, not timed
     outcomes = []
@@ -218,8 +215,7 @@ def _run(rag, items: list[Item], fusion: str, progress: bool, mode: str = "extra
             latency_ms=latency, cited=[c.chunk_id for c in answer.citations],
             answer_mode=answer.answer_mode, mode_reason=answer.mode_reason, ttft_ms=answer.timings.get("ttft_ms"),
             # numbers in the returned answer that its cited passages do not contain (must stay 0)
-            ungrounded=list(verify(answer.answer, passages_of(answer.citations)).ungrounded_numbers)
-            if answer.answerable else [],
+            ungrounded=list(answer.ungrounded),
             misleading_short=correct and misleading_short_answer(answer.short_answer, item.required_numbers),
             judged=answer.judged,
         ))

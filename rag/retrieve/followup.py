@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from rag.retrieve.query import STOPWORDS, check_question
+from rag.retrieve.query import STOPWORDS
 from rag.text.lang import FOLLOWUP_MARKERS
 from rag.text.vietnamese import YEAR, find_provinces, fold, words
 
@@ -75,7 +75,6 @@ def _replace_years(text: str, years: Sequence[str]) -> str:
 
 def rewrite(question: str, history: Sequence[str] = ()) -> Rewrite:
     """Standalone form of ``question`` given the earlier standalone questions."""
-    check_question(question)
     previous = next((h for h in reversed(history) if h and h.strip()), None)
     if previous is None:
         return Rewrite(question, question, False)

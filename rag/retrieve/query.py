@@ -155,7 +155,6 @@ def without_provinces(question: str, keep: str) -> str:
 
 
 def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], str] | None = None) -> Query:
-    check_question(question)
     text = " ".join(normalize_text(question).split())
     truncated = len(text) > max_chars
     if truncated:
