@@ -90,7 +90,7 @@ def test_right_passage_ranks_first_with_both(int8, float32):
 def test_onnx_query_path_imports_no_torch(int8):
     code = (
         "import sys, json\n"
-        "from rag.embedder import make_embedder\n"
+        "from rag.models.embedder import make_embedder\n"
         "from rag.settings import Settings\n"
         "v = make_embedder(Settings()).embed_queries(['Lạng Sơn có bao nhiêu dự án FDI?'])\n"
         "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules]\n"

@@ -237,15 +237,15 @@ def test_interrupted_update_is_repaired(settings, fake, monkeypatch):
     update_index(s, lambda: fake)
     p = settings.corpus_dir / f"{ART_004}.txt"
     p.write_text(p.read_text(encoding="utf-8").replace("20 dự án FDI", "21 dự án FDI"), encoding="utf-8")
-    real = milvus_backend._replace
+    real = milvus_backend.write_atomic
 
     def full_disk(*args):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(milvus_backend, "_replace", full_disk)  # Milvus changed, side files not written
+    monkeypatch.setattr(milvus_backend, "write_atomic", full_disk)  # Milvus changed, side files not written
     with pytest.raises(EnvironmentFault, match="cannot write the index"):
         update_index(s, lambda: fake)
-    monkeypatch.setattr(milvus_backend, "_replace", real)
+    monkeypatch.setattr(milvus_backend, "write_atomic", real)
     with pytest.raises(IndexDamaged, match="rag index"):
         MilvusSearch.open(s)
     assert RAG(s, embedder=fake).status()["damage"]

@@ -5,7 +5,7 @@ from rag.api import RAG
 from rag.errors import BadQuestion
 from rag.evaluate.questions import answer_correct
 from rag.index.lexical import LexicalIndex, tokenize
-from rag.retrieve.query import parse_query
+from rag.retrieve.query import check_question, parse_query
 from rag.retrieve.retrieval import fuse
 
 FDI_000 = "28 dự án có vốn đầu tư nước ngoài"
@@ -39,7 +39,7 @@ def test_query_expands_abbreviations_both_ways():
 def test_bad_questions():
     for bad in ["", "   \n\t"]:
         with pytest.raises(BadQuestion):
-            parse_query(bad)
+            check_question(bad)
     q = parse_query("dự án " * 5000, max_chars=1000)
     assert q.truncated and len(q.original) <= 1000
 
