@@ -5,6 +5,8 @@
     python scripts/check_evalset.py --show ARTICLE_ID [--archive DIR]
     python scripts/check_evalset.py --find "PHRASE" [--archive DIR]
     python scripts/check_evalset.py --training FILE.jsonl   # also require the training type mix
+    python scripts/check_evalset.py --disjoint eval/train/*.jsonl -- eval/archive-dev.jsonl -- eval/blind-test.jsonl
+                                         # groups of sets (split by --) that must share no article
 
 
 For every question: the fields are present and typed; an answerable question's
@@ -166,7 +168,39 @@ def _articles(corpus: Path, archive: Path) -> dict:
     return articles
 
 
+def articles_of(path: Path) -> set[str]:
+    """The gold and near articles a set's rows are written from."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {a for d in rows for a in (d.get("gold_article_id"), d.get("near_article_id")) if a}
+
+
+def disjoint(groups: list[list[str]]) -> list[str]:
+    """Errors naming each article that two groups of sets share."""
+    seen: dict[str, int] = {}
+    errors = []
+    for g, paths in enumerate(groups):
+        for a in sorted(set().union(*(articles_of(Path(p)) for p in paths))):
+            if a in seen and seen[a] != g:
+                errors.append(f"article {a} is in {' '.join(groups[seen[a]])} and in {' '.join(paths)}")
+            seen.setdefault(a, g)
+    return errors
+
+
 def main() -> int:
+    if "--disjoint" in sys.argv:
+        args = sys.argv[sys.argv.index("--disjoint") + 1 :]
+        groups, group = [], []
+        for a in args + ["--"]:
+            if a == "--":
+                groups.append(group) if group else None
+                group = []
+            else:
+                group.append(a)
+        errors = disjoint(groups)
+        for e in errors:
+            print("error:", e)
+        print(f"{len(groups)} groups of sets, {len(errors)} shared articles")
+        return 1 if errors else 0
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("eval_set", nargs="?", help="JSONL eval set to check")
     p.add_argument("--archive", default=str(DEFAULT_ARCHIVE), help="dev archive folder")
