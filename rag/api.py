@@ -26,6 +26,7 @@ from rag.answer.extractive import Candidate, ExtractiveAnswerer
 from rag.answer.generate import LLMAnswerer, passages_of, without_model
 from rag.answer.judge import Judge, JudgeCall
 from rag.answer.queue import GenerationQueue
+from rag.answer.reader import Reader
 from rag.answer.verify import verify
 from rag.check.claims import read_claim, topic_of
 from rag.check.verdict import verdict
@@ -108,6 +109,8 @@ class RAG:
                     raise IndexMissing.at(self.settings.index_dir)
                 self.index()
             self._retriever = Retriever(open_search(self.settings), self.embedder, self.settings)
+            if self.settings.reader and self.answerer.reader is None:  # exported on first use, before a question
+                self.answerer.reader = Reader(self.settings).load()
         return self._retriever
 
     def articles(self) -> list[tuple[Article, int]]:

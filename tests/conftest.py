@@ -51,9 +51,14 @@ def corpus_copy(tmp_path: Path) -> Path:
     return target
 
 
+# Models converted or exported on first use (the reader's ONNX file, the embedder) are cached once for
+# the whole run, in the user's cache as in real use: a fresh folder per test would export them again.
+MODEL_CACHE = Settings().cache_dir
+
+
 @pytest.fixture
 def settings(tmp_path: Path, corpus_copy: Path) -> Settings:
-    return Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
+    return Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index", cache_dir=MODEL_CACHE)
 
 
 def require_extra(*modules: str) -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.errors import LLMUnavailable
+from rag.errors import ConfigError, LLMUnavailable
 from rag.models.llm import OLLAMA_URL, make_chat_model
 from rag.settings import Settings
 
@@ -20,3 +20,9 @@ def test_bad_llm_configuration_is_explained(tmp_path):
         make_chat_model(Settings(cache_dir=tmp_path, llm_backend="gpt5"))
     with pytest.raises(LLMUnavailable, match="unknown runtime"):
         make_chat_model(Settings(cache_dir=tmp_path, llm_backend="local", llm_runtime="vllm"))
+
+
+def test_an_unknown_llm_backend_in_the_environment_is_refused_like_the_others(monkeypatch):
+    monkeypatch.setenv("RAG_LLM_BACKEND", "gpt5")
+    with pytest.raises(ConfigError, match="RAG_LLM_BACKEND must be one of local, openai, ollama, got 'gpt5'"):
+        Settings()

@@ -50,3 +50,18 @@ def test_rank_metrics():
     assert hit_at(ranks, 1) == 0.25 and hit_at(ranks, 5) == 0.75
     assert mrr(ranks) == pytest.approx((1 + 1 / 3 + 0 + 1 / 2) / 4)
     assert percentile([1, 2, 3, 4], 0.5) == 2.5 and percentile([], 0.5) == 0.0
+
+
+def test_calibration_counts_right_answers_per_probability_band():
+    from rag.evaluate.questions import Item, Outcome, calibration
+
+    def outcome(p: float, answerable: bool, answered: bool, correct: bool) -> Outcome:
+        item = Item("x", "figure" if answerable else "near-miss", "q?", answerable)
+        return Outcome(item, "", "", answered, None, correct, False, 1.0, confidence=p)
+
+    rows = {r["band"]: r for r in calibration([
+        outcome(0.95, True, True, True), outcome(0.92, True, True, False), outcome(0.91, False, True, False),
+        outcome(0.1, True, False, False), outcome(0.15, False, False, True)])}
+    assert rows["0.9–1.0"] == {"band": "0.9–1.0", "n": 3, "answered": 3, "right_when_answered": round(1 / 3, 4)}
+    assert rows["0.0–0.2"] == {"band": "0.0–0.2", "n": 2, "answered": 0, "right_when_answered": None}
+    assert sum(r["n"] for r in rows.values()) == 5

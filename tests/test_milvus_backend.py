@@ -15,7 +15,7 @@ from conftest import require_extra
 
 require_extra("pymilvus", "milvus_lite")
 
-from conftest import CORPUS, HashEmbedder  # noqa: E402
+from conftest import CORPUS, MODEL_CACHE, HashEmbedder  # noqa: E402
 
 import rag.api  # noqa: E402
 from rag.api import RAG  # noqa: E402
@@ -69,7 +69,7 @@ def pair(tmp_path_factory):
     """The seed corpus indexed by both backends with the fake embedder: {backend: RAG}."""
     base = tmp_path_factory.mktemp("pair")
     shutil.copytree(CORPUS, base / "corpus")
-    s = Settings(corpus_dir=base / "corpus", index_dir=base / "faiss", cache_dir=base / "cache", backend="faiss")
+    s = Settings(corpus_dir=base / "corpus", index_dir=base / "faiss", cache_dir=MODEL_CACHE, backend="faiss")
     fake = HashEmbedder()
     rags = {"faiss": RAG(s, embedder=fake), "milvus": RAG(milvus(s, base / "milvus"), embedder=fake)}
     for r in rags.values():

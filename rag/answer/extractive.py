@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.answer.judge import JudgeCall
+from rag.answer.reader import Passage, Reader
 from rag.answer.scorer import ScorerWeights
 from rag.answer.signals import (
     NARROWED,
@@ -59,7 +60,7 @@ from rag.text.lang import (
     TRAILING_CONNECTORS,
     TYPE_NAMES,
 )
-from rag.text.sentences import sentences
+from rag.text.sentences import previous_sentence, sentences
 from rag.text.untrusted import untrusted_article
 from rag.text.vietnamese import YEAR, Number, find_numbers, find_provinces, fold, padded
 
@@ -87,9 +88,15 @@ def _lead(text: str) -> str:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, weights: ScorerWeights | None = None, max_hits: int = 8):
+    """``reader``: the trained reader (``reader.Reader``, task "answer"). With it, the scorer only
+    pre-ranks: the reader reads the scorer's ``read`` most probable candidates (per province asked),
+    its probability ranks them and decides whether the best one answers (at least its tuned
+    ``threshold``). Without it, the scorer's two logistic models do both (the previous answerer)."""
+
+    def __init__(self, weights: ScorerWeights | None = None, max_hits: int = 8, reader: Reader | None = None):
         self.weights = weights or ScorerWeights.load()
         self.max_hits = max_hits
+        self.reader = reader
 
     # ------------------------------------------------------------ candidates
     def candidates(self, query: Query, hits: list[Hit], idf: Idf, asked: Asked | None = None) -> list[Candidate]:
@@ -141,21 +148,24 @@ class ExtractiveAnswerer:
         return Candidate(hit, start, end, text, s, self.weights.probability(s), blocker, lacks, context)
 
     def _best(self, query: Query, cands: list[Candidate], province: str | None,
-              judge: JudgeCall | None) -> tuple[Candidate | None, bool]:
-        """The most probable sentence that nothing rules out, if it answers,
-        and whether ``judge`` decided it (the scorer left it undecided)."""
+              judge: JudgeCall | None) -> tuple[Candidate | None, bool, float]:
+        """The most probable sentence that nothing rules out, if it answers, whether ``judge`` decided
+        it (the scorer left it undecided), and the probability that it answers."""
         eligible = [c for c in cands if not c.blocker and (province is None or province in _provinces_of(c))]
         if not eligible:
-            return None, False
+            return None, False, 0.0
         best = eligible[0]
+        if self.reader is not None:
+            p = best.probability
+            return (best if p >= self._threshold else None), False, p
         margin = best.probability - (eligible[1].probability if len(eligible) > 1 else 0.0)
         p = self.weights.answer_probability(best.signals, margin)
         if p >= self.weights.threshold:
-            return best, False
+            return best, False, p
         undecided = judge is not None and p >= self.weights.judge_floor
         if undecided and judge(query.original, best.hit.article.title, best.text):
-            return best, True
-        return None, False
+            return best, True, p
+        return None, False, p
 
     # ---------------------------------------------------------------- answer
     def answer(self, query: Query, hits: list[Hit], idf: Idf, judge: JudgeCall | None = None) -> Answer:
@@ -164,23 +174,27 @@ class ExtractiveAnswerer:
         asked = analyse(query)
         cands = self.candidates(query, hits, idf, asked)
         sides = query.provinces if len(query.provinces) > 1 else (None,)
+        if self.reader is not None:
+            cands = self.read(query, cands, len(sides))
         chosen: list[Candidate] = []
         judged = False
+        confidence = 1.0  # the least probability among the sides' answering sentences
         for province in sides:
-            best, by_judge = self._best(query, cands, province, judge)
+            best, by_judge, p = self._best(query, cands, province, judge)
+            confidence = min(confidence, p)
             if best is None:
                 reason = REASONS[lang]["side"].format(x=province) if province else _reason(lang, query, asked, cands)
-                return self._refuse(query, hits, cands, reason)
+                return replace(self._refuse(query, hits, cands, reason), confidence=confidence)
             judged = judged or by_judge
             if best not in chosen:
                 chosen.append(best)
         rival = self._rival(query, asked, chosen[0], cands) if len(chosen) == 1 else None
         if rival is not None:
-            return self._conflict(query, asked, chosen[0], rival)
+            return replace(self._conflict(query, asked, chosen[0], rival), confidence=confidence)
         citations = tuple(cite(i + 1, c) for i, c in enumerate(chosen))
         arithmetic = _arithmetic(query, chosen) if len(chosen) > 1 else None
         if arithmetic is not None and not arithmetic:
-            return self._refuse(query, hits, cands, REASONS[lang]["mismatch"])
+            return replace(self._refuse(query, hits, cands, REASONS[lang]["mismatch"]), confidence=confidence)
         quotes = " ".join(f"{c.sentence} [{c.n}]" for c in citations)
         short = "" if len(chosen) > 1 else short_answer(asked, query, chosen[0].text)
         head = f"{SHORT_ANSWER_LABEL[lang] if lang == 'en' else ''}{short} [1]\n\n" if short else ""
@@ -188,7 +202,7 @@ class ExtractiveAnswerer:
             head = f"{arithmetic}\n\n"
         text = head + (EN_PREFIX if lang == "en" else "") + quotes
         return Answer(query.original, text, True, citations, searched=query.expanded,
-                      short_answer=short or arithmetic or "", judged=judged, language=lang)
+                      short_answer=short or arithmetic or "", judged=judged, language=lang, confidence=confidence)
 
     def _rival(self, query: Query, asked: Asked, best: Candidate, cands: list[Candidate]) -> Candidate | None:
         """Another article's sentence that answers the same number question as
@@ -204,12 +218,30 @@ class ExtractiveAnswerer:
                 continue
             if c.probability < best.probability * CONFLICT_MIN_SHARE or not c.signals.unit_match:
                 continue
-            if self.weights.answer_probability(c.signals, 0.0) < self.weights.threshold:
+            if self._answer_probability(c) < self._threshold:
                 continue
             theirs = _figure(query, c.text)
             if theirs is not None and not math.isclose(theirs, value, rel_tol=1e-9):
                 return c
         return None
+
+    @property
+    def _threshold(self) -> float:
+        return self.reader.config["threshold"] if self.reader is not None else self.weights.threshold
+
+    def _answer_probability(self, c: Candidate) -> float:
+        """How likely ``c`` alone answers: the reader's probability, or the scorer's decider."""
+        return c.probability if self.reader is not None else self.weights.answer_probability(c.signals, 0.0)
+
+    def read(self, query: Query, cands: list[Candidate], sides: int = 1) -> list[Candidate]:
+        """The scorer's ``read`` × ``sides`` most probable candidates with the reader's probability,
+        best first, then the unread ones (probability 0: they never answer)."""
+        n = self.reader.config["read"] * sides
+        head, tail = cands[:n], cands[n:]
+        passages = [Passage(c.text, c.hit.article.title, previous_sentence(c.hit.article.text, c.start)) for c in head]
+        probs = self.reader.probabilities(query.original, passages, [c.probability for c in head])
+        read = sorted((replace(c, probability=float(p)) for c, p in zip(head, probs)), key=lambda c: -c.probability)
+        return read + [replace(c, probability=0.0) for c in tail]
 
     def _conflict(self, query: Query, asked: Asked, best: Candidate, rival: Candidate) -> Answer:
         """Both values, each with its source, and the note that they differ."""

@@ -96,6 +96,7 @@ class Outcome:
     ungrounded: list[str] = field(default_factory=list)
     misleading_short: bool = False  # a right sentence under a short answer whose figures are none of the required ones
     judged: bool = False  # answered on the LLM judge's word (the scorer left the sentence undecided)
+    confidence: float = 0.0  # the answerer's probability that its best sentence answers
 
 
 def misleading_short_answer(short: str, numbers: Iterable[float]) -> bool:
@@ -113,6 +114,7 @@ class EvalResult:
     fusion: dict
     outcomes: list[Outcome]
     settings: dict
+    calibration: list[dict] = field(default_factory=list)
 
 
 def read_jsonl(path: Path) -> list[tuple[int, dict]]:
@@ -217,7 +219,7 @@ def _run(rag, items: list[Item], fusion: str, progress: bool, mode: str = "extra
             # numbers in the returned answer that its cited passages do not contain (must stay 0)
             ungrounded=list(answer.ungrounded),
             misleading_short=correct and misleading_short_answer(answer.short_answer, item.required_numbers),
-            judged=answer.judged,
+            judged=answer.judged, confidence=answer.confidence,
         ))
     return outcomes
 
@@ -282,9 +284,26 @@ def run_eval(rag, path: Path, progress: bool = True, mode: str = "extractive") -
         s = summarize(group)
         by_type[t] = {"n": len(group), **{k: s[k] for k in ("hit@5", "answer_accuracy", "citation_accuracy", "refusal_accuracy")}}
         by_type[t]["correct"] = round(sum(o.correct for o in group) / len(group), 4)
-    settings = {"mode": mode, "fusion": main, "dense_weight": rag.settings.dense_weight, "k": rag.settings.k,
+    settings = {"mode": mode, "fusion": main, "reader": rag.answerer.reader is not None, "dense_weight": rag.settings.dense_weight, "k": rag.settings.k,
                 "chunk_chars": rag.settings.chunk_chars, "model": rag.settings.model_id, "eval_set": str(path)}
-    return EvalResult(summary, by_type, fusion, outcomes, settings)
+    return EvalResult(summary, by_type, fusion, outcomes, settings, calibration(outcomes))
+
+
+BANDS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
+
+
+def calibration(outcomes: list[Outcome]) -> list[dict]:
+    """Per band of the answerer's probability: how many questions, how many answered, and of the
+    answered ones how many were right (a right answer to an answerable question; any answer to an
+    unanswerable one is wrong). A calibrated answerer is right about as often as its band says."""
+    rows = []
+    for lo, hi in zip(BANDS, BANDS[1:]):
+        group = [o for o in outcomes if lo <= o.confidence < hi]
+        answered = [o for o in group if o.answered]
+        right = sum(o.item.answerable and o.correct for o in answered)
+        rows.append({"band": f"{lo:.1f}–{min(hi, 1.0):.1f}", "n": len(group), "answered": len(answered),
+                     "right_when_answered": round(right / len(answered), 4) if answered else None})
+    return rows
 
 
 def failures(result: EvalResult) -> list[Outcome]:
@@ -317,6 +336,10 @@ def render_markdown(result: EvalResult) -> str:
     lines += ["", "## By question type", "", "| type | n | correct | hit@5 | answer acc. | citation acc. |", "|---|---|---|---|---|---|"]
     for t, m in result.by_type.items():
         lines.append(f"| {t} | {m['n']} | {m['correct']} | {m['hit@5']} | {m['answer_accuracy']} | {m['citation_accuracy']} |")
+    lines += ["", f"## Calibration ({'reader' if result.settings.get('reader') else 'scorer'}: probability that the best "
+              "sentence answers)", "", "| band | questions | answered | right when answered |", "|---|---|---|---|"]
+    for row in result.calibration:
+        lines.append(f"| {row['band']} | {row['n']} | {row['answered']} | {row['right_when_answered']} |")
     fails = failures(result)
     lines += ["", f"## Failures ({len(fails)})", ""]
     if not fails:
@@ -354,6 +377,7 @@ def save_report(out_dir: Path, md: str, payload: dict) -> str:
 def write_reports(result: EvalResult, out_dir: Path) -> str:
     payload = {
         "summary": result.summary, "by_type": result.by_type, "fusion": result.fusion, "settings": result.settings,
+        "calibration": result.calibration,
         "outcomes": [{**asdict(o), "item": asdict(o.item)} for o in result.outcomes],
     }
     return save_report(out_dir, render_markdown(result), payload)

