@@ -34,7 +34,8 @@ class CorpusError(RagError):
 
 
 class EvalSetError(RagError, ValueError):
-    """An eval set is missing, empty or malformed (the message names file and line)."""
+    """An eval set is missing, empty or malformed (the message names file and line), or its report
+    folder (``--out``) is a file."""
 
 
 class LLMUnavailable(RagError):

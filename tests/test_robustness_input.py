@@ -10,6 +10,7 @@ code under test runs for real.
 from __future__ import annotations
 
 import codecs
+import errno
 import json
 import os
 import shutil
@@ -346,3 +347,35 @@ def test_bad_lock_timeout_in_environment_is_one_line(monkeypatch, capsys):
     assert main(["status"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: RAG_INDEX_LOCK_TIMEOUT must be a number of seconds") and "Traceback" not in err
+
+
+def test_eval_out_that_is_a_file_is_refused_before_the_run(settings, capsys, tmp_path):
+    """`rag eval --out EXISTING_FILE`: one line before any question is asked, exit 2, the file untouched."""
+    target = tmp_path / "report.txt"
+    target.write_text("keep me", encoding="utf-8")
+    assert run_cli(settings, "eval", "--set", "eval/holdout.jsonl", "--out", str(target)) == 2
+    assert one_error_line(capsys) == f"error: --out {target} is a file, not a folder: give a folder for report.md and report.json"
+    assert target.read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_report_that_cannot_be_written_leaves_the_previous_pair(tmp_path, monkeypatch):
+    """A full disk while the new report.json is written: the old report.md and report.json stay, as a
+    matching pair, no staged file is left behind, and the error is one EnvironmentFault."""
+    from rag.errors import EnvironmentFault
+    from rag.evaluate.questions import save_report
+
+    save_report(tmp_path, "# old", {"old": True})
+    real = Path.write_text
+
+    def full_disk(self, text, *args, **kwargs):
+        if self.name == "report.json.new":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    with pytest.raises(EnvironmentFault, match="cannot write the reports to .*No space left on device"):
+        save_report(tmp_path, "# new", {"new": True})
+    monkeypatch.undo()
+    assert (tmp_path / "report.md").read_text(encoding="utf-8") == "# old"
+    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8")) == {"old": True}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json", "report.md"]

@@ -12,12 +12,13 @@ functions at the top are pure and unit-tested.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from rag.errors import EvalSetError
+from rag.errors import EnvironmentFault, EvalSetError
 from rag.schema import Source
 from rag.text.vietnamese import fold, number_values
 
@@ -366,11 +367,35 @@ def render_markdown(result: EvalResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def check_report_dir(out_dir: Path) -> None:
+    """Refuse, before an eval runs, a report folder that cannot be one: an existing file, or a
+    folder that cannot be created or written."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise EvalSetError(f"--out {out_dir} is a file, not a folder: give a folder for report.md and report.json")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise EnvironmentFault(f"cannot write reports to {out_dir}: {exc.strerror or exc}") from None
+
+
 def save_report(out_dir: Path, md: str, payload: dict) -> str:
-    """Write ``report.md`` and ``report.json`` into ``out_dir``; return the markdown."""
+    """Write ``report.md`` and ``report.json`` into ``out_dir``: both are written aside first, then
+    switched in, so a full disk or a stop leaves the previous pair (or none) and never half of a new
+    one beside the old; return the markdown."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "report.md").write_text(md, encoding="utf-8")
-    (out_dir / "report.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+    staged = [(out_dir / "report.md", md), (out_dir / "report.json", json.dumps(payload, ensure_ascii=False, indent=1))]
+    try:
+        for path, text in staged:
+            path.with_name(path.name + ".new").write_text(text, encoding="utf-8")
+    except OSError as exc:
+        for path, _ in staged:
+            path.with_name(path.name + ".new").unlink(missing_ok=True)
+        raise EnvironmentFault(f"cannot write the reports to {out_dir}: {exc.strerror or exc}") from None
+    for path, _ in staged:
+        os.replace(path.with_name(path.name + ".new"), path)
     return md
 
 

@@ -170,27 +170,26 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from rag.api import RAG
     from rag.evaluate.claims import is_claims_set, load_claims, run_claims_eval, write_claims_reports
-    from rag.evaluate.questions import load_items, run_eval, write_reports
+    from rag.evaluate.questions import check_report_dir, load_items, run_eval, write_reports
 
     sets = args.set or ["eval/qa.jsonl"]
     if args.out and len(sets) > 1:
         print("error: --out takes one eval set; without it each set's report goes to eval/<set name>/", file=sys.stderr)
         return 2
-    kinds = {}
-    for name in sets:  # every set is read and checked before any model is loaded (EvalSetError)
+    kinds, outs = {}, {}
+    suffix = "" if args.mode == "extractive" else f"-{args.mode}"
+    for name in sets:  # every set and report folder is checked before any model is loaded
         kinds[name] = is_claims_set(Path(name))
         (load_claims if kinds[name] else load_items)(Path(name))
+        outs[name] = Path(args.out or f"eval/{Path(name).stem}{'' if kinds[name] else suffix}")
+        check_report_dir(outs[name])
     rag = RAG(_settings(args))
     for name in sets:
         path = Path(name)
         if kinds[name]:
-            md = write_claims_reports(run_claims_eval(rag, path, progress=not args.quiet),
-                                      Path(args.out or f"eval/{path.stem}"))
-            print(md)
-            continue
-        result = run_eval(rag, path, progress=not args.quiet, mode=args.mode)
-        suffix = "" if args.mode == "extractive" else f"-{args.mode}"
-        md = write_reports(result, Path(args.out or f"eval/{path.stem}{suffix}"))
+            md = write_claims_reports(run_claims_eval(rag, path, progress=not args.quiet), outs[name])
+        else:
+            md = write_reports(run_eval(rag, path, progress=not args.quiet, mode=args.mode), outs[name])
         print(md)
     return 0
 
