@@ -44,5 +44,12 @@ def test_check_json_lines_and_draft_marks(capsys, settings, fake, monkeypatch, t
     assert main([*args, "check", "--file", str(draft)]) == 0
     out = capsys.readouterr().out
     assert "– Xin chào bạn đọc." in out and "✘ Lạng Sơn có 30" in out and "number: 30 → 28" in out
+    draft.write_bytes(draft.read_text(encoding="utf-8").encode("utf-16"))  # a Windows editor's "Unicode"
+    assert main([*args, "check", "--file", str(draft)]) == 0
+    assert "✘ Lạng Sơn có 30" in capsys.readouterr().out
+    draft.write_bytes(b"\x00" * 2048)
+    assert main([*args, "check", "--file", str(draft)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"error: {draft} is not a text draft: binary content (NUL bytes)\n" and "\x00" not in captured.out
     assert main([*args, "check", "--file", str(tmp_path / "missing.txt")]) == 2
     assert main([*args, "check"]) == 2

@@ -139,13 +139,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     from rag.index.open import index_exists
     from rag.retrieve.query import check_question
 
-    if args.file:
+    if args.file:  # decoded as the corpus is (BOM, UTF-16, cp1258); binary is refused
+        from rag.ingest.clean import Undecodable, decode
+        from rag.text.vietnamese import normalize_text
+
         try:
-            draft = Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            print(f"error: cannot read {args.file}: {exc}", file=sys.stderr)
+            draft, _ = decode(Path(args.file).read_bytes())
+        except OSError as exc:
+            print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
             return 2
-        texts = [draft]
+        except Undecodable as exc:
+            print(f"error: {args.file} is not a text draft: {exc}", file=sys.stderr)
+            return 2
+        texts = [normalize_text(draft)]
     else:
         texts = args.claims
     if not texts:
