@@ -8,7 +8,7 @@ from rag.errors import IndexMismatch, IndexMissing
 from rag.index.files import vectors
 from rag.index.files.store import live_generation, read_index
 from rag.index.files.vectors import VectorIndex
-from rag.index.indexer import update_index
+from rag.index.indexer import read_skipped, update_index
 
 
 def test_faiss_matches_brute_force():
@@ -100,9 +100,20 @@ def test_skipped_files_are_counted_by_reason_and_listed_in_the_index_folder(sett
     report = update_index(settings, lambda: fake)
     summary = report.summary()
     assert "skipped 2 files" in summary and "1 not a text article" in summary
-    rows = (settings.index_dir / "skipped.tsv").read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "file\treason" and sorted(r.split("\t")[0].rsplit("/", 1)[-1] for r in rows[1:]) == ["broken.txt", "photo.jpg"]
+    assert (settings.index_dir / "skipped.tsv").read_text(encoding="utf-8").startswith("file\treason\n")
+    assert sorted(f.rsplit("/", 1)[-1] for f, _ in read_skipped(settings.index_dir)) == ["broken.txt", "photo.jpg"]
     (settings.corpus_dir / "broken.txt").unlink()
     (settings.corpus_dir / "photo.jpg").unlink()
     update_index(settings, lambda: fake)
     assert not (settings.index_dir / "skipped.tsv").exists()  # nothing skipped now: no stale list
+
+
+def test_skipped_file_names_with_tabs_line_breaks_and_quotes_keep_their_reasons(settings, fake):
+    odd = ['tab\there.txt', 'line\nbreak.txt', 'say "hi".txt']
+    for name in odd:
+        (settings.corpus_dir / name).write_bytes(b"\x00\x01\x02\xff" * 100)  # binary: skipped
+    (settings.corpus_dir / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    update_index(settings, lambda: fake)
+    rows = {f.rsplit("/", 1)[-1]: reason for f, reason in read_skipped(settings.index_dir)}
+    assert sorted(rows) == sorted([*odd, "photo.jpg"])
+    assert len({rows[name] for name in odd}) == 1 and rows["photo.jpg"] != rows[odd[0]]

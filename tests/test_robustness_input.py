@@ -20,6 +20,7 @@ import pytest
 
 from rag.api import RAG
 from rag.errors import BadQuestion
+from rag.index.indexer import read_skipped
 from rag.ingest.clean import decode
 from rag.ingest.corpus import load_corpus
 from rag.ingest.uploads import UploadRefused
@@ -41,8 +42,7 @@ def assert_fdi(rag: RAG) -> None:
 
 def skipped_rows(settings) -> dict[str, str]:
     """index/skipped.tsv as {file name: reason}."""
-    rows = (settings.index_dir / "skipped.tsv").read_text(encoding="utf-8").splitlines()[1:]
-    return {Path(f).name: reason for f, reason in (r.split("\t") for r in rows)}
+    return {Path(f).name: reason for f, reason in read_skipped(settings.index_dir)}
 
 
 def run_cli(settings, *args: str) -> int:

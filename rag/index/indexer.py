@@ -13,7 +13,9 @@ as up to date.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import time
 from dataclasses import dataclass, field
@@ -180,12 +182,27 @@ def _update(settings: Settings, make_embedder: Callable[[], Embedder], rebuild: 
 
 
 def write_skipped(index_dir: Path, skipped: tuple[Skipped, ...]) -> str:
-    """The full list of skipped files (file, reason), one per line, replaced
-    atomically at every run; returns its path ("" when nothing was skipped)."""
+    """The full list of skipped files (file, reason), one per row, replaced atomically at every run;
+    returns its path ("" when nothing was skipped). Written by the csv module's tab dialect: a file
+    name holding a tab, a line break or a quote is quoted, so each reason stays with its file
+    (``read_skipped`` reads it back)."""
     path = index_dir / SKIPPED_FILE
     if not skipped:
         path.unlink(missing_ok=True)
         return ""
     index_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, "file\treason\n" + "".join(f"{s.file}\t{s.reason}\n" for s in skipped))
+    out = io.StringIO()
+    writer = csv.writer(out, dialect="excel-tab", lineterminator="\n")
+    writer.writerow(["file", "reason"])
+    writer.writerows([s.file, s.reason] for s in skipped)
+    write_atomic(path, out.getvalue())
     return str(path)
+
+
+def read_skipped(index_dir: Path) -> list[tuple[str, str]]:
+    """The (file, reason) rows of ``skipped.tsv``; [] when nothing was skipped."""
+    try:
+        text = (index_dir / SKIPPED_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [(row[0], row[1]) for row in list(csv.reader(io.StringIO(text, newline=""), dialect="excel-tab"))[1:]]
