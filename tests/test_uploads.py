@@ -71,3 +71,20 @@ def test_delete_refuses_paths_and_unknown_ids(corpus_copy):
         delete_article(corpus_copy, "nope")
     assert delete_article(corpus_copy, "000_bf7702f0972e1e9e") == "000_bf7702f0972e1e9e.txt"
     assert "000_bf7702f0972e1e9e" not in json.loads((corpus_copy / "metadata.json").read_text(encoding="utf-8"))
+
+
+def test_an_upload_at_the_cap_is_either_indexed_or_refused_never_added_and_skipped(corpus_copy):
+    """The cap is on the file the index reads (title line included), inclusive: an upload of exactly the
+    cap whose saved form would be over it is refused saying so; one whose saved form fits is read back."""
+    cap = 4096
+    words = ("Năm 2025 tỉnh Hà Giang có bảy dự án đầu tư nước ngoài còn hiệu lực. " * 80).encode("utf-8")
+    exact = words[:cap].decode("utf-8", errors="ignore").encode("utf-8")
+    exact += b" " * (cap - len(exact))
+    assert len(exact) == cap
+    with pytest.raises(UploadRefused, match=r"kèm tiêu đề.*giới hạn là 4,096 byte"):
+        add_article(corpus_copy, exact, [], filename="at-cap.txt", title="Hà Giang thu hút đầu tư", max_bytes=cap)
+    assert not list(corpus_copy.glob("up-*"))
+    fits = words[: cap - 200].decode("utf-8", errors="ignore").encode("utf-8")
+    added = add_article(corpus_copy, fits, [], filename="fits.txt", title="Hà Giang thu hút đầu tư", max_bytes=cap)
+    assert (corpus_copy / added.file).stat().st_size <= cap
+    assert added.article_id in {a.id for a in load_corpus(corpus_copy, max_bytes=cap).articles}

@@ -144,7 +144,7 @@ def add_article(
     added_by: str = "",
 ) -> Added:
     if len(data) > max_bytes:
-        raise UploadRefused(f"Tệp quá lớn ({len(data) / 2**20:.1f} MB); giới hạn là {mb(max_bytes)}.")
+        raise UploadRefused(f"Tệp quá lớn: {len(data):,} byte; giới hạn là {max_bytes:,} byte ({mb(max_bytes)}).")
     kind = _kind(filename)
     try:
         raw, _ = decode(data)
@@ -170,8 +170,14 @@ def add_article(
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:10]
     article_id = f"up-{time.strftime('%Y%m%d-%H%M%S')}-{digest}"
     path = corpus_dir / f"{article_id}.txt"
-    # The title goes on the first line, as on a saved web page, so the loader finds it.
-    path.write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+    # The title goes on the first line, as on a saved web page, so the loader finds it. The cap is on
+    # this file, the one the index reads (inclusive): an upload under it whose saved form is over it
+    # would be "added" and then skipped by every index run.
+    saved = f"{title}\n\n{body}\n".encode("utf-8")
+    if len(saved) > max_bytes:
+        raise UploadRefused(f"Tệp quá lớn: bài lưu vào kho (kèm tiêu đề) là {len(saved):,} byte; giới hạn là "
+                            f"{max_bytes:,} byte ({mb(max_bytes)}).")
+    path.write_bytes(saved)
     metadata = read_metadata(corpus_dir)
     metadata[article_id] = {
         "title": title,
