@@ -88,3 +88,15 @@ def test_an_upload_at_the_cap_is_either_indexed_or_refused_never_added_and_skipp
     added = add_article(corpus_copy, fits, [], filename="fits.txt", title="Hà Giang thu hút đầu tư", max_bytes=cap)
     assert (corpus_copy / added.file).stat().st_size <= cap
     assert added.article_id in {a.id for a in load_corpus(corpus_copy, max_bytes=cap).articles}
+
+
+def test_an_article_whose_file_name_has_spaces_and_diacritics_can_be_deleted(corpus_copy):
+    (corpus_copy / "tên có dấu cách.txt").write_text(ARTICLE, encoding="utf-8")
+    ids = {a.id for a in load_corpus(corpus_copy).articles}
+    odd = next(i for i in ids if " " in i)
+    assert delete_article(corpus_copy, odd) == "tên có dấu cách.txt"
+    assert not (corpus_copy / "tên có dấu cách.txt").exists()
+    assert odd not in {a.id for a in load_corpus(corpus_copy).articles}
+    for bad in ("../tên có dấu cách", "x\x00y", " "):
+        with pytest.raises(UploadRefused, match="không hợp lệ"):
+            delete_article(corpus_copy, bad)

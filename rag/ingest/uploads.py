@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path, PurePath
@@ -30,7 +31,6 @@ from rag.text.vietnamese import canonical_province
 
 HTML_SUFFIXES = (".html", ".htm")
 UPLOAD_SUFFIXES = tuple(sorted(TEXT_SUFFIXES)) + HTML_SUFFIXES  # what the UI offers to upload
-_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 class UploadRefused(RagError):
@@ -197,9 +197,13 @@ def add_article(
 
 def delete_article(corpus_dir: Path, article_id: str) -> str:
     """Remove an article's file and metadata. Returns the removed file name."""
-    if not _ID.match(article_id or "") or article_id in (METADATA_FILE, ".", ".."):
+    # Any id the corpus can hold (spaces and diacritics included) is one; only what could name a path
+    # outside the folder is refused, and only a listed article file is ever removed.
+    if not isinstance(article_id, str) or not article_id.strip() or article_id in (METADATA_FILE, ".", "..") \
+            or any(c in article_id for c in "/\\\x00"):
         raise UploadRefused(f"Mã bài không hợp lệ: {article_id!r}.")
-    files = [p for p in article_files(corpus_dir) if p.stem == article_id]
+    wanted = unicodedata.normalize("NFC", article_id)
+    files = [p for p in article_files(corpus_dir) if unicodedata.normalize("NFC", p.stem) == wanted]
     if not files:
         raise UploadRefused(f"Không có bài {article_id!r} trong kho.")
     for p in files:
