@@ -144,7 +144,7 @@ def add_article(
     added_by: str = "",
 ) -> Added:
     if len(data) > max_bytes:
-        raise UploadRefused(f"Tệp quá lớn: {len(data):,} byte; giới hạn là {max_bytes:,} byte ({mb(max_bytes)}).")
+        raise UploadRefused(f"Tệp quá lớn: {len(data):,} byte; giới hạn là {mb(max_bytes)} ({max_bytes:,} byte).")
     kind = _kind(filename)
     try:
         raw, _ = decode(data)
@@ -176,7 +176,7 @@ def add_article(
     saved = f"{title}\n\n{body}\n".encode("utf-8")
     if len(saved) > max_bytes:
         raise UploadRefused(f"Tệp quá lớn: bài lưu vào kho (kèm tiêu đề) là {len(saved):,} byte; giới hạn là "
-                            f"{max_bytes:,} byte ({mb(max_bytes)}).")
+                            f"{mb(max_bytes)} ({max_bytes:,} byte).")
     path.write_bytes(saved)
     metadata = read_metadata(corpus_dir)
     metadata[article_id] = {
