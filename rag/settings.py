@@ -114,6 +114,9 @@ class Settings:
 
     # limits on untrusted input (one place: CLI indexing, API, UI uploads)
     max_file_bytes: int = 5 * 1024 * 1024  # a corpus file or upload larger than this is skipped/refused
+    # opening an index compares every file's sha256 with its manifest when the generation holds at most this
+    # many bytes (0.2 s for the 118 MB of seeds + dev archive); above it, sizes only (hashing would slow every start)
+    verify_sha256_bytes: int = 512 * 1024 * 1024
 
     # answers: a question mode of ``modes.MODES`` ("extractive", "llm", "auto"). The library and
     # ``rag eval`` answer extractively unless asked (no model is loaded behind a caller's back, and the

@@ -228,6 +228,9 @@ def test_dense_faiss_bytes_flipped(cli, built, settings):
     path.write_bytes(bytes(raw))
     code, out, _ = cli("status")
     assert code == 2 and "damaged: dense.faiss: content differs from its sha256 in the manifest" in out
+    code, _, err = cli("ask", "--mode", "extractive", FDI)  # ask refuses it too, not only status
+    assert code == 2
+    assert_one_line_error(err, "index damaged (", "dense.faiss: content differs", "run rag index to repair")
     code, out, _ = cli("index", "-q")
     assert code == 0 and "repaired: every article re-chunked and re-embedded (dense.faiss: content differs" in out
     assert_consistent(settings)
@@ -265,6 +268,17 @@ def test_chunks_jsonl_truncated(cli, built, settings):
     out = assert_damage_reported_and_repaired(
         cli, settings, problem, f"every article re-chunked and re-embedded ({problem})")
     assert "unchanged 5 articles" in out
+
+
+def test_a_figure_edited_in_chunks_jsonl_is_refused_not_served(cli, built, settings):
+    """chunks.jsonl edited in place, same size (28 -> 35 in the FDI sentence): ask refuses it naming the
+    file and the repair, instead of answering 35; index repairs it."""
+    path = built / "chunks.jsonl"
+    text = path.read_text(encoding="utf-8")
+    assert "hiện có 28 dự án" in text
+    path.write_text(text.replace("hiện có 28 dự án", "hiện có 35 dự án"), encoding="utf-8")
+    assert_damage_reported_and_repaired(cli, settings, "chunks.jsonl: content differs from its sha256 in the manifest",
+                                        "every article re-chunked and re-embedded (chunks.jsonl: content differs")
 
 
 def test_manifest_json_corrupted(cli, built, settings):
