@@ -297,13 +297,17 @@ def test_current_points_to_missing_generation(cli, built, settings):
 
 
 def test_damaged_index_via_api_raises_domain_error(built, settings):
-    """RAG.ask on a zeroed dense.faiss of the right size raises IndexDamaged naming the file."""
+    """RAG.ask on a zeroed dense.faiss of the right size raises IndexDamaged naming the file: by its sha256
+    where the index is small enough to hash at every open, else when FAISS cannot read it."""
     from rag.errors import IndexDamaged
 
     path = built / "dense.faiss"
     path.write_bytes(b"\0" * path.stat().st_size)
-    with pytest.raises(IndexDamaged, match=r"dense.faiss unreadable.*run rag index to repair"):
+    with pytest.raises(IndexDamaged, match=r"dense.faiss: content differs from its sha256.*run rag index to repair"):
         RAG(settings, embedder=HashEmbedder(), auto_index=False).ask(FDI)
+    sizes_only = settings.with_(verify_sha256_bytes=0)
+    with pytest.raises(IndexDamaged, match=r"dense.faiss unreadable.*run rag index to repair"):
+        RAG(sizes_only, embedder=HashEmbedder(), auto_index=False).ask(FDI)
 
 
 # --------------------------------------------------------- the environment
