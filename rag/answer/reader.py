@@ -70,8 +70,8 @@ def manifest(path: Path = MANIFEST_FILE) -> dict:
         raise ModelError(f"the reader's manifest {path} is not valid JSON ({exc}): reinstall or {TRAIN_HINT}") from None
 
 
-def check_weights(weights: Path, record: dict) -> None:
-    """The weights file exists and is the one the manifest describes."""
+def check_weights(weights: Path, record: dict) -> str:
+    """The weights file exists and is the one the manifest describes; returns its sha256."""
     if not weights.exists():
         raise ModelError(f"the reader's weights {weights} are missing: reinstall the package, or train them: "
                          f"{TRAIN_HINT}")
@@ -79,6 +79,7 @@ def check_weights(weights: Path, record: dict) -> None:
     if digest != record.get("weights_sha256"):
         raise ModelError(f"the reader's weights {weights} do not match {MANIFEST_FILE.name} (sha256 {digest[:12]}…, "
                          f"manifest {str(record.get('weights_sha256'))[:12]}…): reinstall or {TRAIN_HINT}")
+    return digest
 
 
 class Reader:
@@ -89,7 +90,7 @@ class Reader:
         record = manifest(manifest_path)
         if task not in record.get("tasks", {}):
             raise ModelError(f"the reader has no {task!r} head ({manifest_path}): train it: {TRAIN_HINT}")
-        check_weights(weights, record)
+        self.digest = check_weights(weights, record)
         self.task = task
         self.config = record["tasks"][task]
         self.settings = settings
@@ -104,7 +105,7 @@ class Reader:
             raise ModelError("onnxruntime is not installed: pip install -e .") from exc
         from rag.models.reader import ensure_reader_onnx
 
-        path = ensure_reader_onnx(self.settings, self.weights, self.config, self.task)
+        path = ensure_reader_onnx(self.settings, self.weights, self.digest, self.config, self.task)
         options = ort.SessionOptions()
         options.intra_op_num_threads = os.cpu_count() or 1
         options.inter_op_num_threads = 1

@@ -27,7 +27,6 @@ import warnings
 from pathlib import Path
 
 from rag.errors import ModelError
-from rag.fileio import sha256_file
 from rag.models.convert import ensure_model_dir, staged_dir
 from rag.settings import Settings
 
@@ -102,14 +101,11 @@ def merge(net, tensors: dict, task: str, rank: int, alpha: float) -> None:
         net.head.bias.copy_(tensors[f"{task}.head.bias"].float())
 
 
-def reader_dir(settings: Settings, weights: Path, task: str) -> Path:
-    return settings.cache_dir / "models" / f"reader-{task}-{sha256_file(weights)[:16]}"
-
-
-def ensure_reader_onnx(settings: Settings, weights: Path, config: dict, task: str) -> Path:
-    """The exported reader for ``task`` (``config``: that task's manifest entry: layers, rank, alpha,
-    outputs); exported on first use, with a progress line."""
-    target = reader_dir(settings, weights, task)
+def ensure_reader_onnx(settings: Settings, weights: Path, digest: str, config: dict, task: str) -> Path:
+    """The exported reader for ``task`` (``digest``: the weights file's sha256, already checked against
+    the manifest; ``config``: that task's manifest entry: layers, rank, alpha, outputs); exported on
+    first use, with a progress line, into a cache folder named by the digest."""
+    target = settings.cache_dir / "models" / f"reader-{task}-{digest[:16]}"
     try:
         if json.loads((target / "export.json").read_text())["recipe"] == RECIPE and (target / "model.onnx").exists():
             return target

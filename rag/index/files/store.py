@@ -242,12 +242,11 @@ def _load_file(index_dir: Path, gen: Path, name: str, reader: Callable[[Path], o
 
 
 def _read(index_dir: Path, gen: Path, settings: Settings) -> IndexData:
-    recorded = _recorded_files(generation_manifest(gen) or {})
-    affordable = sum(int(f.get("size") or 0) for f in recorded.values() if isinstance(f, dict))
+    manifest = generation_manifest(gen) or {}
+    affordable = sum(int(f.get("size") or 0) for f in _recorded_files(manifest).values() if isinstance(f, dict))
     problems = generation_damage(gen, full=affordable <= settings.verify_sha256_bytes)  # a same-size edit too
     if problems:
         raise _damaged(index_dir, problems.values())
-    manifest = generation_manifest(gen) or {}
     check_signature(manifest, settings, index_dir)
     articles = _load_file(index_dir, gen, "articles.jsonl", read_articles)
     chunks = _load_file(index_dir, gen, "chunks.jsonl", read_chunks)
