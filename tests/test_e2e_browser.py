@@ -289,6 +289,10 @@ def test_uploaded_file_removed_from_gradio_cache(server):
         page.get_by_role("tab", name="Kho bài viết").click()
         page.locator("#upload input[type=file]").set_input_files(str(upload))
         page.wait_for_function("document.querySelector('#upload').innerText.includes('yen-bai-cache')", timeout=30000)
+        for _ in range(300):  # the page may name the file before the server has written it (a loaded machine)
+            if cached():
+                break
+            page.wait_for_timeout(100)
         assert cached()
         page.locator("#add").click()
         page.wait_for_function("document.querySelector('#corpus-msg').innerText.includes('Đã thêm')", timeout=120000)
