@@ -281,12 +281,18 @@ def test_a_figure_edited_in_chunks_jsonl_is_refused_not_served(cli, built, setti
                                         "every article re-chunked and re-embedded (chunks.jsonl: content differs")
 
 
-def test_manifest_json_corrupted(cli, built, settings):
-    """manifest.json not JSON: reported as unreadable; index treats it as no index and rebuilds everything."""
-    (built / "manifest.json").write_text('{"format": 1, "model": ')
+@pytest.mark.parametrize("garbage", ['{"format": 1, "model": ', "{x\n"])
+def test_manifest_json_corrupted(cli, built, settings, garbage):
+    """manifest.json not JSON: reported as unreadable; index treats it as no index and rebuilds everything,
+    once: the old rows of articles it no longer knows are not kept beside the new ones (it held 172 chunks
+    for 86, every hit twice)."""
+    before = read_index(settings.index_dir, settings).chunks
+    (built / "manifest.json").write_text(garbage)
     out = assert_damage_reported_and_repaired(
         cli, settings, "manifest.json unreadable", "rebuilt everything from the corpus (manifest.json unreadable)")
-    assert "added 5" in out
+    assert "added 5" in out and f"{len(before)} chunks in the index" in out
+    after = read_index(settings.index_dir, settings).chunks
+    assert sorted((c.article_id, c.start) for c in after) == sorted((c.article_id, c.start) for c in before)
 
 
 def test_current_points_to_missing_generation(cli, built, settings):

@@ -78,4 +78,9 @@ def rows(index_dir: Path, settings: Settings, previous: Salvage) -> Rows:
     vectors = dense.vectors()
     if not len(chunks) == len(tokens) == len(vectors) or vectors.shape[1:] != (settings.dim,):
         return Rows()
-    return Rows(chunks, tokens, vectors)
+    # only rows of articles the manifest records are known: an unreadable manifest records none, and its
+    # articles are all embedded again, so keeping their old rows would hold every article twice
+    keep = [i for i, c in enumerate(chunks) if c.article_id in previous.hashes]
+    if len(keep) == len(chunks):
+        return Rows(chunks, tokens, vectors)
+    return Rows([chunks[i] for i in keep], [tokens[i] for i in keep], vectors[keep])
