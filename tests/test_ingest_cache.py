@@ -253,7 +253,7 @@ def test_same_results_with_and_without_cache_for_every_kind_of_file(old_files, s
     plain = load_corpus(old_files, max_bytes=limit)
     skipped = {Path(s.file).name: s.reason for s in plain.skipped}
     assert set(skipped) == {"broken.txt", "photo.jpg", "link.txt", "zz-copy.txt", "zz-near.txt", "huge.txt"}
-    assert skipped["zz-copy.txt"] == f"duplicate of {CAO_BANG}"
+    assert skipped["zz-copy.txt"] == f"duplicate of {CAO_BANG} (kept: first in load order)"  # same dates and mtimes
     assert skipped["link.txt"] == corpus_mod.SYMLINK and skipped["huge.txt"].startswith("larger than")
 
     cold = cached_load(old_files, settings.index_dir, max_bytes=limit)
@@ -293,7 +293,7 @@ def test_a_new_copy_is_still_found_as_duplicate_with_a_warm_cache(old_files, set
     shutil.copy(old_files / f"{CAO_BANG}.txt", old_files / "zz-copy.txt")
     again = cached_load(old_files, settings.index_dir)
     assert calls == [1]
-    assert {Path(s.file).name: s.reason for s in again.skipped} == {"zz-copy.txt": f"duplicate of {CAO_BANG}"}
+    assert {Path(s.file).name: s.reason for s in again.skipped} == {"zz-copy.txt": f"duplicate of {CAO_BANG} (kept: the older file)"}
 
 
 def test_cache_lies_beside_the_generations_and_rebuild_ignores_it(old_files, settings, fake, builds):

@@ -197,6 +197,19 @@ def test_incremental_update_embeds_only_changed_and_added(settings, fake):
     assert answer_correct(r.ask("Lào Cai có bao nhiêu dự án FDI?", mode="extractive").answer, [21], [])
 
 
+def test_a_near_copy_never_displaces_the_indexed_article(settings, fake):
+    """As on the files backend: the FDI article's near-copy with 35 for 28, added later, is skipped."""
+    s = milvus(settings)
+    update_index(s, lambda: fake)
+    original = settings.corpus_dir / f"{ART_000}.txt"
+    (settings.corpus_dir / "00-edited.txt").write_text(
+        original.read_text(encoding="utf-8").replace("hiện có 28", "hiện có 35"), encoding="utf-8")
+    report = update_index(s, lambda: fake)
+    assert [x.reason for x in report.skipped] == [f"duplicate of {ART_000} (kept: already in the index)"]
+    a = RAG(s, embedder=fake, auto_index=False).ask("Lạng Sơn có bao nhiêu dự án FDI?", mode="extractive")
+    assert a.short_answer.startswith("28 dự án") and a.citations[0].article_id == ART_000
+
+
 def test_provenance_change_rewrites_rows_without_embedding(settings, fake, tmp_path):
     archive = tmp_path / "archive"
     archive.mkdir()

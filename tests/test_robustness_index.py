@@ -22,6 +22,7 @@ import rag.api
 from rag.api import RAG
 from rag.index.files import store, vectors
 from rag.index.files.store import damage, live_generation, read_index
+from rag.index.indexer import read_skipped
 from rag.index.lock import index_lock
 from rag.serve.cli import main
 
@@ -120,6 +121,31 @@ def assert_damage_reported_and_repaired(cli, settings, problem: str, repair: str
     assert_consistent(settings)
     assert_answers_fdi(settings)
     return out
+
+
+# ------------------------------------------------------- what is served
+def near_copy_of_000(settings) -> Path:
+    """The FDI article with its figure edited, in a new file whose name sorts before the original's."""
+    original = settings.corpus_dir / f"{ART_000}.txt"
+    copy = settings.corpus_dir / "00-edited.txt"
+    copy.write_text(original.read_text(encoding="utf-8").replace("hiện có 28", "hiện có 35"), encoding="utf-8")
+    return copy
+
+
+def test_a_near_copy_never_displaces_the_indexed_article(cli, built, settings):
+    """A near-copy with an edited figure, added later, is skipped as a duplicate of the article already
+    indexed (it used to replace it: the copy sorts first, and the FDI answer became 35), and the skip
+    list says which was kept and why; a rebuild keeps the original too (the older file)."""
+    copy = near_copy_of_000(settings)
+    os.utime(copy, (time.time() + 60, time.time() + 60))  # written after the original, whatever the clock
+    code, out, _ = cli("index", "-q")
+    assert code == 0 and f"duplicate of {ART_000} (kept: already in the index)" in out
+    assert read_skipped(settings.index_dir) == [(str(copy), f"duplicate of {ART_000} (kept: already in the index)")]
+    assert_answers_fdi(settings)
+    code, out, _ = cli("index", "-q", "--rebuild")
+    assert code == 0 and f"duplicate of {ART_000} (kept: the older file)" in out
+    assert "00-edited" not in read_index(settings.index_dir, settings).articles
+    assert_answers_fdi(settings)
 
 
 # ------------------------------------------------------ one writer at a time

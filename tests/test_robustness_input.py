@@ -147,7 +147,7 @@ def test_exact_copy_of_article_000_does_not_take_over_citations(settings, fake):
     shutil.copy(settings.corpus_dir / f"{A000}.txt", settings.corpus_dir / "zz_copy.txt")
     rag = RAG(settings, embedder=fake)
     rag.index()
-    assert skipped_rows(settings) == {"zz_copy.txt": f"duplicate of {A000}"}
+    assert skipped_rows(settings) == {"zz_copy.txt": f"duplicate of {A000} (kept: the older file)"}
     assert "zz_copy" not in {a.id for a, _ in rag.articles()}
     assert_fdi(rag)
 
@@ -160,7 +160,7 @@ def test_near_copy_of_article_000_is_skipped_as_duplicate(settings, fake):
     (settings.corpus_dir / "zz_near.txt").write_text(near, encoding="utf-8")
     rag = RAG(settings, embedder=fake)
     rag.index()
-    assert skipped_rows(settings) == {"zz_near.txt": f"duplicate of {A000}"}
+    assert skipped_rows(settings) == {"zz_near.txt": f"duplicate of {A000} (kept: the older file)"}
     assert_fdi(rag)
 
 

@@ -20,7 +20,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Collection, Protocol, Sequence
 
 import numpy as np
 
@@ -89,8 +89,9 @@ class Engine(Protocol):
     """Where the heavy steps of an update run: in this process (``LocalEngine``)
     or as a Ray Data pipeline on local or cluster workers (``ray_ingest.RayEngine``)."""
 
-    def load(self, settings: Settings, rebuild: bool) -> Corpus:
-        """Read, decode and clean the corpus and archive files."""
+    def load(self, settings: Settings, rebuild: bool, indexed: Collection[str] = ()) -> Corpus:
+        """Read, decode and clean the corpus and archive files (``load_corpus``;
+        ``indexed``: the live index's article ids, kept over their copies)."""
 
     def chunk_and_embed(self, articles: Sequence[Article], settings: Settings,
                         make_embedder: Callable[[], Embedder], progress: bool) -> Rows:
@@ -98,9 +99,10 @@ class Engine(Protocol):
 
 
 class LocalEngine:
-    def load(self, settings: Settings, rebuild: bool) -> Corpus:
+    def load(self, settings: Settings, rebuild: bool, indexed: Collection[str] = ()) -> Corpus:
         cache = IngestCache.open(settings.index_dir, fresh=rebuild)  # unchanged files are not cleaned again
-        corpus = load_corpus(settings.corpus_dir, *settings.archives, max_bytes=settings.max_file_bytes, cache=cache)
+        corpus = load_corpus(settings.corpus_dir, *settings.archives, max_bytes=settings.max_file_bytes, cache=cache,
+                             indexed=indexed)
         cache.save()
         return corpus
 
@@ -133,15 +135,15 @@ def update_index(
 def _update(settings: Settings, make_embedder: Callable[[], Embedder], rebuild: bool, progress: bool,
             engine: Engine) -> IndexReport:
     t0 = time.perf_counter()
-    corpus = engine.load(settings, rebuild)
-    t_load = time.perf_counter() - t0
     with writing(settings.index_dir):
         cleaned = remove_stale(settings.index_dir)
-        report = write_skipped(settings.index_dir, corpus.skipped)
-
     writer = open_writer(settings, rebuild)  # raises IndexMismatch
     previous = writer.previous
     old_hashes = previous.hashes
+    corpus = engine.load(settings, rebuild, indexed=old_hashes.keys())
+    t_load = time.perf_counter() - t0
+    with writing(settings.index_dir):
+        report = write_skipped(settings.index_dir, corpus.skipped)
 
     new_hashes = {a.id: article_hash(a) for a in corpus.articles}
     origins = {a.id: provenance(a) for a in corpus.articles}

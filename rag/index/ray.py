@@ -33,7 +33,7 @@ import os
 from contextlib import contextmanager
 from dataclasses import astuple, fields
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Collection, Iterator, Sequence
 
 import numpy as np
 
@@ -263,10 +263,10 @@ class RayEngine:
         """What ``RAG.index`` passes as ``make_embedder`` (see ``embedder_factory``)."""
         return embedder_factory(settings, given)
 
-    def load(self, settings: Settings, rebuild: bool) -> Corpus:
+    def load(self, settings: Settings, rebuild: bool, indexed: Collection[str] = ()) -> Corpus:
         cache = IngestCache.open(settings.index_dir, fresh=rebuild)  # unchanged files are not cleaned again
         corpus = load_corpus(settings.corpus_dir, *settings.archives, max_bytes=settings.max_file_bytes,
-                             cache=cache, build_many=self.build_many)
+                             cache=cache, build_many=self.build_many, indexed=indexed)
         cache.save()
         return corpus
 

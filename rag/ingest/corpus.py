@@ -7,7 +7,8 @@ archive). Out: cleaned articles in id order; what is not read is reported
 in ``skipped`` with a reason and never stops the rest: binary or undecodable
 files, symlinks (never followed: nothing outside the folders is read), files
 larger than ``Settings.max_file_bytes`` (refused before reading), and exact or
-near copies of an earlier article (the first one is kept). With an
+near copies of another article (the one already indexed is kept, else the
+older, else the first loaded: ``dedup.keep_order``). With an
 ``IngestCache`` (``rag index`` passes one), a file whose size and mtime, or
 else bytes, metadata entry and origin are unchanged gives its cached article
 without being decoded or cleaned again (see ``ingest_cache``).
@@ -22,13 +23,13 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Collection, Iterable, Iterator, Sequence
 
 from rag.errors import CorpusError
 from rag.fileio import write_atomic
 from rag.ingest.cache import IngestCache, metadata_key
 from rag.ingest.clean import Undecodable, build_article
-from rag.ingest.dedup import find_duplicates
+from rag.ingest.dedup import find_duplicates, keep_order, why_kept
 from rag.schema import Article
 from rag.settings import Settings, mb
 
@@ -106,7 +107,8 @@ def article_files(corpus_dir: Path) -> list[Path]:
 
 def load_corpus(corpus_dir: Path, *archives: Path, max_bytes: int = Settings.max_file_bytes,
                 cache: IngestCache | None = None,
-                build_many: Callable[[Sequence[Job]], Sequence[Article | str]] | None = None) -> Corpus:
+                build_many: Callable[[Sequence[Job]], Sequence[Article | str]] | None = None,
+                indexed: Collection[str] = ()) -> Corpus:
     """The articles of ``corpus_dir`` and of any read-only ``archives``
     folders, in that order. An id seen twice keeps its first file; a file
     larger than ``max_bytes`` is skipped unread. ``cache``: reuse what
@@ -114,7 +116,8 @@ def load_corpus(corpus_dir: Path, *archives: Path, max_bytes: int = Settings.max
     caller saves it); None reads and cleans every file. ``build_many``: every
     file that must be decoded and cleaned is read first and handed over at
     once (``Job.build`` for each, in order; e.g. on Ray workers); None builds
-    each file as it is read."""
+    each file as it is read. ``indexed``: the ids the live index holds; of two
+    copies, one of these is kept."""
     articles: list[Article] = []
     skipped: list[Skipped] = []
     ids: set[str] = set()
@@ -135,14 +138,25 @@ def load_corpus(corpus_dir: Path, *archives: Path, max_bytes: int = Settings.max
             ids.add(item.id)
             folders[item.id] = folder
             articles.append(item)
-    copies = find_duplicates(articles) if cache is None else cache.duplicates(articles, find_duplicates)
+    mtimes = {a.id: _mtime(folders[a.id] / a.source_file) for a in articles}
+    ranked = keep_order(articles, indexed, mtimes)
+    copies = find_duplicates(ranked) if cache is None else cache.duplicates(ranked, find_duplicates)
     if copies:
-        skipped += [Skipped(str(folders[a.id] / a.source_file), f"duplicate of {copies[a.id]}")
+        by_id = {a.id: a for a in articles}
+        skipped += [Skipped(str(folders[a.id] / a.source_file),
+                            f"duplicate of {copies[a.id]} ({why_kept(by_id[copies[a.id]], a, indexed, mtimes)})")
                     for a in articles if a.id in copies]
         articles = [a for a in articles if a.id not in copies]
     if skipped:
         log.info("skipped %d files: %s", len(skipped), dict(skip_counts(skipped)))
     return Corpus(tuple(articles), tuple(skipped))
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return os.lstat(path).st_mtime
+    except OSError:  # gone since it was read: no claim to be the older
+        return float("inf")
 
 
 def skip_counts(skipped: Iterable[Skipped]) -> Counter:

@@ -1,7 +1,9 @@
 """Articles -> which of them repeat an earlier one (exact or near copies).
 
-In: articles in load order. Out: ``{duplicate id: id of the first article it
-repeats}``; the first article of each group is kept. Exact: the same text
+In: articles in the order in which copies give way (``keep_order``: the ones
+already in the index first, then the older). Out: ``{duplicate id: id of the
+first article it repeats}``; the first article of each group is kept, and
+``why_kept`` says why in words. Exact: the same text
 once whitespace is normalised. Near: a Jaccard similarity of word 5-shingles
 of at least ``NEAR_DUPLICATE``. Near pairs are found by prefix filtering (two
 shingle sets that reach the threshold share one of the first few shingles of
@@ -15,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import defaultdict
-from typing import Sequence
+from typing import Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -37,6 +39,30 @@ def shingles(text: str, n: int = SHINGLE_WORDS) -> np.ndarray:
 def overlap(a: np.ndarray, b: np.ndarray) -> int:
     """How many shingles two sets share."""
     return len(np.intersect1d(a, b, assume_unique=True))
+
+
+def keep_order(articles: Sequence[Article], indexed: Collection[str] = (),
+               mtimes: Mapping[str, float] | None = None) -> list[Article]:
+    """``articles`` in the order of which copy is kept: one already in the index
+    (``indexed``: its ids) before a newcomer, so that a near-copy added later
+    (an edited figure in a new file) never displaces what is served; then dated
+    before undated and older before newer; then the older file (``mtimes``:
+    id -> modification time); then load order."""
+    mtimes = mtimes or {}
+    return sorted(articles, key=lambda a: (a.id not in indexed, not a.date, a.date, mtimes.get(a.id, 0.0)))
+
+
+def why_kept(kept: Article, copy: Article, indexed: Collection[str] = (),
+             mtimes: Mapping[str, float] | None = None) -> str:
+    """Why ``kept`` and not ``copy`` is the one indexed, in words (``keep_order``'s rule)."""
+    mtimes = mtimes or {}
+    if kept.id in indexed:
+        return "kept: already in the index"
+    if kept.date and kept.date != copy.date:
+        return f"kept: older ({kept.date}, this one {copy.date or 'undated'})"
+    if mtimes.get(kept.id, 0.0) < mtimes.get(copy.id, 0.0):
+        return "kept: the older file"
+    return "kept: first in load order"
 
 
 def find_duplicates(articles: Sequence[Article], threshold: float = NEAR_DUPLICATE) -> dict[str, str]:
