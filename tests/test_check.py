@@ -10,11 +10,12 @@ import pytest
 
 from rag.answer.signals import coverage
 from rag.api import RAG
-from rag.check.claims import Claim, read_claim, topic_of
+from rag.check.claims import Claim, clause_words, read_claim, topic_of
 from rag.check.verdict import (
     CHECK_RULES,
     Relation,
     _decisive,
+    _other_measure,
     _direction_at,
     _figures,
     _has,
@@ -294,6 +295,21 @@ def test_checkable_sentences():
 
 
 # ------------------------------------------------------------------ metrics
+def test_a_claims_clauses_part_at_joining_words():
+    text = "Lạng Sơn có 28 dự án FDI còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD."
+    projects, capital = figures(text)
+    assert clause_words(text, projects) == {"lang", "son", "co", "28", "du", "an", "fdi", "con", "hieu", "luc"}
+    assert clause_words(text, capital) == {"tong", "von", "dang", "ky", "hon", "228", "trieu", "usd"}
+
+
+def test_a_sentence_about_another_named_measure_is_told_apart():
+    claim = claim_of("Lạng Sơn có 28 dự án FDI còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD.")
+    oda = "Như vốn ODA, tỉnh đã tiếp nhận và triển khai 11 chương trình dự án với tổng vốn hơn 122 triệu USD."
+    fdi = "Toàn tỉnh hiện có 28 dự án có vốn đầu tư nước ngoài còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD."
+    assert _other_measure(claim, oda) and not _other_measure(claim, fdi)  # FDI is "vốn đầu tư nước ngoài" spelled out
+    assert not _other_measure(claim, "Tỉnh đã tiếp nhận 11 chương trình với tổng vốn hơn 122 triệu USD.")
+
+
 def test_per_class_and_macro_f1():
     gold = ["supported", "supported", "refuted", "nei"]
     said = ["supported", "nei", "refuted", "nei"]
@@ -324,6 +340,35 @@ def test_true_claim_is_supported_by_its_province(rag):
     c = rag.check("Lào Cai có 20 dự án FDI còn hiệu lực với tổng vốn đăng ký 540,5 triệu USD.")
     assert c.verdict == "supported" and c.citations[0].article_id == "004_9294ea0d03f08fb7"
     assert c.citations[0].sentence in c.citations[0].text  # the evidence sentence, verbatim in its passage
+
+
+@pytest.mark.parametrize("claim", ["Lạng Sơn có 28 dự án FDI còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD.",
+                                   "Lạng Sơn có 28 dự án FDI còn hiệu lực."])
+def test_a_true_claim_is_supported_not_refuted_by_another_measure(rag, claim):
+    """The ODA sentence's "122 triệu USD" (another measure) used to refute the true claim, and without the money
+    figure it was nei: "FDI" is now met by the article's "vốn đầu tư nước ngoài"."""
+    c = rag.check(claim)
+    assert c.verdict == "supported" and c.citations[0].article_id == "000_bf7702f0972e1e9e"
+    assert "28 dự án" in c.citations[0].sentence
+
+
+PLANTED = "Lạng Sơn thu hút đầu tư\n\nToàn tỉnh Lạng Sơn hiện có 35 dự án FDI còn hiệu lực.\n"
+
+
+@pytest.mark.parametrize("claim, first", [
+    ("Lạng Sơn có 28 dự án FDI còn hiệu lực.", "000_bf7702f0972e1e9e"),
+    ("Lạng Sơn có 28 dự án FDI còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD.", "000_bf7702f0972e1e9e"),
+    ("Lạng Sơn có 35 dự án FDI còn hiệu lực.", "planted"),
+])
+def test_a_planted_figure_makes_sources_conflict_never_decides(rag, corpus_copy, tmp_path, claim, first):
+    """An article stating 35 where 000 states 28: neither decides alone; the check is "conflicting" citing both,
+    the source that bears the claim out first (it was refuted citing the planted file alone)."""
+    (corpus_copy / "planted.txt").write_text(PLANTED, encoding="utf-8")
+    planted = RAG(Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index"), embedder=rag.embedder)
+    c = planted.check(claim)
+    assert c.verdict == "conflicting"
+    assert [x.article_id for x in c.citations] == [first, ({"planted", "000_bf7702f0972e1e9e"} - {first}).pop()]
+    assert [(d.kind, d.citation) for d in c.diffs] == [("number", 2)]
 
 
 def test_a_bound_with_another_scale_is_refuted_as_a_unit_change(rag):

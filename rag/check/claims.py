@@ -13,7 +13,8 @@ from typing import Sequence
 
 from rag.retrieve.query import Concept, Query
 from rag.text.figures import Figure, dates, direction, event_dated, names
-from rag.text.vietnamese import words
+from rag.text.lang import CLAUSE_BREAKS
+from rag.text.vietnamese import fold, words
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ def topic_of(text: str, found: Sequence[Figure]) -> str:
         last = f.end + (len(text[f.end :]) - len(text[f.end :].lstrip()) + len(f.scale) if f.scale else 0)
     out.append(text[last:])
     return " ".join("".join(out).split())
+
+
+def clause_words(text: str, figure: Figure) -> frozenset[str]:
+    """The folded words of the clause of ``text`` that holds ``figure`` (clauses
+    part at ``CLAUSE_BREAKS``: "với tổng vốn đăng ký hơn 228 triệu USD")."""
+    folded = fold(text)  # one character for one: offsets hold
+    starts = [0] + [m.end() for m in CLAUSE_BREAKS.finditer(folded) if m.end() <= figure.start]
+    ends = [m.start() for m in CLAUSE_BREAKS.finditer(folded) if m.start() >= figure.end] + [len(folded)]
+    return frozenset(words(folded[starts[-1] : ends[0]]))
 
 
 def read_claim(query: Query, found: Sequence[Figure], topic: Query) -> Claim:

@@ -28,13 +28,14 @@ No LLM decides anything here. The rules, in order of trust:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Sequence
 
 from rag.answer.extractive import Candidate, cite
 from rag.answer.signals import Idf, coverage
-from rag.check.claims import Claim
+from rag.check.claims import Claim, clause_words
+from rag.retrieve.query import Query
 from rag.schema import ClaimCheck, Diff, Verdict
 from rag.text.figures import (
     Figure,
@@ -49,7 +50,7 @@ from rag.text.figures import (
     scale_swapped,
     spellings,
 )
-from rag.text.lang import EXPLANATIONS, PLACE_PREPOSITIONS, PLACE_WORDS, PROVINCIAL_BODIES, UNIT_LINK_WORDS
+from rag.text.lang import EXPLANATIONS, PLACE_PREPOSITIONS, PLACE_WORDS, PROVINCIAL_BODIES, SYNONYMS, UNIT_LINK_WORDS
 from rag.text.vietnamese import NAME_RE, YEAR, find_provinces, fold, padded
 
 
@@ -71,6 +72,9 @@ class CheckRules:
 
 
 CHECK_RULES = CheckRules()
+FIGURE_DIFFS = frozenset({"number", "unit"})  # the diffs that compare figures
+# the concept table's rows that name a thing (they hold an acronym: FDI, ODA, NGO, XNK, UBND ...)
+NAMED_CONCEPTS = tuple(row for row in SYNONYMS if any(v.isascii() and v.isupper() for v in row))
 
 
 @dataclass(frozen=True)
@@ -224,6 +228,33 @@ def _shared_names(claim: Claim, text: str) -> bool:
                if len(n.split()) >= 2 and not f"{fold(n)} ".startswith(tuple(f"{b} " for b in PROVINCIAL_BODIES)))
 
 
+def _part(claim: Claim, unmatched: Sequence[Figure]) -> Query:
+    """The claim's topic without the concepts only the clauses of ``unmatched``
+    figures hold: "Lạng Sơn có 28 dự án FDI còn hiệu lực" of "... với tổng vốn
+    đăng ký hơn 228 triệu USD" against a sentence giving 35 dự án FDI alone."""
+    stated = [f for f in claim.figures if f not in unmatched]
+    left_out = frozenset().union(*(clause_words(claim.text, f) for f in unmatched)) - frozenset().union(
+        *(clause_words(claim.text, f) for f in stated))
+    kept = tuple(c for c in claim.topic.concepts if not any(set(a.split()) <= left_out for a in c.alternatives))
+    return replace(claim.topic, concepts=kept)
+
+
+def _other_measure(claim: Claim, sentence: str) -> bool:
+    """Does ``sentence`` measure another named thing than the claim: the claim
+    names one of the concept table's named things (a row with an acronym: FDI,
+    ODA, NGO, XNK ...) that the sentence does not, in any spelling, and the
+    sentence names another ("Như vốn ODA, ... 122 triệu USD" for "28 dự án FDI
+    ... 228 triệu USD")?"""
+    claimed, said = _named_concepts(claim.text), _named_concepts(sentence)
+    return bool(claimed - said) and bool(said - claimed)
+
+
+@lru_cache(maxsize=1024)
+def _named_concepts(text: str) -> frozenset[int]:
+    """The rows of ``NAMED_CONCEPTS`` ``text`` names, in any spelling."""
+    return frozenset(i for i, row in enumerate(NAMED_CONCEPTS) if any(_has(text, v) for v in row))
+
+
 def _aside(claim: Claim, c: Candidate, idf: Idf, replaced: str, topic: float, own: float) -> tuple[float, float]:
     """The topic shares (with the context, and of the sentence itself) with the
     words of ``replaced`` left out, when higher: a sentence that gives another
@@ -289,8 +320,15 @@ def relate(claim: Claim, c: Candidate, idf: Idf, rules: CheckRules,
         if swap is not None:
             diffs.append(swap)
             topic, own = _aside(claim, c, idf, swap[1], topic, own)
+    if diffs and {d[0] for d in diffs} <= FIGURE_DIFFS and _other_measure(claim, c.text):
+        return Relation(c, "none", topic)  # another measure's figure ("vốn ODA ... 122 triệu" for FDI capital)
+    scope = claim.topic
+    if diffs and unmatched:  # the sentence gives part of the claim's figures: it is read against their clauses
+        scope = _part(claim, unmatched)
+        topic = max(topic, coverage(scope, idf, f"{c.context} {c.text}"))
+        own = max(own, coverage(scope, idf, c.text))
     if diffs:
-        whole = coverage(claim.topic, idf, f"{c.hit.article.title} {c.hit.article.text}")
+        whole = coverage(scope, idf, f"{c.hit.article.title} {c.hit.article.text}")
         return Relation(c, "refutes", topic, tuple(diffs), diffs[0][2], own, article=whole)
     elsewhere = _elsewhere(unmatched, siblings) if unmatched and shown else []
     if len(elsewhere) < len(unmatched) or not _named(claim, c, nearby, bool(shown)):
@@ -316,14 +354,16 @@ def verdict(claim: Claim, cands: list[Candidate], idf: Idf, rules: CheckRules = 
     if not decisive:
         return _not_enough(claim, relations, rules)
     best = decisive[0]  # the most probable sentence that decides
+    against = "refutes" if best.kind == "supports" else "supports"
+    other = next((r for r in decisive if r.kind == against
+                  and r.candidate.hit.article.id != best.candidate.hit.article.id), None)
+    if other is not None and claim.figures:  # two sources disagree on the same figure: both shown, the support first
+        sure, doubt = (best, other) if best.kind == "supports" else (other, best)
+        citations = (cite(1, sure.candidate), cite(2, doubt.candidate))
+        diffs = tuple(Diff(k, a, b, 2) for k, a, b in doubt.diffs)
+        text = texts["conflicting"].format(claim=sure.archive, archive=doubt.archive, n=1, m=2)
+        return ClaimCheck(claim.text, Verdict.CONFLICTING, text, citations, diffs=diffs, language=lang)
     if best.kind == "supports":
-        other = next((r for r in decisive if r.kind == "refutes"
-                      and r.candidate.hit.article.id != best.candidate.hit.article.id), None)
-        if other is not None and claim.figures:  # two sources disagree on the same figure
-            citations = (cite(1, best.candidate), cite(2, other.candidate))
-            diffs = tuple(Diff(k, a, b, 2) for k, a, b in other.diffs)
-            text = texts["conflicting"].format(claim=best.archive, archive=other.archive, n=1, m=2)
-            return ClaimCheck(claim.text, Verdict.CONFLICTING, text, citations, diffs=diffs, language=lang)
         citations = tuple(cite(n, c) for n, c in enumerate((best.candidate, *best.also), 1))
         return ClaimCheck(claim.text, Verdict.SUPPORTED, texts["supported"].format(archive=best.archive, n=len(citations)),
                           citations, language=lang)

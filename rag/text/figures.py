@@ -28,6 +28,7 @@ from rag.text.lang import (
     PERSON_TITLES,
     STOPWORDS,
     SURNAMES,
+    SYNONYMS,
     TWO_SYLLABLE_UNITS,
     UNIT_LINK_WORDS,
     YEAR_WORDS,
@@ -354,8 +355,9 @@ def _split_person(name: str) -> list[str]:
 
 
 def spellings(name: str) -> tuple[str, ...]:
-    """``name`` and its other spellings (``NAME_VARIANTS``: "Việt Nam", "VN")."""
-    return next((row for row in NAME_VARIANTS if fold(name) in {fold(v) for v in row}), (name,))
+    """``name`` and its other spellings (``NAME_VARIANTS``: "Việt Nam", "VN";
+    the concept table ``SYNONYMS``: "FDI", "vốn đầu tư nước ngoài")."""
+    return next((row for row in (*NAME_VARIANTS, *SYNONYMS) if fold(name) in {fold(v) for v in row}), (name,))
 
 
 def is_person(name: str) -> bool:

@@ -154,6 +154,9 @@ MEASURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 MEASURES_BEFORE = ("age",)
 
 # Prepositions before a place name ("bị bắt tại Kiên Giang").
+# Where a claim's clauses part: punctuation and the joining words before a new fact ("28 dự án ... với tổng
+# vốn đăng ký hơn 228 triệu USD"; folded, matched as whole words).
+CLAUSE_BREAKS = re.compile(r"[,;:]|\b(?:voi|va|trong do|dong thoi|with|and|while)\b")
 PLACE_PREPOSITIONS = ("tai", "o", "den", "toi", "ve", "tu", "in", "at", "to", "from")
 # Last words (lower case, with diacritics: "xã" is no "xa", "phố" no "phó") of the kinds of place before a
 # place's name ("huyện Cái Bè", "thị trấn X", "thành phố X", "đảo Eleuthera").
