@@ -41,6 +41,7 @@ from rag.models import llm
 from rag.models.embedder import Embedder, make_embedder
 from rag.retrieve.followup import rewrite
 from rag.retrieve.query import check_history, check_k, check_question, detect_language, parse_query, without_provinces
+from rag.retrieve.statement import as_question
 from rag.retrieve.retrieval import Retriever
 from rag.schema import Answer, Article, ClaimCheck, Hit, Verdict
 from rag.settings import Settings
@@ -54,6 +55,12 @@ BUSY_NOTICE = ("Máy chủ đang bận (câu trả lời viết lại cần kho�
                "trả lời bằng trích dẫn nguyên văn.")
 JUDGED_NOTICE = ("Câu trích này chỉ khớp vừa phải với câu hỏi; mô hình ngôn ngữ đã xác nhận nó trả lời câu hỏi: "
                  "hãy đọc nguồn.")
+STATEMENT_NOTICE = {  # a statement asked as a question (``statement.as_question``)
+    "vi": "Đây là một nhận định, không phải câu hỏi: đã tìm “{question}”. Để kiểm chứng nhận định, dùng rag check "
+          "(thẻ Kiểm chứng).",
+    "en": "This is a statement, not a question: searched “{question}”. To fact-check it, use rag check "
+          "(the Kiểm chứng tab).",
+}
 UNTRUSTED_NOTICE = "Bỏ qua {ids}: bài có câu ra lệnh cho hệ thống (nội dung bài viết là dữ liệu, không phải chỉ dẫn)."
 
 
@@ -238,9 +245,14 @@ class RAG:
         check_history(history)
         filters = Filters.parse(province, date_from, date_to, include_undated, origins)
         standalone = rewrite(question, history).standalone
+        restated = as_question(standalone, detect_language(standalone))
         judge = self._judge(mode)
         with self._lock:
-            return self._ask(question, standalone, filters, k, fusion, judge)
+            answer, hits = self._ask(question, restated or standalone, filters, k, fusion, judge)
+        if restated:
+            notice = STATEMENT_NOTICE[answer.language].format(question=restated)
+            answer = replace(answer, notices=(notice, *answer.notices))
+        return answer, hits
 
     def _judge(self, mode: str | None) -> JudgeCall | None:
         """The LLM judge for a mode that uses the LLM, when the model is installed and the judge on; else None.

@@ -379,3 +379,30 @@ def test_a_report_that_cannot_be_written_leaves_the_previous_pair(tmp_path, monk
     assert (tmp_path / "report.md").read_text(encoding="utf-8") == "# old"
     assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8")) == {"old": True}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json", "report.md"]
+
+
+@pytest.mark.parametrize("text, language, question", [
+    ("Lạng Sơn có 30 dự án FDI.", "vi", "Lạng Sơn có bao nhiêu dự án FDI?"),
+    ("Kim ngạch XNK năm 2015 đạt 1,2 tỷ USD", "vi", "Kim ngạch XNK năm 2015 đạt bao nhiêu USD?"),
+    ("Lao Cai has 25 FDI projects.", "en", "Lao Cai has how many FDI projects?"),
+    ("Lạng Sơn có 30 dự án FDI?", "vi", None),  # asked
+    ("lang son co bao nhieu du an fdi", "vi", None),  # a question word without a "?"
+    ("kim ngach xuat nhap khau lang son 6 thang dau nam 2024", "vi", None),  # a span of time scopes a search
+    ("Lạng Sơn thu hút đầu tư nước ngoài.", "vi", None),  # no figure
+])
+def test_a_statement_of_a_figure_becomes_the_question_it_answers(text, language, question):
+    from rag.retrieve.statement import as_question
+
+    assert as_question(text, language) == question
+
+
+def test_a_statement_is_answered_with_the_archives_figure_and_pointed_to_check(settings, fake):
+    """`rag ask "Lạng Sơn có 30 dự án FDI."` used to answer "Không tìm thấy…" (no 30 anywhere): it now answers
+    28 citing 000, and says that a verdict on the statement is `rag check`'s."""
+    rag = RAG(settings, embedder=fake)
+    answer = rag.ask("Lạng Sơn có 30 dự án FDI.", mode="extractive")
+    assert answer.answerable and answer.short_answer.startswith("28 dự án")
+    assert answer.citations[0].article_id == A000
+    assert answer.standalone == "Lạng Sơn có bao nhiêu dự án FDI?"
+    assert "rag check" in answer.notices[0] and "nhận định" in answer.notices[0]
+    assert not rag.ask(FDI, mode="extractive").notices  # a question is not told it is a statement

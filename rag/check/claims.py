@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from rag.retrieve.query import Concept, Query
-from rag.text.figures import Figure, dates, direction, event_dated, names
+from rag.text.figures import Figure, dates, direction, event_dated, names, replace_figures
 from rag.text.lang import CLAUSE_BREAKS
 from rag.text.vietnamese import fold, words
 
@@ -33,12 +33,7 @@ class Claim:
 
 def topic_of(text: str, found: Sequence[Figure]) -> str:
     """``text`` without its figures and their scale words: the claim's topic."""
-    out, last = [], 0
-    for f in found:
-        out.append(text[last : f.start])
-        last = f.end + (len(text[f.end :]) - len(text[f.end :].lstrip()) + len(f.scale) if f.scale else 0)
-    out.append(text[last:])
-    return " ".join("".join(out).split())
+    return replace_figures(text, found, "")
 
 
 def clause_words(text: str, figure: Figure) -> frozenset[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Sequence
 
 from rag.text.lang import (
     DATE_WORDS,
@@ -352,6 +353,18 @@ def _split_person(name: str) -> list[str]:
         if i >= 1 and fold(parts[i]) in SURNAMES and not find_provinces(" ".join(parts[i:])):
             return [" ".join(parts[:i]), " ".join(parts[i:])]
     return [name]
+
+
+def replace_figures(text: str, found: Sequence[Figure], by: str) -> str:
+    """``text`` with each of its figures ``found`` (``figures``), scale word
+    included, replaced by ``by`` ("" for a claim's topic, "bao nhiêu" for the
+    question a statement answers), its spaces made single."""
+    out, last = [], 0
+    for f in found:
+        out.append(text[last : f.start] + by)
+        last = f.end + (len(text[f.end :]) - len(text[f.end :].lstrip()) + len(f.scale) if f.scale else 0)
+    out.append(text[last:])
+    return " ".join("".join(out).split())
 
 
 def spellings(name: str) -> tuple[str, ...]:

@@ -94,7 +94,7 @@ NUMBER_CUES = ("bao nhieu", "may ", "how many", "how much", "how long", "how lar
 # Generic words that count half: an answer may well paraphrase them away.
 SOFT = {"tham gia", "kim ngach", "dat", "thu hut", "hoat dong", "cong tac", "gia tri", "trien khai",
         "tiep nhan", "thuc hien", "nhan", "cong", "tac", "tham", "gia", "hien"}
-EN_HINTS = set("what which who when where why how many much is are does did the of in projects".split())
+EN_HINTS = set("what which who when where why how many much is are was were has have had does did the of in there projects".split())
 
 # Openers and closers that mark a follow-up and carry no topic.
 FOLLOWUP_MARKERS = re.compile(
