@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from typing import Sequence
 
 from rag.answer.judge import JudgeCall
 from rag.answer.reader import Passage, Reader
@@ -62,7 +63,7 @@ from rag.text.lang import (
 )
 from rag.text.sentences import previous_sentence, sentences
 from rag.text.untrusted import untrusted_article
-from rag.text.vietnamese import YEAR, Number, find_numbers, find_provinces, fold, padded
+from rag.text.vietnamese import YEAR, Number, find_numbers, find_provinces, fold, padded, words
 
 # A rival value must be at least this probable, relative to the best sentence,
 # to be shown as a disagreeing source.
@@ -192,7 +193,8 @@ class ExtractiveAnswerer:
         if rival is not None:
             return replace(self._conflict(query, asked, chosen[0], rival), confidence=confidence)
         citations = tuple(cite(i + 1, c) for i, c in enumerate(chosen))
-        arithmetic = _arithmetic(query, chosen) if len(chosen) > 1 else None
+        arithmetic = _arithmetic(query, chosen, sides if len(sides) == len(chosen) else (None, None)) if len(
+            chosen) > 1 else None
         if arithmetic is not None and not arithmetic:
             return replace(self._refuse(query, hits, cands, REASONS[lang]["mismatch"]), confidence=confidence)
         quotes = " ".join(f"{c.sentence} [{c.n}]" for c in citations)
@@ -355,8 +357,17 @@ def short_answer(asked: Asked, query: Query, sentence: str) -> str:
 
 # -------------------------------------------------------------- comparisons
 def _cue(query: Query) -> str:
-    folded = f" {fold(query.original)} "
-    return next((k for k, cues in COMPARE_CUES.items() if any(f" {c} " in folded or f" {c}?" in folded for c in cues)), "")
+    """Which ``COMPARE_CUES`` row the question asks: "more", "less", "sum", "diff" or ""."""
+    folded = f" {' '.join(words(query.original))} "
+    return next((k for k, cues in _COMPARE_PATTERNS.items() if any(p.search(folded) for p in cues)), "")
+
+
+_COMPARE_PATTERNS = {  # "nhieu … hon": "nhieu" (not "bao nhiêu"), up to six words, "hon"
+    kind: tuple(re.compile(r"(?<! bao) " + r"(?: \w+){0,6} ".join(re.escape(part.strip()) for part in cue.split("…"))
+                           + " ")
+                for cue in cues)
+    for kind, cues in COMPARE_CUES.items()
+}
 
 
 def _asked_figures(query: Query, sentence: str) -> list[Number]:
@@ -389,9 +400,10 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}".replace(",", ".") if x == int(x) else f"{x:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
 
 
-def _arithmetic(query: Query, chosen: list[Candidate]) -> str | None:
+def _arithmetic(query: Query, chosen: list[Candidate], sides: Sequence[str | None] = (None, None)) -> str | None:
     """The shown arithmetic of a comparison or sum of two figures; None when
-    the question asks for none, "" when the figures cannot be compared."""
+    the question asks for none, "" when the figures cannot be compared.
+    ``sides``: what each figure is of (the compared provinces), to name the larger."""
     cue = _cue(query)
     if not cue or len(chosen) != 2:
         return None
@@ -402,8 +414,11 @@ def _arithmetic(query: Query, chosen: list[Candidate]) -> str | None:
         return f"{_fmt(a)} + {_fmt(b)} = {_fmt(a + b)} [1][2]"
     if cue == "diff":
         return f"{_fmt(max(a, b))} − {_fmt(min(a, b))} = {_fmt(abs(a - b))} [1][2]"
-    sign = ">" if a > b else "<" if a < b else "="
-    return f"{_fmt(a)} {sign} {_fmt(b)} [1][2]"
+    # which side is larger (smaller), named: "Lạng Sơn: 28 [1] > Lào Cai: 20 [2]"
+    named = [(x, f"{side}: " if side else "", n) for n, (x, side) in enumerate(zip((a, b), sides), 1)]
+    (x, name_x, n_x), (y, name_y, n_y) = sorted(named, key=lambda t: t[0], reverse=cue == "more")
+    sign = "=" if x == y else ">" if cue == "more" else "<"
+    return f"{name_x}{_fmt(x)} [{n_x}] {sign} {name_y}{_fmt(y)} [{n_y}]"
 
 
 def cite(n: int, c: Candidate) -> Citation:

@@ -171,10 +171,13 @@ HEDGES = {"hon": ">", "tren": ">", "gan": "~", "khoang": "~", "xap xi": "~", "du
 # Words that join a figure to the next year's ("1,62 tỷ USD và năm 2011 ..."):
 # dropped from the end of a short answer cut before that year.
 TRAILING_CONNECTORS = ("va", "nam", "con", "den", "and", "in")
-# A question asks to compare or combine two figures.
+# A question asks to compare or combine two figures. "…" stands for up to six words between two
+# ("nhiều dự án FDI còn hiệu lực hơn").
 COMPARE_CUES = {
-    "more": ("nhieu hon", "lon hon", "cao hon", "nao nhieu", "nao lon", "nao cao", "more", "larger", "higher"),
-    "less": ("it hon", "nho hon", "thap hon", "nao it", "nao nho", "nao thap", "fewer", "less", "lower", "smaller"),
+    "more": ("nhieu hon", "lon hon", "cao hon", "nao nhieu", "nao lon", "nao cao", "nhieu … hon", "lon … hon",
+             "cao … hon", "more", "larger", "higher"),
+    "less": ("it hon", "nho hon", "thap hon", "nao it", "nao nho", "nao thap", "it … hon", "nho … hon", "thap … hon",
+             "fewer", "less", "lower", "smaller"),
     "sum": ("cong lai", "tong cong", "ca hai", "combined", "together", "in total"),
     "diff": ("chenh lech", "hon kem", "khac nhau bao nhieu", "difference"),
 }
