@@ -46,7 +46,7 @@ from rag.retrieve.retrieval import Retriever
 from rag.schema import Answer, Article, ClaimCheck, Hit, Verdict
 from rag.settings import Settings
 from rag.text.figures import checkable, figures
-from rag.text.lang import EXPLANATIONS
+from rag.text.lang import EXPLANATIONS, MODE_REASONS
 from rag.text.sentences import sentences
 from rag.text.vietnamese import normalize_text
 
@@ -192,7 +192,7 @@ class RAG:
             yield answer
             return
         if chosen.name == "auto" and not self.llm_available():
-            yield replace(answer, mode_reason="LLM not installed: " + llm.INSTALL_HINT)
+            yield replace(answer, mode_reason=MODE_REASONS[answer.language]["not_installed"].format(hint=llm.INSTALL_HINT))
             return
         model = self.load_llm()  # in llm mode: LLMUnavailable, saying how to install it
         final = without_model(answer)

@@ -43,7 +43,7 @@ def test_check_json_lines_and_draft_marks(capsys, settings, fake, monkeypatch, t
     draft.write_text("Xin chào bạn đọc. Lạng Sơn có 30 dự án có vốn đầu tư nước ngoài còn hiệu lực.", encoding="utf-8")
     assert main([*args, "check", "--file", str(draft)]) == 0
     out = capsys.readouterr().out
-    assert "– Xin chào bạn đọc." in out and "✘ Lạng Sơn có 30" in out and "number: 30 → 28" in out
+    assert "– Xin chào bạn đọc." in out and "✘ Lạng Sơn có 30" in out and "số liệu: 30 → 28" in out and "number:" not in out
     draft.write_bytes(draft.read_text(encoding="utf-8").encode("utf-16"))  # a Windows editor's "Unicode"
     assert main([*args, "check", "--file", str(draft)]) == 0
     assert "✘ Lạng Sơn có 30" in capsys.readouterr().out

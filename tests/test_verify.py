@@ -67,3 +67,13 @@ def test_an_answer_that_only_restates_the_question_is_caught():
     assert "restates the question without answering it" in unaccented.reasons
     answered = verify("Giám đốc Sở Ngoại vụ Lạng Sơn là bà Trịnh Tuyết Mai [1].", [director], who)
     assert answered.ok, answered.reasons
+
+
+def test_reasons_are_written_in_the_asked_language():
+    """The reasons shown in the Vietnamese UI are Vietnamese ("leaves out figure(s)" was shown as is)."""
+    passages = [Passage(1, "Lạng Sơn có 28 dự án FDI với tổng vốn đăng ký hơn 228 triệu USD.", "Bài | Lạng Sơn", "Lạng Sơn")]
+    vi = verify("Lạng Sơn có 35 dự án FDI [1].", passages, language="vi")
+    en = verify("Lạng Sơn có 35 dự án FDI [1].", passages, language="en")
+    assert not vi.ok and any("'35' không có trong đoạn được trích [1]" in r for r in vi.reasons)
+    assert any("number '35' is not in the cited passage(s) [1]" in r for r in en.reasons)
+    assert len(vi.reasons) == len(en.reasons)

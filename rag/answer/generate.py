@@ -26,6 +26,7 @@ from typing import Iterator
 from rag.answer.verify import Passage, verify
 from rag.models.llm import ROLES
 from rag.schema import Answer, Citation, Source
+from rag.text.lang import MODE_REASONS
 
 SYSTEM = (
     "Bạn là trợ lý kiểm chứng thông tin cho nhà báo. Viết lại thông tin trong các đoạn trích được đánh số "
@@ -99,9 +100,9 @@ def without_model(extractive: Answer) -> Answer | None:
     """The extractive answer, final, when the model has nothing to phrase
     (not answerable, or sources that disagree), with the reason; else None."""
     if not extractive.answerable:
-        return replace(extractive, answer_mode="extractive", mode_reason="not answerable from the archive: model not called")
+        return replace(extractive, answer_mode="extractive", mode_reason=MODE_REASONS[extractive.language]["not_answerable"])
     if extractive.conflicting:
-        return replace(extractive, answer_mode="extractive", mode_reason="sources disagree: both quoted, model not called")
+        return replace(extractive, answer_mode="extractive", mode_reason=MODE_REASONS[extractive.language]["conflicting"])
     return None
 
 
@@ -120,6 +121,7 @@ class LLMAnswerer:
             return
         passages = passages_of(extractive.citations)
         question = extractive.standalone or extractive.question
+        say = MODE_REASONS[language]
         t0 = time.perf_counter()
         ttft = None
         pieces: list[str] = []
@@ -129,20 +131,19 @@ class LLMAnswerer:
                 if ttft is None:
                     ttft = time.perf_counter() - t0
                 if deadline is not None and time.perf_counter() > deadline:
-                    yield self._fallback(extractive, f"stopped after {time.perf_counter() - t0:.1f} s: over the time limit",
-                                         t0, ttft)
+                    yield self._fallback(extractive, say["time_limit"].format(s=time.perf_counter() - t0), t0, ttft)
                     return
                 pieces.append(piece)
                 yield piece
         except Exception as exc:  # noqa: BLE001 - any backend failure falls back to the safe answer
-            yield self._fallback(extractive, f"generation failed: {exc}", t0, ttft)
+            yield self._fallback(extractive, say["failed"].format(error=exc), t0, ttft)
             return
         text = "".join(pieces).strip()
         if len(passages) == 1 and "[" not in text:
             # One passage given: its claims can only come from it. The verifier
             # still checks every number and name against that passage.
             text = f"{text} [1]"
-        verdict = verify(text, passages, question)
+        verdict = verify(text, passages, question, language)
         if not verdict.ok:
             yield self._fallback(extractive, "; ".join(verdict.reasons), t0, ttft, text)
             return

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.text.lang import STOPWORDS
+from rag.text.lang import MODE_REASONS, STOPWORDS
 from rag.text.sentences import sentences
 from rag.text.vietnamese import UPPER, find_numbers, find_provinces, number_values, padded
 
@@ -121,39 +121,43 @@ def claims(answer: str) -> list[tuple[str, list[int]]]:
     return out
 
 
-def verify(answer: str, passages: list[Passage], question: str = "") -> Verdict:
+def verify(answer: str, passages: list[Passage], question: str = "", language: str = "en") -> Verdict:
+    """Is every number, name and province of ``answer`` in the passages it
+    cites; does it keep their figures and answer ``question``? The reasons
+    against it are written in ``language`` (``MODE_REASONS``)."""
     by_n = {p.n: p for p in passages}
+    say = MODE_REASONS[language]
     reasons: list[str] = []
     ungrounded: list[str] = []
     parts = claims(answer)
     if not parts:
-        reasons.append("no [n] citation")
+        reasons.append(say["no_citation"])
     for text, marks in parts:
         bad = [n for n in marks if n not in by_n]
         if bad:
-            reasons.append(f"cites passage(s) {bad} that were not given")
+            reasons.append(say["bad_citation"].format(marks=bad))
         cited = [by_n[n] for n in marks if n in by_n]
         evidence = set().union(*(number_values(p.text) for p in cited)) if cited else set()
         for num in find_numbers(text):
             if not any(round(v, 6) in evidence for v in num.values):
                 ungrounded.append(num.text)
-                reasons.append(f"number {num.text!r} is not in the cited passage(s) {marks}")
+                reasons.append(say["number"].format(x=repr(num.text), marks=marks))
         known = padded(" ".join(p.text + " " + p.header for p in cited) + " " + question)
         for a, b in sentences(text) or [(0, len(text))]:
             for readings in _names(text[a:b]):
                 if not any(_grounded_name(r, known) for r in readings):
-                    reasons.append(f"name {readings[0]!r} is not in the cited passage(s) {marks}")
+                    reasons.append(say["name"].format(x=repr(readings[0]), marks=marks))
         allowed = {p.province for p in cited} | {m.province for p in cited for m in find_provinces(p.text)}
         for m in find_provinces(text, typed=True):  # the generated text: read leniently, to be safe
             if m.province not in allowed:
-                reasons.append(f"talks about {m.province} but cites {marks} about {', '.join(sorted(allowed)) or 'nothing'}")
+                reasons.append(say["province"].format(x=m.province, marks=marks, y=", ".join(sorted(allowed)) or "?"))
     dropped = missing_figures(answer, passages)
     if dropped:
-        reasons.append(f"leaves out figure(s) {', '.join(dropped)} of the passages")
+        reasons.append(say["dropped"].format(x=", ".join(dropped)))
     if restates_question(answer, question):
-        reasons.append("restates the question without answering it")
+        reasons.append(say["restates"])
     if is_list_question(question):
         left_out = missing_names(answer, passages)
         if left_out:
-            reasons.append(f"a list question, but leaves out {', '.join(dict.fromkeys(left_out))}")
+            reasons.append(say["list"].format(x=", ".join(dict.fromkeys(left_out))))
     return Verdict(not reasons, tuple(dict.fromkeys(reasons)), tuple(ungrounded))

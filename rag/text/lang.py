@@ -320,6 +320,44 @@ VERDICT_LABELS = {
            "conflicting": "Sources conflict", "not_checkable": "Not checkable"},
 }
 
+# The names of a claim's diffs ("number: 30 → 28"), per language (``schema.DIFF_KINDS``).
+DIFF_LABELS = {
+    "vi": {"number": "số liệu", "unit": "đơn vị", "name": "tên", "place": "nơi chốn", "date": "thời gian",
+           "direction": "chiều tăng giảm", "comparative": "so sánh", "negation": "phủ định", "attribute": "chi tiết"},
+    "en": {"number": "number", "unit": "unit", "name": "name", "place": "place", "date": "date",
+           "direction": "direction", "comparative": "comparative", "negation": "negation", "attribute": "attribute"},
+}
+# Why the language model was not used, or its answer was set aside for the quoted one (``Answer.mode_reason``),
+# per language: ``generate`` (the first five) and ``verify`` (the rest).
+MODE_REASONS = {
+    "vi": {"not_answerable": "kho bài không trả lời được câu hỏi: không gọi mô hình",
+           "conflicting": "các nguồn nói khác nhau: trích cả hai, không gọi mô hình",
+           "not_installed": "chưa cài mô hình ngôn ngữ: {hint}",
+           "time_limit": "dừng sau {s:.1f} s: quá thời gian cho phép",
+           "failed": "mô hình gặp lỗi: {error}",
+           "no_citation": "không có trích dẫn [n]",
+           "bad_citation": "trích dẫn đoạn {marks} không có trong các đoạn đã cho",
+           "number": "số {x} không có trong đoạn được trích {marks}",
+           "name": "tên {x} không có trong đoạn được trích {marks}",
+           "province": "nói về {x} nhưng trích {marks} nói về {y}",
+           "dropped": "bỏ sót số liệu {x} của các đoạn",
+           "restates": "chỉ nhắc lại câu hỏi, không trả lời",
+           "list": "câu hỏi liệt kê nhưng bỏ sót {x}"},
+    "en": {"not_answerable": "not answerable from the archive: model not called",
+           "conflicting": "sources disagree: both quoted, model not called",
+           "not_installed": "LLM not installed: {hint}",
+           "time_limit": "stopped after {s:.1f} s: over the time limit",
+           "failed": "generation failed: {error}",
+           "no_citation": "no [n] citation",
+           "bad_citation": "cites passage(s) {marks} that were not given",
+           "number": "number {x} is not in the cited passage(s) {marks}",
+           "name": "name {x} is not in the cited passage(s) {marks}",
+           "province": "talks about {x} but cites {marks} about {y}",
+           "dropped": "leaves out figure(s) {x} of the passages",
+           "restates": "restates the question without answering it",
+           "list": "a list question, but leaves out {x}"},
+}
+
 # Sentences addressed to a machine rather than to readers: article text (and
 # uploads) are data, so such a sentence is never an answer or evidence
 # candidate. Matched on folded text (diacritics-insensitive), as regexes.
