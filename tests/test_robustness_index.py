@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -20,6 +21,8 @@ from conftest import HashEmbedder
 
 import rag.api
 from rag.api import RAG
+from rag.errors import EnvironmentFault
+from rag.index.base import writing
 from rag.index.files import store, vectors
 from rag.index.files.store import damage, live_generation, read_index
 from rag.index.indexer import read_skipped
@@ -361,6 +364,53 @@ def test_full_disk_during_write_keeps_previous_index(cli, built, settings, monke
     assert_consistent(settings)
     assert "new" not in read_index(settings.index_dir, settings).articles
     assert_answers_fdi(settings)
+
+
+@pytest.mark.parametrize("raised", [OSError("2455954 requested and 564192 written"),  # numpy's short write (bm25s)
+                                    sqlite3.OperationalError("database or disk is full")])  # the accent table
+def test_a_full_disk_without_an_errno_is_one_line_too(tmp_path, raised):
+    """A full disk seen by numpy or SQLite (no errno: it was a traceback) -> the same one line, with the space."""
+    with pytest.raises(EnvironmentFault) as caught, writing(tmp_path, needed=lambda: 118_000_000):
+        raise raised
+    assert str(caught.value).startswith(f"cannot write the index in {tmp_path}: No space left on device "
+                                        "(the new index needs about 118 MB; ")
+    assert str(caught.value).endswith(" free)") and "\n" not in str(caught.value)
+    with pytest.raises(sqlite3.OperationalError), writing(tmp_path):  # any other SQLite error is a bug, shown
+        raise sqlite3.OperationalError("no such table: accents")
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Path:
+    """A 1,700 kB tmpfs: room for one generation of the seeds' index (about 1.1 MB), not for two."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root (CI runs as root); the mapping is tested without one above")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1700k", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip() or mounted.returncode}")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_real_full_disk_while_indexing_is_one_line_and_keeps_the_index(settings, fake, monkeypatch, capsys,
+                                                                          small_disk):
+    """Indexing on a disk that fills up (a real tmpfs, not a faked error): exit 1, one line naming the folder,
+    the space the new index needs and the space free; the previous index still answers."""
+    monkeypatch.setattr(rag.api, "make_embedder", lambda s: fake)
+    index = small_disk / "index"
+    args = ["--corpus", str(settings.corpus_dir), "--index", str(index)]
+    assert main([*args, "index", "-q"]) == 0
+    built = live_generation(index)
+    capsys.readouterr()
+    (settings.corpus_dir / "new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    assert main([*args, "index", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert_one_line_error(err, f"cannot write the index in {index}: No space left on device (the new index needs about ",
+                          " MB free)")
+    assert live_generation(index) == built and sorted(index.glob("gen-*")) == [built]
+    assert_answers_fdi(settings.with_(index_dir=index))
 
 
 def test_full_disk_at_the_switch_leaves_no_current_tmp(cli, built, settings, monkeypatch):

@@ -20,12 +20,17 @@ by the ``Retriever``, the same way for all.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import re
+import shutil
+import sqlite3
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol, Sequence
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 import numpy as np
 
@@ -119,14 +124,40 @@ def read_json_object(path: Path) -> dict | None:
 
 
 @contextmanager
-def writing(index_dir: Path) -> Iterator[None]:
-    """Turn an OS refusal to write (read-only folder, full disk) into one line naming the folder."""
+def writing(index_dir: Path, needed: Callable[[], int] | None = None) -> Iterator[None]:
+    """Turn an OS refusal to write (read-only folder, full disk) into one line
+    naming the folder; for a full disk, with the space the write needs
+    (``needed``: its estimate in bytes, asked only then) and the space free.
+    A full disk also shows as a short write without an errno (numpy's
+    "2455954 requested and 564192 written") and as SQLite's "database or disk
+    is full"."""
     try:
         yield
-    except OSError as exc:
-        if exc.errno is None:
+    except (OSError, sqlite3.OperationalError) as exc:
+        full = getattr(exc, "errno", None) == errno.ENOSPC or bool(_FULL.search(str(exc)))
+        if getattr(exc, "errno", None) is None and not full:
             raise
-        raise EnvironmentFault(f"cannot write the index in {index_dir}: {exc.strerror or exc}") from exc
+        reason = os.strerror(errno.ENOSPC) if full else exc.strerror or str(exc)
+        if full:
+            reason += _space(index_dir, needed)
+        raise EnvironmentFault(f"cannot write the index in {index_dir}: {reason}") from exc
+
+
+_FULL = re.compile(r"^\d+ requested and \d+ written$|database or disk is full")
+
+
+def _space(index_dir: Path, needed: Callable[[], int] | None) -> str:
+    """" (the new index needs about 116 MB; 75 MB free)", as far as they can be told."""
+    try:
+        free = shutil.disk_usage(index_dir if index_dir.exists() else index_dir.parent).free
+    except OSError:
+        return ""
+    need = f"the new index needs about {_mb(needed())}; " if needed is not None else ""
+    return f" ({need}{_mb(free)} free)"
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.0f} MB" if n >= 10e6 else f"{n / 1e6:.1f} MB"
 
 
 def check_signature(manifest: dict, settings: Settings, index_dir: Path) -> None:

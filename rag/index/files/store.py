@@ -53,6 +53,7 @@ MANIFEST = "manifest.json"
 LEXICAL = "lexical"
 RESTORER = "restorer.sqlite"
 # each with size + sha256 in the manifest, as are the files under lexical/
+BYTES_PER_CHUNK = 11_000  # measured: the seeds + dev archive (10,726 chunks, 384-dim vectors) take 115 MB
 FILES = ("articles.jsonl", "chunks.jsonl", "tokens.jsonl", "dense.faiss", RESTORER)
 GEN_NAME = re.compile(r"gen-[\w.-]+")
 DELAY_ENV = "RAG_TEST_DELAY_AFTER_SWITCH"  # test hook: seconds to wait between the switch and the cleanup
@@ -204,10 +205,22 @@ def _write_files(gen: Path, data: Generation, settings: Settings) -> list[str]:
     return [*FILES, *(f"{LEXICAL}/{p.name}" for p in sorted((gen / LEXICAL).iterdir()))]
 
 
+def generation_bytes(index_dir: Path, chunks: int) -> int:
+    """About how many bytes a generation of ``chunks`` chunks takes: the live
+    generation's size per chunk where there is one, else ``BYTES_PER_CHUNK``."""
+    live = live_generation(index_dir)
+    manifest = generation_manifest(live) if live else None
+    held = (manifest or {}).get("counts", {}).get("chunks", 0)
+    if live is not None and held:
+        size = sum(p.stat().st_size for p in live.rglob("*") if p.is_file())
+        return int(size / held * chunks)
+    return BYTES_PER_CHUNK * chunks
+
+
 def write_index(index_dir: Path, data: Generation, settings: Settings) -> Path:
     """Write ``data`` as a new generation and make it live; the caller holds
     the writer lock. Returns its folder. On failure nothing changes."""
-    with writing(index_dir):
+    with writing(index_dir, needed=lambda: generation_bytes(index_dir, len(data.chunks))):
         index_dir.mkdir(parents=True, exist_ok=True)
         gen = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         tmp = index_dir / f"{CURRENT}.tmp"
