@@ -29,7 +29,7 @@ from rag.api import RAG
 from rag.errors import RagError
 from rag.ingest.uploads import UPLOAD_SUFFIXES
 from rag.modes import MODES as ALL_MODES
-from rag.serve.auth import checker, resolve
+from rag.serve.auth import ClientSource, checker, resolve
 from rag.serve.render import answer_html, check_html, literal, provenance, question_html, streaming_html, tally_html
 from rag.settings import BACKENDS, Settings, mb
 from rag.text.vietnamese import PROVINCES
@@ -407,8 +407,15 @@ def main(argv: list[str] | None = None) -> int:
     demo.queue(default_concurrency_limit=8)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share,
                 auth=checker(credentials) if credentials else None, css=CSS, show_error=False,
-                max_file_size=settings.max_file_bytes)
+                max_file_size=settings.max_file_bytes, app_kwargs=app_kwargs())
     return 0
+
+
+def app_kwargs() -> dict:
+    """What the server app is built with: the client address of each request, for the per-source login delay."""
+    from starlette.middleware import Middleware
+
+    return {"middleware": [Middleware(ClientSource)]}
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@ test_e2e_browser.py."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 
 from rag.errors import BadQuestion
@@ -68,19 +71,99 @@ def test_error_message_quoting_user_input_is_escaped():
     assert caught.value.message == "Dates must be written YYYY-MM-DD, got '&lt;img src=x onerror=\"window.__xss=1\"&gt;'."
 
 
+def recorder(slept: list):
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+    return sleep
+
+
 def test_right_login_passes_without_delay():
     """The right user and password -> True, and no sleep."""
     slept = []
-    check = checker(Credentials("biên-tập", "mật khẩu:1"), sleep=slept.append)
-    assert check("biên-tập", "mật khẩu:1") is True and slept == []
+    check = checker(Credentials("biên-tập", "mật khẩu:1"), sleep=recorder(slept))
+    assert asyncio.run(check("biên-tập", "mật khẩu:1")) is True and slept == []
 
 
 def test_wrong_login_is_refused_and_slowed():
     """A wrong password, a wrong user or an empty login -> False, each after sleeping the failed-login delay."""
     slept = []
-    check = checker(Credentials("admin", "s3cret"), sleep=slept.append)
-    assert [check("admin", "s3cre"), check("root", "s3cret"), check("", "")] == [False, False, False]
+    check = checker(Credentials("admin", "s3cret"), sleep=recorder(slept))
+    assert [asyncio.run(check(*login)) for login in (("admin", "s3cre"), ("root", "s3cret"), ("", ""))] == [False] * 3
     assert slept == [FAILED_LOGIN_DELAY_S] * 3
+
+
+def test_failed_logins_wait_their_turn_per_source_only():
+    """Logins from one address are checked one at a time, each failure holding the turn for the delay; another
+    address's right login goes first (the delay was a time.sleep in Gradio's event loop: everyone waited)."""
+    source = {"now": ""}
+    order: list[str] = []
+
+    async def sleep(seconds: float) -> None:
+        await asyncio.sleep(0.05)
+
+    check = checker(Credentials("admin", "s3cret"), sleep=sleep, source=lambda: source["now"])
+
+    async def login(address: str, password: str) -> bool:
+        source["now"] = address  # read by the checker when it starts, before any await
+        ok = await check("admin", password)
+        order.append(f"{address}:{ok}")
+        return ok
+
+    async def burst() -> list[bool]:
+        wrong = [asyncio.create_task(login("10.0.0.1", "guess")) for _ in range(5)]
+        await asyncio.sleep(0)  # the burst is in before the right login arrives
+        right = asyncio.create_task(login("10.0.0.2", "s3cret"))
+        return await asyncio.gather(right, *wrong)
+
+    assert asyncio.run(burst()) == [True] + [False] * 5
+    assert order[0] == "10.0.0.2:True"  # not behind the five failures of the other address
+
+
+@pytest.fixture
+def guarded_server():
+    """A real Gradio server with the login of app.py (checker + ClientSource); its URL."""
+    import socket
+
+    import gradio as gr
+
+    from app import app_kwargs
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with gr.Blocks() as demo:
+        gr.Markdown("xin chào")
+    demo.launch(server_name="0.0.0.0", server_port=port, prevent_thread_lock=True, quiet=True,
+                auth=checker(Credentials("admin", "s3cret"), delay=0.5), app_kwargs=app_kwargs())
+    yield f"http://127.0.0.1:{port}"
+    demo.close()
+
+
+def test_a_burst_of_wrong_logins_slows_its_own_address_only(guarded_server):
+    """Ten parallel wrong logins from 127.0.0.1 take their turns (0.5 s each); meanwhile a right login from
+    127.0.0.2 and a signed-in page are answered, while most of the burst is still waiting."""
+    import concurrent.futures
+
+    import httpx
+
+    done: list[int] = []
+
+    def wrong() -> int:
+        code = httpx.post(f"{guarded_server}/login", data={"username": "admin", "password": "x"}, timeout=60).status_code
+        done.append(code)
+        return code
+
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        burst = [pool.submit(wrong) for _ in range(10)]
+        time.sleep(0.3)  # the burst has reached the server
+        with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"), timeout=60) as other:
+            right = other.post(f"{guarded_server}/login", data={"username": "admin", "password": "s3cret"})
+            assert right.status_code == 200 and right.json() == {"success": True}
+            finished_before_right = len(done)
+            assert other.get(f"{guarded_server}/config").status_code == 200  # signed in: the app, not the login
+            assert len(done) < 10
+        assert [f.result() for f in burst] == [400] * 10
+    assert finished_before_right <= 3  # 10 × 0.5 s in turns: the right login did not wait for them
 
 
 def test_auth_file_gives_the_login(tmp_path):

@@ -4,18 +4,24 @@ In: ``--auth-file PATH`` (its first line is ``user:password``), else
 ``--auth user:password`` (works, but anyone on the machine sees it in ``ps``:
 a warning says so), else the ``RAG_AUTH`` environment variable. Out:
 ``Credentials`` (or ``AuthConfigError`` naming the source, never echoing the
-password) and ``checker(credentials)``, the callable that ``gradio.launch(auth=...)``
-calls: constant-time comparison, and ``FAILED_LOGIN_DELAY_S`` of sleep after a
-failed login so that guessing passwords is slow.
+password) and ``checker(credentials)``, the coroutine that ``gradio.launch(auth=...)``
+awaits: constant-time comparison, and ``FAILED_LOGIN_DELAY_S`` of wait after a
+failed login so that guessing passwords is slow. The wait is per source: the
+logins of one client address (``ClientSource`` tells it) are checked one at a
+time, each failure holding its address's turn for the delay, so a burst of wrong
+logins slows its own address only; other addresses, and signed-in users, are
+never kept waiting (the wait is ``asyncio.sleep``: Gradio's event loop runs on).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
-import time
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import AsyncIterator, Awaitable, Callable
 
 from rag.errors import AuthConfigError
 
@@ -61,15 +67,60 @@ def resolve(auth_file: str | None, argv: str | None, env: str | None) -> tuple[C
     return None, None
 
 
-def checker(credentials: Credentials, sleep: Callable[[float], None] = time.sleep,
-            delay: float = FAILED_LOGIN_DELAY_S) -> Callable[[str, str], bool]:
-    """``check(username, password) -> bool`` for ``gradio.launch(auth=...)``."""
-    user, password = credentials.user.encode(), credentials.password.encode()
+CLIENT: ContextVar[str] = ContextVar("rag_client_address", default="")
 
-    def check(username: str, given: str) -> bool:
-        ok = hmac.compare_digest((username or "").encode(), user) & hmac.compare_digest((given or "").encode(), password)
-        if not ok:
-            sleep(delay)
-        return ok
+
+class ClientSource:
+    """ASGI middleware: the client address of each HTTP request, in ``CLIENT``
+    while the request is handled (Gradio's auth callback is given no request)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        token = CLIENT.set((scope.get("client") or ("",))[0])
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CLIENT.reset(token)
+
+
+class _Turns:
+    """One lock per client address with a login being checked (none kept after)."""
+
+    def __init__(self):
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._waiting: dict[str, int] = {}
+
+    @asynccontextmanager
+    async def of(self, source: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(source, asyncio.Lock())
+        self._waiting[source] = self._waiting.get(source, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiting[source] -= 1
+            if not self._waiting[source]:
+                del self._waiting[source], self._locks[source]
+
+
+def checker(credentials: Credentials, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+            delay: float = FAILED_LOGIN_DELAY_S,
+            source: Callable[[], str] = CLIENT.get) -> Callable[[str, str], Awaitable[bool]]:
+    """``await check(username, password) -> bool`` for ``gradio.launch(auth=...)``:
+    the logins of one ``source()`` one at a time, a failure holding the turn for ``delay``."""
+    user, password = credentials.user.encode(), credentials.password.encode()
+    turns = _Turns()
+
+    async def check(username: str, given: str) -> bool:
+        async with turns.of(source()):
+            ok = hmac.compare_digest((username or "").encode(), user) & hmac.compare_digest(
+                (given or "").encode(), password)
+            if not ok:
+                await sleep(delay)
+            return ok
 
     return check
