@@ -30,6 +30,7 @@ from rag.errors import RagError
 from rag.ingest.uploads import UPLOAD_SUFFIXES
 from rag.modes import MODES as ALL_MODES
 from rag.serve.auth import ClientSource, checker, resolve
+from rag.serve.quota import UploadQuota
 from rag.serve.render import answer_html, check_html, literal, provenance, question_html, streaming_html, tally_html
 from rag.settings import BACKENDS, Settings, mb
 from rag.text.vietnamese import PROVINCES
@@ -49,7 +50,7 @@ DRAFT_EXAMPLE = ("Lạng Sơn có 30 dự án có vốn đầu tư nước ngoà
 ALL = "Tất cả"
 UI_MODE = Settings.interactive_mode  # the chat's and the ``ask`` endpoint's default mode (settings.py says why)
 K_MAX = 10  # the passages slider's upper end
-CACHE_SWEEP = (600, 3600)  # every 10 min, uploads older than 1 h leave Gradio's cache
+SWEEP_EVERY_S = 60  # Gradio's cache sweep: every minute, uploads older than Settings.upload_abandoned_s leave
 MODES = {m.label: m.name for m in ALL_MODES if m.kind == "question"}
 CHECK_TAB = next(m.label for m in ALL_MODES if m.kind == "check")
 ARTICLE_COLUMNS = ["mã bài", "tiêu đề", "nguồn", "ngày", "tỉnh", "xuất xứ", "số đoạn"]
@@ -335,7 +336,8 @@ def api_endpoints(rag: RAG) -> None:
 def build(rag: RAG):
     import gradio as gr
 
-    with gr.Blocks(title="Hỏi đáp kho bài báo", delete_cache=CACHE_SWEEP) as demo:
+    sweep = (SWEEP_EVERY_S, int(rag.settings.upload_abandoned_s))
+    with gr.Blocks(title="Hỏi đáp kho bài báo", delete_cache=sweep) as demo:
         gr.Markdown("# Hỏi đáp kho bài báo tiếng Việt\nTrả lời bằng trích dẫn nguyên văn; nói rõ khi kho bài không có thông tin.")
         status = gr.HTML(elem_id="status")
         with gr.Tabs():
@@ -407,15 +409,16 @@ def main(argv: list[str] | None = None) -> int:
     demo.queue(default_concurrency_limit=8)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share,
                 auth=checker(credentials) if credentials else None, css=CSS, show_error=False,
-                max_file_size=settings.max_file_bytes, app_kwargs=app_kwargs())
+                max_file_size=settings.max_file_bytes, app_kwargs=app_kwargs(settings))
     return 0
 
 
-def app_kwargs() -> dict:
-    """What the server app is built with: the client address of each request, for the per-source login delay."""
+def app_kwargs(settings: Settings) -> dict:
+    """What the server app is built with: the client address of each request (for the per-source login
+    delay), and the upload cache's quotas."""
     from starlette.middleware import Middleware
 
-    return {"middleware": [Middleware(ClientSource)]}
+    return {"middleware": [Middleware(ClientSource), Middleware(UploadQuota, settings=settings)]}
 
 
 if __name__ == "__main__":

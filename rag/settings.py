@@ -117,6 +117,12 @@ class Settings:
     # opening an index compares every file's sha256 with its manifest when the generation holds at most this
     # many bytes (0.2 s for the 118 MB of seeds + dev archive); above it, sizes only (hashing would slow every start)
     verify_sha256_bytes: int = 512 * 1024 * 1024
+    # the UI's upload cache (Gradio keeps a file from its upload until it is added, or the sweep takes it)
+    upload_cache_bytes: int = 256 * 1024 * 1024  # all clients together
+    upload_client_files: int = 30  # per client address within upload_window_s ...
+    upload_client_bytes: int = 64 * 1024 * 1024  # ... and bytes
+    upload_window_s: float = 600.0
+    upload_abandoned_s: float = 600.0  # an upload not added after this long is swept (every minute)
 
     # answers: a question mode of ``modes.MODES`` ("extractive", "llm", "auto"). The library and
     # ``rag eval`` answer extractively unless asked (no model is loaded behind a caller's back, and the

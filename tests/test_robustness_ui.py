@@ -12,6 +12,7 @@ import pytest
 
 from rag.errors import BadQuestion
 from rag.schema import Answer, Citation, ClaimCheck, Diff
+from rag.settings import Settings
 from rag.serve.auth import ARGV_WARNING, FAILED_LOGIN_DELAY_S, Credentials, checker, resolve
 from rag.serve.render import answer_html, check_html, question_html, streaming_html, tally_html
 
@@ -134,7 +135,7 @@ def guarded_server():
     with gr.Blocks() as demo:
         gr.Markdown("xin chào")
     demo.launch(server_name="0.0.0.0", server_port=port, prevent_thread_lock=True, quiet=True,
-                auth=checker(Credentials("admin", "s3cret"), delay=0.5), app_kwargs=app_kwargs())
+                auth=checker(Credentials("admin", "s3cret"), delay=0.5), app_kwargs=app_kwargs(Settings()))
     yield f"http://127.0.0.1:{port}"
     demo.close()
 
@@ -219,3 +220,74 @@ def test_malformed_rag_auth_exits_2(tmp_path, capsys, monkeypatch):
     """RAG_AUTH without a password -> exit 2 with one line."""
     monkeypatch.setenv("RAG_AUTH", "admin:")
     assert _main_error(capsys, "--index", str(tmp_path / "index")) == (2, ["error: RAG_AUTH must be user:password"])
+
+
+# ------------------------------------------------------- the upload cache
+def quota(tmp_path, clock, **limits):
+    from rag.serve.quota import UploadQuota
+
+    cache = tmp_path / "gradio"
+    cache.mkdir(exist_ok=True)
+    return UploadQuota(None, Settings().with_(**limits), folder=lambda: str(cache), clock=clock), cache
+
+
+def test_upload_quota_per_client_address_and_window(tmp_path):
+    """An address may upload upload_client_files files / upload_client_bytes bytes per window (then 429, in
+    Vietnamese, naming the limit); another address is not held to its count; the window moves on."""
+    now = [0.0]
+    q, _ = quota(tmp_path, lambda: now[0], upload_client_files=2, upload_client_bytes=1000, upload_window_s=60)
+    assert q.admit("10.0.0.1", 100) is None and q.admit("10.0.0.1", 100) is None
+    status, why = q.admit("10.0.0.1", 100)
+    assert status == 429 and why.startswith("Quá giới hạn tải lên của một máy: 2 tệp") and "1 phút" in why
+    assert q.admit("10.0.0.2", 900) is None
+    status, _ = q.admit("10.0.0.2", 200)  # 900 + 200 bytes > 1000
+    assert status == 429
+    now[0] = 61.0
+    assert q.admit("10.0.0.1", 100) is None  # the window has moved on
+    assert q.admit("10.0.0.1", None)[0] == 411  # a size must be given
+
+
+def test_upload_cache_is_bounded_and_abandoned_uploads_are_swept_first(tmp_path):
+    """Past upload_cache_bytes in all, uploads abandoned for upload_abandoned_s are swept, then a new one is let
+    in; when the cache is full of recent uploads, 507 saying so."""
+    import os
+
+    q, cache = quota(tmp_path, lambda: 0.0, upload_cache_bytes=10_000, upload_abandoned_s=600)
+    for name, age in (("old", 3600), ("new", 0)):
+        (cache / name).mkdir()
+        (cache / name / "a.txt").write_bytes(b"x" * 4000)
+        for p in (cache / name / "a.txt", cache / name):
+            os.utime(p, (time.time() - age, time.time() - age))
+    assert q.admit("10.0.0.1", 5000) is None  # 8,000 + 5,000 > 10,000: the hour-old upload is swept
+    assert sorted(p.name for p in cache.iterdir()) == ["new"]
+    status, why = q.admit("10.0.0.2", 7000)  # 4,000 recent + 7,000 > 10,000 and nothing to sweep
+    assert status == 507 and why.startswith("Bộ nhớ tạm cho tệp tải lên đã đầy") and (cache / "new").exists()
+
+
+def test_the_servers_upload_route_keeps_to_the_quota(tmp_path, monkeypatch):
+    """Through a real Gradio server: the third upload of one address in the window is refused before Gradio
+    writes it (the cache holds two files), with the Vietnamese line as the response."""
+    import socket
+
+    import gradio as gr
+    import httpx
+
+    from app import app_kwargs
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "cache"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with gr.Blocks() as demo:
+        gr.File()
+    demo.launch(server_port=port, prevent_thread_lock=True, quiet=True,
+                app_kwargs=app_kwargs(Settings().with_(upload_client_files=2)))
+    try:
+        url = f"http://127.0.0.1:{port}/gradio_api/upload"
+        codes = [httpx.post(url, files={"files": (f"bai{i}.txt", "Lạng Sơn có 28 dự án FDI.".encode())}).status_code
+                 for i in range(2)]
+        third = httpx.post(url, files={"files": ("bai3.txt", b"x")})
+        assert codes == [200, 200] and third.status_code == 429 and "2 tệp" in third.text
+        assert sorted(p.name for p in (tmp_path / "cache").rglob("*.txt")) == ["bai0.txt", "bai1.txt"]
+    finally:
+        demo.close()
