@@ -331,19 +331,78 @@ time.sleep(60)
 """
 
 
-def test_lite_file_held_by_another_process_is_one_line(settings, capsys):
+def test_lite_file_held_by_another_process_is_waited_for_then_one_line(settings, capsys, monkeypatch):
+    """Another process holds the Lite file: one line says so and the command waits (up to the writer-lock
+    timeout, here 1 s), then fails with one line naming the cause."""
     import subprocess
 
     settings.index_dir.mkdir()
+    monkeypatch.setenv("RAG_INDEX_LOCK_TIMEOUT", "1")
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(settings.index_dir / "milvus.db")],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert holder.stdout.readline().strip() == "open"
         code = main(["--backend", "milvus", "--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir),
                      "index", "-q"])
-        err = capsys.readouterr().err
-        assert code == 1 and len(err.strip().splitlines()) == 1
-        assert "Milvus Lite serves one process at a time" in err
+        waiting, error = capsys.readouterr().err.strip().splitlines()
+        assert code == 1 and waiting.startswith("another process is using Milvus Lite at ") and "waiting" in waiting
+        assert error.startswith("error: cannot open Milvus at ") and "held it for 1 s" in error
     finally:
         holder.kill()
         holder.wait()
+
+
+RAG_CLI = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import rag.api
+from conftest import HashEmbedder
+rag.api.make_embedder = lambda s: HashEmbedder()
+from rag.serve.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def rag_cli(settings, *argv: str, wait: bool = True):
+    """``rag --backend milvus ...`` in a process of its own (the fake embedder; Lite is held per process)."""
+    import subprocess
+
+    tests = Path(__file__).resolve().parent
+    args = [sys.executable, "-c", RAG_CLI, str(tests), "--backend", "milvus", "--corpus", str(settings.corpus_dir),
+            "--index", str(settings.index_dir), *argv]
+    proc = subprocess.Popen(args, cwd=tests.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if not wait:
+        return proc
+    out, err = proc.communicate(timeout=300)
+    return proc.returncode, out, err
+
+
+def test_concurrent_readers_of_one_lite_index_all_answer(settings):
+    """Three `rag --backend milvus ask` at once on one index: each answers 28 citing 000 (they took turns:
+    Lite serves one process at a time), no traceback; two used to fail with 20-line tracebacks."""
+    assert rag_cli(settings, "index", "-q")[0] == 0
+    readers = [rag_cli(settings, "ask", "--mode", "extractive", "--json", "Lạng Sơn có bao nhiêu dự án FDI?",
+                       wait=False) for _ in range(3)]
+    for proc in readers:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        answer = json.loads(out.strip().splitlines()[-1])
+        assert answer["short_answer"].startswith("28 dự án") and answer["citations"][0]["article_id"] == ART_000
+        assert "Traceback" not in err and all("waiting" in line for line in err.strip().splitlines())
+
+
+def test_a_damaged_lite_store_is_reported_then_rebuilt(settings):
+    """A truncated *.parquet under milvus.db/: ask and status say the index is damaged (one line, exit 2);
+    `rag index` rebuilds the store from the corpus and says so; `--rebuild` recovers too (neither did)."""
+    assert rag_cli(settings, "index", "-q")[0] == 0
+    for rebuild in ((), ("--rebuild",)):
+        (parquet,) = (settings.index_dir / "milvus.db").rglob("*.parquet")
+        parquet.write_bytes(parquet.read_bytes()[: parquet.stat().st_size // 2])
+        code, _, err = rag_cli(settings, "ask", "--mode", "extractive", "Lạng Sơn có bao nhiêu dự án FDI?")
+        assert code == 2 and err.startswith("error: index damaged (Milvus Lite store unreadable: ")
+        assert err.count("\n") == 1 and "run rag index to repair" in err
+        code, out, err = rag_cli(settings, "index", "-q", *rebuild)
+        assert code == 0 and "Traceback" not in err and "added 5" in out
+        assert rebuild or "repaired: rebuilt everything from the corpus (Milvus Lite store unreadable" in out
+        code, out, _ = rag_cli(settings, "ask", "--mode", "extractive", "Lạng Sơn có bao nhiêu dự án FDI?")
+        assert code == 0 and out.startswith("28 dự án")

@@ -41,10 +41,14 @@ may see the update half applied; Milvus Lite serves one process at a time.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import math
 import os
+import shutil
+import sys
+import time
 import uuid
 from collections import Counter
 from contextlib import contextmanager
@@ -108,6 +112,7 @@ def _milvus_errors(uri: str) -> Iterator[None]:
 
 
 _clients: dict[tuple[str, str], object] = {}
+LITE_RETRY_S = 0.5  # how often a process waiting for Milvus Lite tries again
 
 
 def _connect(settings: Settings):
@@ -138,12 +143,71 @@ def _connect(settings: Settings):
             options = {"grpc_options": {"grpc.keepalive_time_ms": 2**31 - 1, "grpc.keepalive_permit_without_calls": 0}}
             with writing(settings.index_dir):
                 settings.index_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            _clients[key] = MilvusClient(uri=uri, token=settings.milvus_token, **options)
-        except MilvusException as exc:
-            held = " (Milvus Lite serves one process at a time: is another rag or app.py using it?)" if _is_lite(uri) else ""
-            raise EnvironmentFault(f"cannot open Milvus at {uri}: {getattr(exc, 'message', exc)}{held}") from exc
+        _quiet_libraries()
+        deadline, told = time.monotonic() + settings.index_lock_timeout_s, False
+        while key not in _clients:
+            try:
+                _clients[key] = MilvusClient(uri=uri, token=settings.milvus_token, **options)
+            except MilvusException as exc:
+                held = _is_lite(uri) and _held_elsewhere(uri)
+                if held and time.monotonic() < deadline:  # another process's turn: wait for it, as for a writer
+                    if not told:
+                        print(f"another process is using Milvus Lite at {uri}; waiting…", file=sys.stderr, flush=True)
+                        told = True
+                    time.sleep(LITE_RETRY_S)
+                    continue
+                why = (f" (Milvus Lite serves one process at a time: another rag or app.py held it for "
+                       f"{settings.index_lock_timeout_s:g} s)" if held else "")
+                raise EnvironmentFault(f"cannot open Milvus at {uri}: {getattr(exc, 'message', exc)}{why}") from exc
     return _clients[key]
+
+
+def _unreadable_lite(client, settings: Settings) -> str:
+    """What Milvus Lite says when its files cannot be read (a truncated
+    ``*.parquet``), "" when they can or the store is a server's."""
+    from pymilvus.exceptions import MilvusException
+
+    if not _is_lite(milvus_uri(settings)):
+        return ""
+    try:
+        client.has_collection(settings.milvus_collection)
+        return ""
+    except MilvusException as exc:
+        return str(getattr(exc, "message", exc))
+
+
+def _reset_lite(settings: Settings):
+    """A new, empty Milvus Lite store in place of a damaged one (its folder is
+    the index's own, under ``index_dir``); a client for it."""
+    uri = milvus_uri(settings)
+    client = _clients.pop((uri, settings.milvus_token), None)
+    if client is not None:
+        client.close()
+    with writing(settings.index_dir):
+        shutil.rmtree(uri, ignore_errors=True)
+        Path(uri).unlink(missing_ok=True) if Path(uri).is_file() else None
+    return _connect(settings)
+
+
+def _held_elsewhere(uri: str) -> bool:
+    """Is the Milvus Lite file locked by another process (not damaged, not missing)?"""
+    lock = Path(uri) / "LOCK"
+    try:
+        with lock.open("a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(f, fcntl.LOCK_UN)
+        return False
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+
+
+def _quiet_libraries() -> None:
+    """pymilvus and Milvus Lite log each failure with its traceback before
+    raising it; the failure reaches the user as one line (``_milvus_errors``)."""
+    for name in ("pymilvus", "milvus_lite"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _quote(value: str) -> str:
@@ -302,6 +366,9 @@ class MilvusSearch:
         check_signature(manifest, settings, folder)
         _check_bm25(manifest, settings, folder)
         client = _connect(settings)
+        broken = _unreadable_lite(client, settings)
+        if broken:
+            raise IndexDamaged.at(folder, f"Milvus Lite store unreadable: {broken}")
         with _milvus_errors(milvus_uri(settings)):
             problems = {**side_damage(folder, manifest, full=False), **collection_damage(client, settings, manifest)}
             _other_index(problems, folder)
@@ -417,11 +484,18 @@ class MilvusWriter:
         self._pending: list[dict] = []
         self._held: set[str] | None = None  # article ids with rows, when an interrupted update was found
         manifest = None if rebuild else read_milvus_manifest(self.folder)
+        broken = _unreadable_lite(self.client, settings)
+        if broken:  # Lite's own files are damaged: the store is the index's to rebuild, from the corpus
+            self.client = _reset_lite(settings)
+            if manifest is not None:
+                manifest, repair = None, f"Milvus Lite store unreadable: {broken}"
+        else:
+            repair = f"{MANIFEST} unreadable"
         with _milvus_errors(self.uri):
             if manifest is None:
                 self.previous = Salvage()
                 if not rebuild and milvus_index_exists(settings):
-                    self.previous = Salvage(True, repairs=(f"rebuilt everything from the corpus ({MANIFEST} unreadable)",))
+                    self.previous = Salvage(True, repairs=(f"rebuilt everything from the corpus ({repair})",))
                 self._fresh()
                 return
             check_signature(manifest, settings, self.folder)
