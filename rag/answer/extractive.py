@@ -103,6 +103,7 @@ class ExtractiveAnswerer:
     def candidates(self, query: Query, hits: list[Hit], idf: Idf, asked: Asked | None = None) -> list[Candidate]:
         """Every sentence of the top passages, most probable first."""
         asked = asked or analyse(query)
+        read_as = {"vi": (query, asked)}  # the question as read in each article language, with what it asks
         seen: set[tuple[str, int]] = set()
         out: list[Candidate] = []
         top_score = max((h.score for h in hits), default=1.0) or 1.0
@@ -117,9 +118,13 @@ class ExtractiveAnswerer:
                 seen.add((a.id, start))
                 before = a.text[max(0, start - 300) : start]
                 context = f"{a.title} {lead if lead not in before else ''} {before}"
-                s, lacks = signals(query, asked, idf, a.text[start:end], context, a.text, a.province,
-                                   hit.dense, hit.score / top_score)
-                out.append(self._candidate(asked, hit, start, end, s, lacks, context))
+                if a.language not in read_as:
+                    view = query.read_in(a.language)
+                    read_as[a.language] = (view, asked if view is query else analyse(view))
+                view, view_asked = read_as[a.language]
+                s, lacks = signals(view, view_asked, idf, a.text[start:end], context, a.text, a.province,
+                                   hit.dense, hit.score / top_score, a.language)
+                out.append(self._candidate(view_asked, hit, start, end, s, lacks, context))
         return sorted(out, key=lambda c: -c.probability)
 
     def _read(self, query: Query, hits: list[Hit]) -> list[Hit]:
@@ -140,7 +145,7 @@ class ExtractiveAnswerer:
             blocker = "province"
         elif s.years == 0 or s.year_conflict:
             blocker = "year"
-        elif asked.qualifiers and not _near(asked.qualifiers, f"{context} {text}"):
+        elif (asked.qualifiers and not _near(asked.qualifiers, f"{context} {text}")) or not _near(asked.narrowing, text):
             blocker = "qualifier"
         elif asked.type in ("number", "date") and not s.type_match:
             blocker = "type"
@@ -198,11 +203,12 @@ class ExtractiveAnswerer:
         if arithmetic is not None and not arithmetic:
             return replace(self._refuse(query, hits, cands, REASONS[lang]["mismatch"]), confidence=confidence)
         quotes = " ".join(f"{c.sentence} [{c.n}]" for c in citations)
-        short = "" if len(chosen) > 1 else short_answer(asked, query, chosen[0].text)
+        short = "" if len(chosen) > 1 else short_answer(asked, query.read_in(chosen[0].hit.article.language),
+                                                         chosen[0].text)
         head = f"{SHORT_ANSWER_LABEL[lang] if lang == 'en' else ''}{short} [1]\n\n" if short else ""
         if arithmetic:
             head = f"{arithmetic}\n\n"
-        text = head + (EN_PREFIX if lang == "en" else "") + quotes
+        text = head + (EN_PREFIX if lang == "en" and any(c.hit.article.language != "en" for c in chosen) else "") + quotes
         return Answer(query.original, text, True, citations, searched=query.expanded,
                       short_answer=short or arithmetic or "", judged=judged, language=lang, confidence=confidence)
 
@@ -291,7 +297,9 @@ def _reason(lang: str, query: Query, asked: Asked, cands: list[Candidate]) -> st
         found = span.group() if span else ", ".join(dict.fromkeys(YEAR.findall(top.text))) or "?"
         return texts["year"].format(x=", ".join(query.years), found=found)
     if top.blocker == "qualifier":
-        return texts["term"].format(x=", ".join(asked.qualifier_labels))
+        read = analyse(query.read_in(top.hit.article.language))  # as the candidate was read
+        return texts["term"].format(x=", ".join(read.qualifier_labels) or ", ".join(
+            min(n, key=len) for n in read.narrowing))
     if top.blocker == "narrowed":
         return texts["narrowed"]
     if top.blocker == "type":

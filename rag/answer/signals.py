@@ -30,7 +30,18 @@ from typing import Callable
 
 from rag.retrieve.query import Concept, Query
 from rag.text.lang import ANSWER_TYPE_CUES, MEASURES, MEASURES_BEFORE, PLACE_PREPOSITIONS, QUALIFIER_WORDS, STOPWORDS
-from rag.text.vietnamese import GLUED_UNITS, NAME_RE, YEAR, Number, find_numbers, find_provinces, fold, padded, words
+from rag.text.vietnamese import (
+    GLUED_UNITS,
+    NAME_RE,
+    SCALES,
+    YEAR,
+    Number,
+    find_numbers,
+    find_provinces,
+    fold,
+    padded,
+    words,
+)
 
 Idf = Callable[[str], float]  # folded syllable -> inverse document frequency
 NARROWED = 0.5  # unit_match of a figure narrowed by a name the question does not ask about
@@ -50,6 +61,9 @@ class Asked:
     qualifiers: tuple[tuple[str, ...], ...] = ()  # names that narrow the measure ("của Hàn Quốc"): must be near
     qualifier_labels: tuple[str, ...] = ()  # the same names as the question writes them
     measure: str = ""  # the kind of figure asked ("money", "duration", "percent", "age", "score"), see ``MEASURES``
+    # words that narrow what is counted, which the answering sentence itself must give (an English question
+    # read in an English article: "how many international visitors"; ``Query.read_in``)
+    narrowing: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,7 +132,7 @@ def analyse(query: Query) -> Asked:
             labels.append(name)
     plain = _pad(query.original)
     measure = next((m for m, (cues, _) in MEASURES.items() if any(_has(plain, c) for c in cues)), "")
-    return Asked(kind, tuple(dict.fromkeys(names)), tuple(qualifiers), tuple(labels), measure)
+    return Asked(kind, tuple(dict.fromkeys(names)), tuple(qualifiers), tuple(labels), measure, query.narrowing)
 
 
 def _asking_clause(question: str, cue: int) -> tuple[int, int]:
@@ -225,6 +239,9 @@ def _unit_of(query: Query, sentence: str, n: Number) -> float:
     narrows it ("14 dự án FDI Trung Quốc" is not the province's total), 0 when
     it counts something else."""
     after = sentence[n.end : n.end + 80]
+    scale = _SCALE_WORD.match(after)
+    if scale and scale.group(1).lower() in SCALES:  # "1.5 million passengers", "7,2 triệu lượt khách"
+        after = after[scale.end() :]
     u = next((u for u in query.unit if _pad(after).startswith(f" {u} ")), None)
     if u is None:
         return 0.0
@@ -239,6 +256,7 @@ def _unit_of(query: Query, sentence: str, n: Number) -> float:
     return 1.0
 
 
+_SCALE_WORD = re.compile(r"\s*([^\W\d_]+)")
 _SCORE = re.compile(r"\b\d{1,2}\s*[-–]\s*\d{1,2}\b(?![/.,]\d)")
 
 
@@ -303,9 +321,10 @@ def province_signal(query: Query, sentence: str, context: str, article_province:
 
 def signals(
     query: Query, asked: Asked, idf: Idf, sentence: str, context: str, article_text: str,
-    article_province: str, dense: float, retrieval: float,
+    article_province: str, dense: float, retrieval: float, article_language: str = "vi",
 ) -> tuple[Signals, str]:
-    """The signals of one candidate sentence, and the rarest concept it lacks."""
+    """The signals of one candidate sentence, and the rarest concept it lacks; ``query`` as read in the
+    article's language (``Query.read_in``)."""
     weights = [(c, concept_weight(c, idf)) for c in query.concepts]
     scale = math.log(1 + 1e6)  # IDF ceiling for a term seen in one of a million passages
     p_sentence = _pad(sentence)
@@ -332,12 +351,14 @@ def signals(
         novelty=novelty(query, sentence),
         dense=dense,
         retrieval=retrieval,
-        **asked_signals(asked, query),
+        **asked_signals(asked, query, article_language),
     ), (label or label_nearby)
 
 
-def asked_signals(asked: Asked, query: Query) -> dict[str, float]:
-    """The question-level signals: the kind of answer asked, and the question's language."""
+def asked_signals(asked: Asked, query: Query, article_language: str = "vi") -> dict[str, float]:
+    """The question-level signals: the kind of answer asked, and whether the question is read across
+    languages (``english``: an English question against Vietnamese text, the case the scorer was fitted on;
+    an English question about an English article is read in its own language)."""
     return {"asks_number": float(asked.type == "number"), "asks_date": float(asked.type == "date"),
             "asks_place": float(asked.type == "place"), "asks_name": float(asked.type in ("person", "org")),
-            "english": float(query.language == "en")}
+            "english": float(query.language == "en" and article_language != "en")}

@@ -16,7 +16,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from rag.schema import Article
-from rag.text.vietnamese import UPPER, find_provinces, fold, normalize_text
+from rag.text.lang import ENGLISH_ARTICLE
+from rag.text.vietnamese import UPPER, find_provinces, fold, has_diacritics, normalize_text
 
 
 class Undecodable(Exception):
@@ -226,6 +227,15 @@ def infer_province(title: str, text: str) -> str:
     return ranked[0][0]
 
 
+def article_language(text: str) -> str:
+    """"en" for an article written without Vietnamese diacritics (``ENGLISH_ARTICLE``), else "vi"."""
+    tokens = text.split()
+    if len(tokens) < ENGLISH_ARTICLE["min_words"]:
+        return "vi"
+    marked = sum(1 for t in tokens if has_diacritics(t))
+    return "en" if marked / len(tokens) <= ENGLISH_ARTICLE["max_diacritic_share"] else "vi"
+
+
 def build_article(article_id: str, data: bytes, meta: dict | None = None, source_file: str = "",
                   origin: str = "corpus") -> Article:
     """Decode, clean, and merge metadata: given fields win over detected ones.
@@ -248,7 +258,7 @@ def build_article(article_id: str, data: bytes, meta: dict | None = None, source
         author=pick("author"),
         date=pick("date"),
         province=pick("province"),
-        language=meta.get("language") or "vi",
+        language=meta.get("language") or article_language(text),
         source_file=source_file,
         origin=str(meta.get("origin") or origin),
         added_at=str(meta.get("added_at") or ""),

@@ -12,11 +12,11 @@ accepted alternatives, that the answering sentence must cover.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import Callable, Sequence
 
 from rag.errors import BadQuestion
-from rag.text.lang import EN_HINTS, NUMBER_CUES, SOFT, STOPWORDS, SYNONYMS
+from rag.text.lang import EN_HINTS, EN_SUFFIXES, NUMBER_CUES, SOFT, STOPWORDS, SYNONYMS
 from rag.text.vietnamese import YEAR, find_provinces, fold, has_diacritics, normalize_text, words
 
 _UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may|how many|nhieu|so luong|so)\s+(?!sanh\b)(\w+)")
@@ -49,6 +49,19 @@ class Query:
     unit: tuple[str, ...] = ()  # folded alternatives of what "bao nhiêu X" counts
     bigrams: frozenset[str] = frozenset()
     truncated: bool = False
+    # an English question's own content words and counted noun, with their inflections: they count where
+    # the text read is English (an English article; ``read_in``); Vietnamese text has the synonym rows only
+    literal: tuple[Concept, ...] = ()
+    literal_unit: tuple[str, ...] = ()
+    literal_narrowing: tuple[tuple[str, ...], ...] = ()
+    narrowing: tuple[tuple[str, ...], ...] = ()  # words that narrow what is counted, where they are read
+
+    def read_in(self, language: str) -> "Query":
+        """The question as read against text in ``language``."""
+        if self.language != "en" or language != "en":
+            return self
+        return replace(self, concepts=self.concepts + self.literal, unit=self.unit or self.literal_unit,
+                       narrowing=self.literal_narrowing)
 
 
 def _folded_key(phrase: str) -> str:
@@ -90,6 +103,38 @@ def _concepts(folded: str, language: str) -> tuple[list[Concept], list[int]]:
             if w.isdigit() or (w not in STOPWORDS and len(w) > 1):
                 concepts.append(Concept((w,), w))
     return concepts, rows
+
+
+def _forms(w: str) -> tuple[str, ...]:
+    """An English word and its inflections (``EN_SUFFIXES``; "carry": "carried")."""
+    stems = {w} | {w[: -len(x)] for x in EN_SUFFIXES if w.endswith(x) and len(w) - len(x) >= 3}
+    forms = {f"{stem}{x}" for stem in stems for x in ("", *EN_SUFFIXES)}
+    forms |= {f"{stem[:-1]}{x}" for stem in stems if stem.endswith("y") for x in ("ied", "ies")}
+    return tuple(sorted(forms))
+
+
+def _literal(folded: str, concepts: Sequence[Concept]) -> list[Concept]:
+    """An English question's content words not in ``concepts``, each with its inflections."""
+    taken = {w for c in concepts for a in c.alternatives for w in a.split()}
+    return [Concept(_forms(w), w) for w in dict.fromkeys(words(folded))
+            if not (YEAR.fullmatch(w) or w in STOPWORDS or w in taken or len(w) <= 2 or w.isdigit())]
+
+
+def _literal_unit(folded: str, concepts: Sequence[Concept]) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """What 'how many X' counts, in the question's own English words: the last
+    word before the verb ("how many international visitors did" -> visitors),
+    and the words before it that narrow it (international), each with its
+    spellings (a concept's, else its inflections)."""
+    m = re.search(r"\bhow many ((?:\w+ ?){1,4})", folded)
+    noun = []
+    for w in m.group(1).split() if m else ():
+        if w in STOPWORDS:
+            break
+        noun.append(w)
+    if not noun:
+        return (), ()
+    narrowing = tuple(next((c.alternatives for c in concepts if w in c.alternatives), _forms(w)) for w in noun[:-1])
+    return _forms(noun[-1]), narrowing
 
 
 def check_question(question: object) -> None:
@@ -176,7 +221,7 @@ def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], s
     if language == "en":
         extra = list(provinces) + extra
     expanded = searched + (" (" + ", ".join(extra) + ")" if extra else "")
-    return Query(
+    query = Query(
         original=text,
         text=searched,
         expanded=expanded,
@@ -189,3 +234,8 @@ def parse_query(question: str, max_chars: int = 1000, restore: Callable[[str], s
         bigrams=frozenset(_bigrams(folded_words)),
         truncated=truncated,
     )
+    if language == "en":
+        unit, narrowing = _literal_unit(folded_words, concepts)
+        query = replace(query, literal=tuple(_literal(folded_words, concepts)), literal_unit=unit,
+                        literal_narrowing=narrowing)
+    return query

@@ -89,6 +89,11 @@ STOPWORDS = set(
     for to from and or by with at as be been has have had its it this that these those there their
     province provinces city about according vietnam viet nam""".split()
 )
+# English inflections matched as one word when an English question is read against an English article
+# ("welcome" meets "welcomed", "visitor" meets "visitors"): suffixes added to, or taken from, a word.
+EN_SUFFIXES = ("s", "es", "d", "ed", "ing")
+# An article whose words carry Vietnamese diacritics this rarely (and that has this many words) is English.
+ENGLISH_ARTICLE = {"max_diacritic_share": 0.02, "min_words": 30}
 NUMBER_CUES = ("bao nhieu", "may ", "how many", "how much", "how long", "how large", "ty le", "muc ", "tong ",
                "kim ngach", "what percentage")
 # Generic words that count half: an answer may well paraphrase them away.
