@@ -15,13 +15,17 @@ No LLM decides anything here. The rules, in order of trust:
   sentence itself) and gives another value of the
   same measure (a figure of the same unit, a date, a direction), another person,
   or, for the same event (a specific name both give), another place after the
-  same place word ("biểu diễn ở Nga" for "ở Pháp");
+  same place word ("biểu diễn ở Nga" for "ở Pháp"); a sentence that gives
+  only some of the claim's figures is read against their clauses ("28 dự án
+  FDI" of "... với tổng vốn đăng ký 228 triệu USD"), and a figure of another
+  named measure (the concept table's acronyms: ODA for FDI) refutes nothing;
 * a sentence supports only when it covers the topic more strictly still, names
   every name of the claim, and every figure of the claim agrees with one of its
   own (hedges read: "gần 68.000" is borne out by 67.950); once it bears out one
   figure, the claim's other figures and the names of places and things may
   stand elsewhere in its article (a claim joining two facts of one article);
-* sources that support and refute the same claim from two articles conflict;
+* sources that support and refute the same claim from two articles conflict,
+  whichever is the more probable (a planted figure never decides alone);
 * anything else is nei: in doubt between supported and nei, nei.
 """
 
