@@ -184,8 +184,10 @@ def _reset_lite(settings: Settings):
     if client is not None:
         client.close()
     with writing(settings.index_dir):
-        shutil.rmtree(uri, ignore_errors=True)
-        Path(uri).unlink(missing_ok=True) if Path(uri).is_file() else None
+        if Path(uri).is_dir():
+            shutil.rmtree(uri)
+        else:
+            Path(uri).unlink(missing_ok=True)
     return _connect(settings)
 
 
