@@ -33,13 +33,13 @@ from rag.text.lang import ANSWER_TYPE_CUES, MEASURES, MEASURES_BEFORE, PLACE_PRE
 from rag.text.vietnamese import (
     GLUED_UNITS,
     NAME_RE,
-    SCALES,
     YEAR,
     Number,
     find_numbers,
     find_provinces,
     fold,
     padded,
+    scale_after,
     words,
 )
 
@@ -239,8 +239,8 @@ def _unit_of(query: Query, sentence: str, n: Number) -> float:
     narrows it ("14 dự án FDI Trung Quốc" is not the province's total), 0 when
     it counts something else."""
     after = sentence[n.end : n.end + 80]
-    scale = _SCALE_WORD.match(after)
-    if scale and scale.group(1).lower() in SCALES:  # "1.5 million passengers", "7,2 triệu lượt khách"
+    scale = scale_after(after)
+    if scale:  # "1.5 million passengers", "7,2 triệu lượt khách"
         after = after[scale.end() :]
     u = next((u for u in query.unit if _pad(after).startswith(f" {u} ")), None)
     if u is None:
@@ -256,7 +256,6 @@ def _unit_of(query: Query, sentence: str, n: Number) -> float:
     return 1.0
 
 
-_SCALE_WORD = re.compile(r"\s*([^\W\d_]+)")
 _SCORE = re.compile(r"\b\d{1,2}\s*[-–]\s*\d{1,2}\b(?![/.,]\d)")
 
 

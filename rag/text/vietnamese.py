@@ -154,6 +154,12 @@ SCALES = {  # scale words after a figure, and what they multiply by
 _SCALE_AFTER = re.compile(r"\s*([^\W\d_]+)")
 
 
+def scale_after(text: str, pos: int = 0) -> re.Match | None:
+    """The scale word ("triệu", "million") right after ``pos`` in ``text``, with its leading space; None if none."""
+    m = _SCALE_AFTER.match(text, pos)
+    return m if m and m.group(1).lower() in SCALES else None
+
+
 def parse_number(token: str) -> list[float]:
     """All sensible readings of a written number, most likely first.
 
@@ -193,8 +199,8 @@ def find_numbers(text: str) -> list[Number]:
     found = []
     for m in NUMBER_RE.finditer(text):
         values = parse_number(m.group())
-        after = _SCALE_AFTER.match(text, m.end())
-        if after and after.group(1).lower() in SCALES:
+        after = scale_after(text, m.end())
+        if after:
             scale = SCALES[after.group(1).lower()]
             values = values + [v * scale for v in values]
         found.append(Number(m.group(), m.start(), m.end(), tuple(values)))
