@@ -80,11 +80,13 @@ def test_the_shipped_reader_matches_its_manifest_and_the_committed_data():
     manifest = json.loads(MANIFEST_FILE.read_text(encoding="utf-8"))
     assert manifest["weights_sha256"] == hashlib.sha256(WEIGHTS_FILE.read_bytes()).hexdigest()
     assert WEIGHTS_FILE.stat().st_size <= 16 * 1024 * 1024
-    data = manifest["tasks"]["answer"]["data"]
-    assert any(name.startswith("eval/train/questions-") for name in data)
-    for name, digest in data.items():
-        assert hashlib.sha256((REPO / name).read_bytes()).hexdigest() == digest, f"{name} changed since training"
-    assert not any("test" in name for name in data)  # no test split was trained or tuned on
+    assert set(manifest["tasks"]) == {"answer", "entail"}
+    for task, trained_on in (("answer", "eval/train/questions-"), ("entail", "eval/train/claims-")):
+        data = manifest["tasks"][task]["data"]
+        assert any(name.startswith(trained_on) for name in data)
+        for name, digest in data.items():
+            assert hashlib.sha256((REPO / name).read_bytes()).hexdigest() == digest, f"{name} changed since training"
+        assert not any("test" in name for name in data)  # no test split was trained or tuned on
 
 
 def test_a_missing_or_changed_weights_file_is_refused_with_the_fix(tmp_path):
