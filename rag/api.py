@@ -28,8 +28,9 @@ from rag.answer.judge import Judge, JudgeCall
 from rag.answer.queue import GenerationQueue
 from rag.answer.reader import Reader
 from rag.answer.verify import verify
-from rag.check.claims import read_claim, topic_of
-from rag.check.verdict import verdict
+from rag.check.claims import facts, read_claim, topic_of
+from rag.check import entail
+from rag.check.verdict import CHECK_RULES, CheckRules, Evidence, verdict
 from rag.errors import IndexMissing
 from rag.filters import Filters
 from rag.index.files.store import damage, read_manifest
@@ -80,6 +81,7 @@ class RAG:
         self.auto_index = auto_index
         self._retriever: Retriever | None = None
         self.answerer = ExtractiveAnswerer(max_hits=self.settings.answer_hits)
+        self._entail: Reader | None = None  # the reader's entailment head, for claims (``Settings.entail``)
         self._lock = threading.RLock()  # one index swap or question at a time (UI threads)
         self._llm: LLMAnswerer | None = LLMAnswerer(chat_model) if chat_model is not None else None
         # the local model generates one answer at a time, behind a bounded queue
@@ -294,20 +296,40 @@ class RAG:
     def check(self, claim: str, k: int | None = None) -> ClaimCheck:
         """Fact-check one claim against the archive: supported, refuted, nei
         (not enough information) or conflicting, citing the evidence."""
+        t0 = time.perf_counter()
+        evidence = self.claim_evidence(claim, k)
+        t1 = time.perf_counter()
+        result = verdict(evidence, CHECK_RULES)
+        t2 = time.perf_counter()
+        timings = {"read_ms": round((t1 - t0) * 1000, 2), "check_ms": round((t2 - t1) * 1000, 2),
+                   "total_ms": round((t2 - t0) * 1000, 2)}
+        return replace(result, claim=claim, timings=timings)
+
+    def claim_evidence(self, claim: str, k: int | None = None, rules: CheckRules = CHECK_RULES) -> Evidence:
+        """What ``verdict`` reads for ``claim``: the parsed claim, its candidate sentences, and the
+        entailment head's readings of the first ``rules.read`` of them, for the claim and for each fact
+        of a long claim (none when the head is off: ``Settings.entail``)."""
         check_question(claim)
         check_k(k)
-        t0 = time.perf_counter()
         with self._lock:
             retriever = self._load()
             query, hits = self._retrieve(claim, Filters(), k or self.settings.k, None)
             found = figures(query.original)
             parsed = read_claim(query, found, self._parse(topic_of(query.original, found)))
-            t1 = time.perf_counter()
-            result = verdict(parsed, self.answerer.candidates(parsed.topic, hits, retriever.idf), retriever.idf)
-        t2 = time.perf_counter()
-        timings = {"retrieve_ms": round((t1 - t0) * 1000, 2), "check_ms": round((t2 - t1) * 1000, 2),
-                   "total_ms": round((t2 - t0) * 1000, 2)}
-        return replace(result, claim=claim, timings=timings)
+            cands = self.answerer.candidates(parsed.topic, hits, retriever.idf)
+            head = self._entail_reader()
+            if head is None:
+                return Evidence(parsed, cands, retriever.idf)
+            read = cands[: rules.read]
+            parts = facts(query.original)
+            return Evidence(parsed, cands, retriever.idf, entail.read(head, query.original, read),
+                            tuple((f, entail.read(head, f, read)) for f in parts) if len(parts) > 1 else ())
+
+    def _entail_reader(self) -> Reader | None:
+        """The reader's entailment head, exported on first use; None when it is off."""
+        if self.settings.entail and self._entail is None:
+            self._entail = Reader(self.settings, task="entail").load()
+        return self._entail
 
     def check_text(self, draft: str) -> list[ClaimCheck]:
         """Fact-check a draft sentence by sentence; a sentence that states

@@ -156,6 +156,15 @@ DIFF_KINDS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class Reading:
+    """What the reader's entailment head says of one (claim, sentence) pair: its three probabilities."""
+
+    entails: float
+    contradicts: float
+    unrelated: float
+
+
+@dataclass(frozen=True)
 class Diff:
     """Where a claim and the archive differ: ``claim`` "30", ``archive`` "28"."""
 
@@ -177,6 +186,7 @@ class ClaimCheck:
     diffs: tuple[Diff, ...] = ()
     language: str = "vi"
     timings: dict = field(default_factory=dict)
+    clause: str = ""  # of a long claim, the fact that decided its verdict
 
     def to_dict(self) -> dict:
         return asdict(self)

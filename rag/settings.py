@@ -108,6 +108,8 @@ class Settings:
     # default: on the dev split it answers fewer questions right than the scorer (0.348 vs 0.462) with more false
     # answers (4.7 % vs 2.9 %); README "The reader" and eval/report.md have the figures
     reader: bool = field(default_factory=lambda: os.environ.get("RAG_READER", "0") == "1")
+    # the reader's entailment head reads a claim's evidence sentences beside the checker's rules (RAG_ENTAIL=0: rules alone)
+    entail: bool = field(default_factory=lambda: os.environ.get("RAG_ENTAIL", "1") == "1")
 
     # questions
     max_question_chars: int = 1000

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from rag.retrieve.query import Concept, Query
 from rag.text.figures import Figure, dates, direction, event_dated, names, replace_figures
-from rag.text.lang import CLAUSE_BREAKS
+from rag.text.lang import CLAUSE_BREAKS, FACT_BREAKS
 from rag.text.vietnamese import fold, words
 
 
@@ -43,6 +43,21 @@ def clause_words(text: str, figure: Figure) -> frozenset[str]:
     starts = [0] + [m.end() for m in CLAUSE_BREAKS.finditer(folded) if m.end() <= figure.start]
     ends = [m.start() for m in CLAUSE_BREAKS.finditer(folded) if m.start() >= figure.end] + [len(folded)]
     return frozenset(words(folded[starts[-1] : ends[0]]))
+
+
+def facts(text: str, min_words: int = 5) -> list[str]:
+    """The facts of a long claim, each checked on its own: its parts at ``FACT_BREAKS`` ("…, trong đó
+    tiền đạo Jan Koller ghi 2 bàn"), a part of fewer than ``min_words`` words joined to its neighbour;
+    one part for a claim of one fact."""
+    cuts = [(m.start(), m.end()) for m in FACT_BREAKS.finditer(text.lower())]
+    spans = [(a, b) for a, b in zip([0] + [e for _, e in cuts], [s for s, _ in cuts] + [len(text)])]
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and (len(text[start:end].split()) < min_words or len(text[slice(*merged[-1])].split()) < min_words):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return [text[a:b].strip(" ,;.") for a, b in merged]
 
 
 def read_claim(query: Query, found: Sequence[Figure], topic: Query) -> Claim:

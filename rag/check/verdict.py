@@ -27,6 +27,18 @@ No LLM decides anything here. The rules, in order of trust:
 * sources that support and refute the same claim from two articles conflict,
   whichever is the more probable (a planted figure never decides alone);
 * anything else is nei: in doubt between supported and nei, nei.
+
+With the reader's entailment head (``Evidence.readings``: entails /
+contradicts / unrelated for each sentence read), ``_read`` weighs its word
+against the rules' (limits in ``CheckRules``, fitted on the claims dev
+splits): the rules keep the last word on another place or time and on a
+figure, date, name or place diff; a support the rules found (figures borne
+out) on a sentence the head reads as related decides however few words it
+shares; a sentence the head reads as entailing the claim supports it when
+the claim's figures and dates are borne out; a sentence on the claim's topic
+it reads as contradicting the claim refutes it in words. A long claim is
+also read fact by fact (``claims.facts``): a fact the head reads as
+contradicted refutes the claim, naming that fact (``ClaimCheck.clause``).
 """
 
 from __future__ import annotations
@@ -40,7 +52,7 @@ from rag.answer.extractive import Candidate, cite
 from rag.answer.signals import Idf, coverage
 from rag.check.claims import Claim, clause_words
 from rag.retrieve.query import Query
-from rag.schema import ClaimCheck, Diff, Verdict
+from rag.schema import ClaimCheck, Diff, Reading, Verdict
 from rag.text.figures import (
     Figure,
     agrees,
@@ -73,10 +85,21 @@ class CheckRules:
     related: int = 3  # closest passages shown when the archive does not say
     direction_words: int = 3  # the words before a figure read for its direction when a sentence states both
     hedge_span: float = 2.0  # "hơn X" / "dưới X" is borne out by values up to 2 X / down to X / 2
+    # the reader's entailment head (``Reading`` of each read sentence), when it is given; fitted on the claims
+    # dev splits (claims-dev and claims-dev2) by ``scripts/tune_check.py`` (1.1: off; 0.0: no condition):
+    head_guard: float = 1.1  # a support by the rules the head reads as unrelated with this probability is none
+    head_support: float = 0.6  # least entailment probability for a support the rules' topic share missed
+    head_related: float = 0.5  # ... or least probability of being related (not unrelated) for a support by the
+    # rules of a claim with figures (all borne out), however few of the claim's words the sentence shares
+    head_refute: float = 0.5  # least contradiction probability for a refutation stated in words
+    head_refute_topic: float = 0.5  # ... of a sentence covering at least this share of the claim's topic
+    fact_refute: float = 0.8  # a long claim: least contradiction probability of one of its facts that refutes it
+    fact_support: float = 0.0  # ... and least entailment probability each of its facts needs to be supported
 
 
 CHECK_RULES = CheckRules()
 FIGURE_DIFFS = frozenset({"number", "unit"})  # the diffs that compare figures
+OTHER_SCOPE = ("other-place", "other-year", "other-period")  # relations of a sentence about another place or time
 # the concept table's rows that name a thing (they hold an acronym: FDI, ODA, NGO, XNK, UBND ...)
 NAMED_CONCEPTS = tuple(row for row in SYNONYMS if any(v.isascii() and v.isupper() for v in row))
 
@@ -93,6 +116,7 @@ class Relation:
     coverage: float = 0.0  # share of the claim's topic in the sentence itself (a swapped name left out)
     article: float = 0.0  # share of the claim's topic in the sentence's whole article (for a refutation)
     also: tuple[Candidate, ...] = ()  # sentences of the same article that state the claim's other figures
+    head: bool = False  # decided by the entailment head (figures, dates and scope still checked by the rules)
 
 
 def _topic(c: Candidate) -> float:
@@ -349,11 +373,39 @@ def _clip(text: str, words: int = 14) -> str:
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
-def verdict(claim: Claim, cands: list[Candidate], idf: Idf, rules: CheckRules = CHECK_RULES) -> ClaimCheck:
-    """The verdict on ``claim`` from its candidate sentences (most probable first)."""
+@dataclass(frozen=True)
+class Evidence:
+    """What ``verdict`` reads for one claim (``RAG.claim_evidence``)."""
+
+    claim: Claim
+    cands: list[Candidate]  # its candidate sentences, most probable first
+    idf: Idf
+    readings: tuple[Reading, ...] = ()  # the entailment head's reading of the first ``read`` of them (none: rules alone)
+    facts: tuple[tuple[str, tuple[Reading, ...]], ...] = ()  # a long claim's facts, each with the head's readings
+
+
+def verdict(evidence: Evidence, rules: CheckRules = CHECK_RULES) -> ClaimCheck:
+    """The verdict on a claim from its candidate sentences; a long claim's is its worst fact's."""
+    return weigh(evidence, relations(evidence, rules), rules)
+
+
+def relations(evidence: Evidence, rules: CheckRules = CHECK_RULES) -> list[Relation]:
+    """What the rules read in each of the first ``rules.read`` candidate sentences (no head limit used)."""
+    cands = evidence.cands
+    return [relate(evidence.claim, c, evidence.idf, rules, _siblings(c, cands)) for c in cands[: rules.read]]
+
+
+def weigh(evidence: Evidence, ruled: list[Relation], rules: CheckRules = CHECK_RULES) -> ClaimCheck:
+    """The verdict from the rules' ``relations`` and the head's readings of the same sentences."""
+    claim, cands = evidence.claim, evidence.cands
+    read = [_read(claim, r, h, rules, _siblings(r.candidate, cands)) for r, h in zip(ruled, evidence.readings)]
+    read += ruled[len(read):]
+    return _worst_fact(claim, _decide(claim, read, rules), read, evidence.facts, rules)
+
+
+def _decide(claim: Claim, relations: list[Relation], rules: CheckRules) -> ClaimCheck:
     lang = claim.query.language
     texts = EXPLANATIONS[lang]
-    relations = [relate(claim, c, idf, rules, _siblings(c, cands)) for c in cands[: rules.read]]
     decisive = [r for r in relations if _decisive(claim, r, rules)]
     if not decisive:
         return _not_enough(claim, relations, rules)
@@ -377,6 +429,62 @@ def verdict(claim: Claim, cands: list[Candidate], idf: Idf, rules: CheckRules = 
                       language=lang)
 
 
+def _worst_fact(claim: Claim, result: ClaimCheck, relations: list[Relation],
+                facts: Sequence[tuple[str, Sequence[Reading]]], rules: CheckRules) -> ClaimCheck:
+    """A long claim's verdict is its worst fact's: a fact the head reads as contradicted by a sentence on
+    the claim's topic refutes a claim the rest would support (or leave nei); a supported claim with a
+    fact no read sentence entails is nei. The explanation names that fact."""
+    texts = EXPLANATIONS[claim.query.language]
+    if result.verdict not in (Verdict.SUPPORTED, Verdict.NEI):
+        return result
+    for fact, readings in facts:
+        for r, h in zip(relations, readings):
+            if r.kind not in OTHER_SCOPE and h.contradicts >= rules.fact_refute and r.topic >= rules.head_refute_topic:
+                said = _clip(r.candidate.text)
+                return ClaimCheck(claim.text, Verdict.REFUTED, texts["clause-refuted"].format(clause=fact, archive=said, n=1),
+                                  (cite(1, r.candidate),), diffs=(Diff("attribute", fact, said, 1),),
+                                  language=claim.query.language, clause=fact)
+    if result.verdict == Verdict.SUPPORTED:
+        for fact, readings in facts:
+            if max((h.entails for h in readings), default=0.0) < rules.fact_support:
+                return ClaimCheck(claim.text, Verdict.NEI, texts["clause-nei"].format(clause=fact),
+                                  related=result.citations, language=claim.query.language, clause=fact)
+    return result
+
+
+def _read(claim: Claim, r: Relation, h: Reading, rules: CheckRules, siblings: Sequence[Candidate]) -> Relation:
+    """The rules' relation with the head's reading of the same sentence. A sentence about another place
+    or time, or one the rules refute (a figure, date, name or place diff), keeps the rules' word. A
+    support by the rules the head reads as unrelated is none; one it reads as related, of a claim whose
+    figures the sentence bears out, decides however few of the claim's words it shares. A sentence the
+    head reads as entailing the claim supports it when every figure and date of the claim is borne out;
+    a sentence on the claim's topic it reads as contradicting it refutes it in words ("không", a
+    verdict, a role)."""
+    if r.kind in OTHER_SCOPE or r.kind == "refutes":
+        return r
+    c = r.candidate
+    if r.kind == "supports" and h.unrelated >= rules.head_guard:
+        return replace(r, kind="none")
+    if r.kind == "supports" and claim.figures and 1.0 - h.unrelated >= rules.head_related:
+        return replace(r, head=True)
+    if h.entails >= rules.head_support and (r.kind == "supports" or _borne_out(claim, c, rules, siblings)):
+        return replace(r, head=True) if r.kind == "supports" else Relation(
+            c, "supports", r.topic, (), _clip(c.text), r.coverage, head=True)
+    if h.contradicts >= rules.head_refute and r.topic >= rules.head_refute_topic:
+        return Relation(c, "refutes", r.topic, (("attribute", _clip(claim.text), _clip(c.text)),), _clip(c.text),
+                        r.coverage, head=True)
+    return r
+
+
+def _borne_out(claim: Claim, c: Candidate, rules: CheckRules, siblings: Sequence[Candidate]) -> bool:
+    """Every figure of the claim agrees with one of the sentence (or, once it bears out one, of its
+    article's other retrieved sentences), none differs, and its dates are in the sentence's article."""
+    missing, shown, diffs = _figures(claim, c.text, siblings, rules)
+    if diffs or (missing and not (shown and len(_elsewhere(missing, siblings)) == len(missing))):
+        return False
+    return claim.dates <= dates(f"{c.hit.article.title} {c.hit.article.text}")
+
+
 def _siblings(c: Candidate, cands: list[Candidate]) -> list[Candidate]:
     """The other retrieved sentences of ``c``'s article, each once."""
     seen, out = {(c.start, c.end)}, []
@@ -389,7 +497,10 @@ def _siblings(c: Candidate, cands: list[Candidate]) -> list[Candidate]:
 
 def _decisive(claim: Claim, r: Relation, rules: CheckRules) -> bool:
     """Does this relation decide the verdict: a refutation on the claim's
-    topic, or a support on it (a claim without figures stated by the sentence itself)."""
+    topic, or a support on it (a claim without figures stated by the sentence itself); the head's
+    relations were decided with their own limits (``_read``)."""
+    if r.head:
+        return r.kind in ("supports", "refutes")
     if r.kind == "refutes":
         return (r.topic >= rules.refute_topic and r.coverage >= rules.refute_coverage) or (
             r.article >= rules.refute_article_topic and r.coverage >= rules.refute_article_own)

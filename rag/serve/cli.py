@@ -21,7 +21,7 @@ from rag.modes import MODES, names
 from rag.schema import ORIGINS, Source
 from rag.serve.render import VERDICT_ICONS, provenance
 from rag.settings import BACKENDS, Settings
-from rag.text.lang import DIFF_LABELS, VERDICT_LABELS
+from rag.text.lang import CLAUSE_LABELS, DIFF_LABELS, VERDICT_LABELS
 
 QUESTION_MODES = names("question")
 MODE_HELP = "; ".join(f"{m.name}: {m.help}" for m in MODES if m.kind == "question")
@@ -125,6 +125,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def _print_check(check, out) -> None:
     print(f"{VERDICT_ICONS[check.verdict]} {check.claim}", file=out)
     print(f"  {VERDICT_LABELS[check.language][check.verdict]}: {check.explanation}", file=out)
+    if check.clause:
+        print(f"  {CLAUSE_LABELS[check.language]}: {check.clause}", file=out)
     for d in check.diffs:
         print(f"  {DIFF_LABELS[check.language][d.kind]}: {d.claim} → {d.archive} [{d.citation}]", file=out)
     sources = check.citations or check.related

@@ -16,7 +16,7 @@ from collections import Counter
 from html import escape
 
 from rag.schema import Answer, Article, Citation, ClaimCheck, Source
-from rag.text.lang import DIFF_LABELS, ORIGIN_LABELS, VERDICT_LABELS
+from rag.text.lang import CLAUSE_LABELS, DIFF_LABELS, ORIGIN_LABELS, VERDICT_LABELS
 
 # How each verdict is marked: an icon and a colour, never the colour alone.
 VERDICT_ICONS = {"supported": "✔", "refuted": "✘", "nei": "?", "conflicting": "⚠", "not_checkable": "–"}
@@ -113,6 +113,8 @@ def check_html(checks: list[ClaimCheck]) -> str:
                    f'<div class="rag-claim-head"><span class="rag-verdict" style="color:{colour}">'
                    f'{VERDICT_ICONS[check.verdict]} {literal(label)}</span> {literal(check.claim)}</div>'
                    f'<div class="rag-explanation">{literal(check.explanation)}</div>')
+        if check.clause:
+            out.append(f'<div class="rag-clause">{literal(CLAUSE_LABELS[check.language])}: <mark>{literal(check.clause)}</mark></div>')
         for d in check.diffs:
             out.append(f'<div class="rag-diff">{literal(DIFF_LABELS[check.language][d.kind])}: <del>{literal(d.claim)}</del> → '
                        f'<ins>{literal(d.archive)}</ins> [{d.citation}]</div>')

@@ -162,6 +162,9 @@ MEASURES_BEFORE = ("age",)
 # Where a claim's clauses part: punctuation and the joining words before a new fact ("28 dự án ... với tổng
 # vốn đăng ký hơn 228 triệu USD"; folded, matched as whole words).
 CLAUSE_BREAKS = re.compile(r"[,;:]|\b(?:voi|va|trong do|dong thoi|with|and|while)\b")
+# Where a long claim parts into facts checked one by one: a semicolon, or a comma before a joining word
+# (matched in lower case, with diacritics: "và" is no "va").
+FACT_BREAKS = re.compile(r";\s*|,\s*(?=(?:và|nhưng|song|đồng thời|trong đó|còn|trong khi|and|but|while)\b)")
 PLACE_PREPOSITIONS = ("tai", "o", "den", "toi", "ve", "tu", "in", "at", "to", "from")
 # Last words (lower case, with diacritics: "xã" is no "xa", "phố" no "phó") of the kinds of place before a
 # place's name ("huyện Cái Bè", "thị trấn X", "thành phố X", "đảo Eleuthera").
@@ -290,6 +293,9 @@ EXPLANATIONS = {
         "date": "Bài viết ghi thời điểm {archive}, không phải {claim} [{n}].",
         "name": "Bài viết nói đó là {archive}, không phải {claim} [{n}].",
         "place": "Bài viết nói việc này ở {archive}, không phải {claim} [{n}].",
+        "attribute": "Bài viết nói khác: “{archive}” [{n}].",
+        "clause-refuted": "Vế “{clause}” sai: bài viết nói “{archive}” [{n}].",
+        "clause-nei": "Kho bài không xác nhận vế “{clause}”.",
         "conflicting": "Các nguồn trong kho bài nói khác nhau: {claim} [{n}] và {archive} [{m}].",
         "other-year": "Kho bài chỉ có số liệu {found}, không có số liệu năm {x} [{n}].",
         "other-period": "Kho bài chỉ có số liệu {found}, không có số liệu {x} [{n}].",
@@ -306,6 +312,9 @@ EXPLANATIONS = {
         "date": "The archive dates it {archive}, not {claim} [{n}].",
         "name": "The archive says it was {archive}, not {claim} [{n}].",
         "place": "The archive places it in {archive}, not {claim} [{n}].",
+        "attribute": "The archive says otherwise: “{archive}” [{n}].",
+        "clause-refuted": "The part “{clause}” is wrong: the archive says “{archive}” [{n}].",
+        "clause-nei": "The archive does not bear out the part “{clause}”.",
         "conflicting": "Sources in the archive disagree: {claim} [{n}] and {archive} [{m}].",
         "other-year": "The archive only has figures for {found}, none for {x} [{n}].",
         "other-period": "The archive only has figures for {found}, none for {x} [{n}].",
@@ -325,6 +334,8 @@ VERDICT_LABELS = {
            "conflicting": "Sources conflict", "not_checkable": "Not checkable"},
 }
 
+# How the fact that decided a long claim's verdict is introduced (``ClaimCheck.clause``).
+CLAUSE_LABELS = {"vi": "Vế quyết định", "en": "Deciding part"}
 # The names of a claim's diffs ("number: 30 → 28"), per language (``schema.DIFF_KINDS``).
 DIFF_LABELS = {
     "vi": {"number": "số liệu", "unit": "đơn vị", "name": "tên", "place": "nơi chốn", "date": "thời gian",

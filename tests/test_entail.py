@@ -1,0 +1,185 @@
+"""The reader's entailment head in the fact-checker: the head itself on real Vietnamese pairs (a
+paraphrase it entails, a changed figure and a word-stated contradiction it does not, an unrelated
+sentence), and how ``verdict`` weighs its readings against the rules on the seeds (the supported
+guard, a support the rules' word overlap missed, a refutation stated in words, the figures and the
+scope the rules still hold)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from rag.answer.reader import Passage, Reader
+from rag.api import RAG
+from rag.check.verdict import CHECK_RULES, verdict
+from rag.models.embedder import E5Embedder
+from rag.schema import Reading
+from rag.settings import Settings
+
+LANG_SON_28 = Passage(
+    "Đối với các dự án phát triển hạ tầng kinh tế, toàn tỉnh hiện có 28 dự án có vốn đầu tư nước ngoài còn hiệu "
+    "lực với tổng vốn đăng ký hơn 228 triệu USD, tạo việc làm cho hơn 1.200 lao động.",
+    "Hợp tác quốc tế: Tạo thuận lợi thu hút đầu tư, hội nhập quốc tế")
+ENTAILS, CONTRADICTS, UNRELATED = 0, 1, 2
+UNSURE = Reading(0.02, 0.02, 0.96)  # the head reads nothing either way
+
+
+@pytest.fixture(scope="module")
+def head():
+    return Reader(Settings(), task="entail").load()
+
+
+@pytest.fixture(scope="module")
+def rag(tmp_path_factory):
+    from tests.conftest import CORPUS
+
+    tmp = tmp_path_factory.mktemp("entail")
+    return RAG(Settings(corpus_dir=CORPUS, index_dir=tmp / "index"), embedder=E5Embedder(Settings()))
+
+
+# ------------------------------------------------------------------ the head
+SENTENCE = Passage("Tòa án nhân dân TP.HCM đã tuyên phạt bị cáo Nguyễn Văn A mức án chung thân về tội giết người.",
+                   "Xét xử vụ án giết người ở quận 8")
+TRUE_AND_CHANGED = [  # (a true restatement, the same with one thing changed, the sentence)
+    ("Toàn tỉnh hiện có 28 dự án có vốn đầu tư nước ngoài còn hiệu lực.",
+     "Toàn tỉnh hiện có 38 dự án có vốn đầu tư nước ngoài còn hiệu lực.", LANG_SON_28),  # a figure
+    ("Các dự án FDI của tỉnh tạo việc làm cho hơn 1.200 lao động.",
+     "Các dự án FDI của tỉnh tạo việc làm cho hơn 5.200 lao động.", LANG_SON_28),
+    ("Bị cáo Nguyễn Văn A bị tuyên án chung thân về tội giết người.",
+     "Bị cáo Nguyễn Văn A bị tuyên án tử hình về tội giết người.", SENTENCE),  # a verdict stated in words
+]
+NOT_YET = ("the head trained on the 2 CPU cores (6 layers, LoRA on the top 3, 3 epochs) tells a related sentence "
+           "from an unrelated one, but reads most related ones as contradicting: README 'Fact-checking'")
+
+
+@pytest.mark.parametrize("true, changed, sentence", TRUE_AND_CHANGED)
+def test_the_head_entails_a_true_claim_more_than_one_with_a_change(head, true, changed, sentence):
+    p_true, p_changed = head.probabilities(true, [sentence])[0], head.probabilities(changed, [sentence])[0]
+    assert p_true[ENTAILS] > p_changed[ENTAILS]
+    assert p_true[UNRELATED] < 0.5  # and reads the sentence as about the claim
+
+
+@pytest.mark.xfail(strict=True, reason=NOT_YET)
+@pytest.mark.parametrize("true, changed, sentence", TRUE_AND_CHANGED[::2])
+def test_the_head_entails_the_true_claim_and_contradicts_the_changed_one(head, true, changed, sentence):
+    assert head.probabilities(true, [sentence])[0].argmax() == ENTAILS
+    assert head.probabilities(changed, [sentence])[0].argmax() == CONTRADICTS
+
+
+def test_the_head_reads_an_unrelated_sentence_as_unrelated(head):
+    other = Passage("Đội tuyển bóng đá nữ Việt Nam đã giành huy chương vàng SEA Games sau trận thắng Thái Lan.",
+                    "Thể thao")
+    p = head.probabilities("Tỉnh Lạng Sơn hiện có 28 dự án đầu tư nước ngoài còn hiệu lực.", [other])[0]
+    assert p.argmax() == UNRELATED and p[UNRELATED] > 0.9
+
+
+def test_the_head_gives_three_probabilities_per_sentence(head):
+    p = head.probabilities("Lạng Sơn có 28 dự án FDI.", [LANG_SON_28, SENTENCE])
+    assert p.shape == (2, 3) and np.allclose(p.sum(axis=1), 1.0, atol=1e-5)
+    assert head.config["labels"] == ["entails", "contradicts", "unrelated"]
+
+
+# ------------------------------------------------------- readings in verdict
+def test_a_support_the_head_reads_as_unrelated_is_not_enough(rag):
+    e = rag.claim_evidence("Lạng Sơn có 28 dự án FDI còn hiệu lực.")
+    rules = replace(CHECK_RULES, head_guard=0.9)
+    assert verdict(replace(e, readings=()), rules).verdict == "supported"  # the rules alone
+    unsure = [UNSURE] * rules.read
+    assert verdict(replace(e, readings=unsure), rules).verdict == "nei"
+
+
+def test_the_head_supports_what_the_rules_word_overlap_missed_if_the_figures_agree(rag):
+    text = "Ở Lạng Sơn, 28 dự án của các nhà đầu tư ngoại vẫn đang được triển khai."
+    e = rag.claim_evidence(text)
+    at = next(i for i, c in enumerate(e.cands[: CHECK_RULES.read]) if "28 dự án" in c.text)
+    sure = [UNSURE] * CHECK_RULES.read
+    sure[at] = Reading(0.95, 0.02, 0.03)
+    rules = replace(CHECK_RULES, head_support=0.9)
+    result = verdict(replace(e, readings=sure), rules)
+    assert result.verdict == "supported" and "28 dự án" in result.citations[0].sentence
+    # the same reading of a claim whose figure the sentence does not bear out decides nothing
+    text = "Ở Lạng Sơn, 31 dự án của các nhà đầu tư ngoại vẫn đang được triển khai."
+    e = rag.claim_evidence(text)
+    at = next(i for i, c in enumerate(e.cands[: CHECK_RULES.read]) if "28 dự án" in c.text)
+    sure = [UNSURE] * CHECK_RULES.read
+    sure[at] = Reading(0.95, 0.02, 0.03)
+    assert verdict(replace(e, readings=sure), rules).verdict != "supported"
+
+
+def test_a_contradiction_the_head_reads_on_the_claims_topic_refutes_in_words(rag):
+    text = "Lạng Sơn chưa thu hút được dự án có vốn đầu tư nước ngoài nào."
+    e = rag.claim_evidence(text)
+    at = next(i for i, c in enumerate(e.cands[: CHECK_RULES.read]) if "28 dự án" in c.text)
+    said = [UNSURE] * CHECK_RULES.read
+    said[at] = Reading(0.02, 0.95, 0.03)
+    result = verdict(replace(e, readings=said), replace(CHECK_RULES, head_refute=0.9, head_refute_topic=0.3))
+    assert result.verdict == "refuted" and result.diffs[0].kind == "attribute"
+    assert "28 dự án" in result.citations[0].sentence and "[1]" in result.explanation
+    assert verdict(replace(e, readings=[UNSURE] * CHECK_RULES.read),
+                   replace(CHECK_RULES, head_refute=0.9, head_refute_topic=0.3)).verdict != "refuted"
+
+
+def test_another_province_stays_nei_whatever_the_head_reads(rag):
+    e = rag.claim_evidence("Cao Bằng có 28 dự án FDI.")
+    sure = [Reading(0.99, 0.0, 0.01)] * CHECK_RULES.read
+    result = verdict(replace(e, readings=sure), replace(CHECK_RULES, head_support=0.5))
+    assert result.verdict != "supported"
+
+
+# ------------------------------------------------------------------ the data
+def _articles(path) -> set[str]:
+    import json
+
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {r[k] for r in rows for k in ("gold_article_id", "near_article_id") if r.get(k)}
+
+
+def test_the_heads_training_and_dev_claims_share_no_article_with_a_test_split():
+    from tests.conftest import REPO
+
+    trained = set().union(*(_articles(p) for p in (REPO / "eval" / "train").glob("claims-*.jsonl")))
+    dev2 = _articles(REPO / "eval" / "claims-dev2.jsonl")
+    assert len(trained) >= 300 and len(dev2) >= 100
+    assert not trained & dev2
+    for name in ("claims-test", "claims-blind-test", "archive-test", "blind-test"):
+        tested = _articles(REPO / "eval" / f"{name}.jsonl")
+        assert tested and not tested & (trained | dev2), name
+
+
+def test_a_long_claim_parts_into_its_facts():
+    from rag.check.claims import facts
+
+    assert facts("Cộng hòa Czech thắng Phần Lan 4-3 trên sân nhà để giữ vị trí nhì bảng 1, trong đó tiền đạo "
+                 "Jan Koller ghi 2 bàn.") == ["Cộng hòa Czech thắng Phần Lan 4-3 trên sân nhà để giữ vị trí nhì bảng 1",
+                                              "trong đó tiền đạo Jan Koller ghi 2 bàn"]
+    # a comma before "và" inside a list of few words is no new fact; a one-fact claim is one part
+    assert facts("Ông mua cam, và táo ở chợ huyện Cái Bè hôm qua.") == ["Ông mua cam, và táo ở chợ huyện Cái Bè hôm qua"]
+    assert facts("Lạng Sơn có 28 dự án FDI còn hiệu lực.") == ["Lạng Sơn có 28 dự án FDI còn hiệu lực"]
+
+
+def test_a_long_claims_verdict_is_its_worst_facts_and_names_it(rag):
+    from rag.check.claims import facts
+    from rag.serve.cli import _print_check
+    from rag.serve.render import check_html
+
+    text = "Lạng Sơn có 28 dự án FDI còn hiệu lực, trong đó tất cả các dự án đều của nhà đầu tư Hàn Quốc."
+    e = replace(rag.claim_evidence(text), readings=[UNSURE] * CHECK_RULES.read)
+    first, second = facts(text)
+    at = next(i for i, c in enumerate(e.cands[: CHECK_RULES.read]) if "28 dự án" in c.text)
+    contradicted = [UNSURE] * CHECK_RULES.read
+    contradicted[at] = Reading(0.02, 0.95, 0.03)
+    rules = replace(CHECK_RULES, fact_refute=0.9, head_refute_topic=0.0)
+    result = verdict(replace(e, facts=((first, [UNSURE] * CHECK_RULES.read), (second, contradicted))), rules)
+    assert result.verdict == "refuted" and result.clause == second and second in result.explanation
+    assert "28 dự án" in result.citations[0].sentence
+    assert verdict(replace(e, facts=((first, [UNSURE] * CHECK_RULES.read), (second, [UNSURE] * CHECK_RULES.read))),
+                   rules).clause == ""
+    # the clause that decided is shown by the CLI and the Kiểm chứng tab
+    import io
+
+    out = io.StringIO()
+    _print_check(result, out)
+    assert f"Vế quyết định: {second}" in out.getvalue()
+    assert f"<mark>{second}</mark>" in check_html([result])
