@@ -396,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
             print("Chưa có chỉ mục: đang lập chỉ mục lần đầu…", file=sys.stderr)
         print(rag.index(progress=True).summary(), file=sys.stderr)
         rag.load()  # models and index in memory before the first question
+        rag.entail_reader()  # and the fact-check head (exported on first use)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)

@@ -28,8 +28,8 @@ from rag.answer.judge import Judge, JudgeCall
 from rag.answer.queue import GenerationQueue
 from rag.answer.reader import Reader
 from rag.answer.verify import verify
-from rag.check.claims import facts, read_claim, topic_of
 from rag.check import entail
+from rag.check.claims import facts, read_claim, topic_of
 from rag.check.verdict import CHECK_RULES, CheckRules, Evidence, verdict
 from rag.errors import IndexMissing
 from rag.filters import Filters
@@ -317,7 +317,7 @@ class RAG:
             found = figures(query.original)
             parsed = read_claim(query, found, self._parse(topic_of(query.original, found)))
             cands = self.answerer.candidates(parsed.topic, hits, retriever.idf)
-            head = self._entail_reader()
+            head = self.entail_reader()
             if head is None:
                 return Evidence(parsed, cands, retriever.idf)
             read = cands[: rules.read]
@@ -325,7 +325,7 @@ class RAG:
             return Evidence(parsed, cands, retriever.idf, entail.read(head, query.original, read),
                             tuple((f, entail.read(head, f, read)) for f in parts) if len(parts) > 1 else ())
 
-    def _entail_reader(self) -> Reader | None:
+    def entail_reader(self) -> Reader | None:
         """The reader's entailment head, exported on first use; None when it is off."""
         if self.settings.entail and self._entail is None:
             self._entail = Reader(self.settings, task="entail").load()

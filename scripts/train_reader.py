@@ -533,7 +533,7 @@ def train(args) -> None:
             "outputs": outputs, "labels": list(TASKS[task]["labels"]), "layers": cfg["layers"], "rank": cfg["rank"],
             "alpha": cfg["alpha"], "adapted": cfg["adapted"], "prior": uses_prior, "limits": meta["limits"],
             "read": cfg["read"], "threshold": figures.get("threshold"), "thresholds": figures.get("thresholds"),
-            "data": meta["hashes"], "derived": meta.get("derived", {}),
+            "data": meta["hashes"], "derived": meta.get("derived", {}), "script_commit": _commit(),
             "training": {k: cfg[k] for k in ("epochs", "batch", "lr", "head_lr", "negatives", "random", "seed",
                                              "dropout", "adapted")}
             | {"epochs_done": epochs, "device": args.device, "questions": len(train_q)},

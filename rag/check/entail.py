@@ -18,6 +18,7 @@ from rag.text.sentences import previous_sentence
 
 
 def read(reader: Reader, claim: str, cands: Sequence[Candidate]) -> tuple[Reading, ...]:
+    """The head's reading of each candidate sentence for ``claim``, in one forward pass."""
     passages = [Passage(c.text, c.hit.article.title, previous_sentence(c.hit.article.text, c.start)) for c in cands]
     labels = reader.config["labels"]
     return tuple(Reading(**{label: float(p) for label, p in zip(labels, row)})
