@@ -82,6 +82,12 @@ def test_the_head_gives_three_probabilities_per_sentence(head):
 
 
 # ------------------------------------------------------- readings in verdict
+def _read_as(e, reading: Reading) -> list[Reading]:
+    """Readings of ``e``'s sentences: ``reading`` for the seed's 28-projects sentence, UNSURE for the others."""
+    at = next(i for i, c in enumerate(e.cands[: CHECK_RULES.read]) if "28 dự án" in c.text)
+    return [reading if i == at else UNSURE for i in range(CHECK_RULES.read)]
+
+
 def test_a_support_the_head_reads_as_unrelated_is_not_enough(rag):
     e = rag.claim_evidence("Lạng Sơn có 28 dự án FDI còn hiệu lực.")
     rules = replace(CHECK_RULES, head_guard=0.9)
@@ -93,27 +99,21 @@ def test_a_support_the_head_reads_as_unrelated_is_not_enough(rag):
 def test_the_head_supports_what_the_rules_word_overlap_missed_if_the_figures_agree(rag):
     text = "Ở Lạng Sơn, 28 dự án của các nhà đầu tư ngoại vẫn đang được triển khai."
     e = rag.claim_evidence(text)
-    at = next(i for i, c in enumerate(e.cands[: CHECK_RULES.read]) if "28 dự án" in c.text)
-    sure = [UNSURE] * CHECK_RULES.read
-    sure[at] = Reading(0.95, 0.02, 0.03)
+    sure = _read_as(e, Reading(0.95, 0.02, 0.03))
     rules = replace(CHECK_RULES, head_support=0.9)
     result = verdict(replace(e, readings=sure), rules)
     assert result.verdict == "supported" and "28 dự án" in result.citations[0].sentence
     # the same reading of a claim whose figure the sentence does not bear out decides nothing
     text = "Ở Lạng Sơn, 31 dự án của các nhà đầu tư ngoại vẫn đang được triển khai."
     e = rag.claim_evidence(text)
-    at = next(i for i, c in enumerate(e.cands[: CHECK_RULES.read]) if "28 dự án" in c.text)
-    sure = [UNSURE] * CHECK_RULES.read
-    sure[at] = Reading(0.95, 0.02, 0.03)
+    sure = _read_as(e, Reading(0.95, 0.02, 0.03))
     assert verdict(replace(e, readings=sure), rules).verdict != "supported"
 
 
 def test_a_contradiction_the_head_reads_on_the_claims_topic_refutes_in_words(rag):
     text = "Lạng Sơn chưa thu hút được dự án có vốn đầu tư nước ngoài nào."
     e = rag.claim_evidence(text)
-    at = next(i for i, c in enumerate(e.cands[: CHECK_RULES.read]) if "28 dự án" in c.text)
-    said = [UNSURE] * CHECK_RULES.read
-    said[at] = Reading(0.02, 0.95, 0.03)
+    said = _read_as(e, Reading(0.02, 0.95, 0.03))
     result = verdict(replace(e, readings=said), replace(CHECK_RULES, head_refute=0.9, head_refute_topic=0.3))
     assert result.verdict == "refuted" and result.diffs[0].kind == "attribute"
     assert "28 dự án" in result.citations[0].sentence and "[1]" in result.explanation
@@ -167,9 +167,7 @@ def test_a_long_claims_verdict_is_its_worst_facts_and_names_it(rag):
     text = "Lạng Sơn có 28 dự án FDI còn hiệu lực, trong đó tất cả các dự án đều của nhà đầu tư Hàn Quốc."
     e = replace(rag.claim_evidence(text), readings=[UNSURE] * CHECK_RULES.read)
     first, second = facts(text)
-    at = next(i for i, c in enumerate(e.cands[: CHECK_RULES.read]) if "28 dự án" in c.text)
-    contradicted = [UNSURE] * CHECK_RULES.read
-    contradicted[at] = Reading(0.02, 0.95, 0.03)
+    contradicted = _read_as(e, Reading(0.02, 0.95, 0.03))
     rules = replace(CHECK_RULES, fact_refute=0.9, head_refute_topic=0.0)
     result = verdict(replace(e, facts=((first, [UNSURE] * CHECK_RULES.read), (second, contradicted))), rules)
     assert result.verdict == "refuted" and result.clause == second and second in result.explanation
