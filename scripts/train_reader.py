@@ -708,7 +708,7 @@ def main() -> int:
     p.add_argument("--weights", default=str(REPO / "rag" / "answer" / "reader.safetensors"))
     p.add_argument("--manifest", default=str(REPO / "rag" / "answer" / "reader.json"))
     p.add_argument("--questions", type=int, default=None, help="train on this many questions only (a quick try)")
-    for k in ("layers", "adapted", "rank", "epochs", "batch", "negatives", "random", "read"):
+    for k in ("layers", "adapted", "rank", "epochs", "batch", "negatives", "random", "read", "seed"):
         p.add_argument(f"--{k}", type=int, default=None, help=f"default {DEFAULTS[k]}")
     for k in ("lr", "alpha", "max_false", "min_refusal"):
         p.add_argument(f"--{k.replace('_', '-')}", dest=k, type=float, default=None, help=f"default {DEFAULTS[k]}")
