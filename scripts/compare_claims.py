@@ -14,22 +14,23 @@ from pathlib import Path
 
 import numpy as np
 
-VERDICTS = ("supported", "refuted", "nei")
 
-
-def outcomes(folders: list[str]) -> dict[str, tuple[str, str]]:
-    """(gold, predicted) verdict per claim id, over every report given."""
+def outcomes(folders: list[str]) -> dict[tuple[int, str], tuple[str, str]]:
+    """(gold, predicted) verdict per (set's place in the list, claim id), over every report given."""
     out = {}
-    for folder in folders:
+    for n, folder in enumerate(folders):
         report = json.loads((Path(folder) / "report.json").read_text(encoding="utf-8"))
         for o in report["outcomes"]:
-            out[f"{folder}:{o['item']['id']}"] = (o["item"]["verdict"], o["verdict"])
+            if (n, o["item"]["id"]) in out:
+                raise SystemExit(f"{folder}: claim id {o['item']['id']!r} twice")
+            out[n, o["item"]["id"]] = (o["item"]["verdict"], o["verdict"])
     return out
 
 
-def macro_f1(gold: np.ndarray, pred: np.ndarray) -> float:
+def macro_f1(gold: np.ndarray, pred: np.ndarray, classes: list[str]) -> float:
+    """The mean F1 over the gold verdicts (a prediction outside them, such as "conflicting", is a miss)."""
     scores = []
-    for v in VERDICTS:
+    for v in classes:
         tp = np.sum((gold == v) & (pred == v))
         fp, fn = np.sum((gold != v) & (pred == v)), np.sum((gold == v) & (pred != v))
         scores.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0)
@@ -45,20 +46,20 @@ def main() -> int:
     args = p.parse_args()
     if len(args.a) != len(args.b):
         raise SystemExit("give as many --b folders as --a folders, set by set")
-    a = outcomes(args.a)
-    b = {k.replace(f"{fb}:", f"{fa}:", 1): v for fa, fb in zip(args.a, args.b) for k, v in outcomes([fb]).items()}
+    a, b = outcomes(args.a), outcomes(args.b)
     if set(a) != set(b) or any(a[k][0] != b[k][0] for k in a):
         raise SystemExit("the two checkers were not run on the same claims")
     keys = sorted(a)
     gold = np.array([a[k][0] for k in keys])
+    classes = sorted(set(gold))
     pa, pb = np.array([a[k][1] for k in keys]), np.array([b[k][1] for k in keys])
     rng = np.random.default_rng(args.seed)
     diffs = []
     for _ in range(args.samples):
         i = rng.integers(0, len(keys), len(keys))
-        diffs.append(macro_f1(gold[i], pb[i]) - macro_f1(gold[i], pa[i]))
+        diffs.append(macro_f1(gold[i], pb[i], classes) - macro_f1(gold[i], pa[i], classes))
     low, high = np.percentile(diffs, [2.5, 97.5])
-    fa, fb = macro_f1(gold, pa), macro_f1(gold, pb)
+    fa, fb = macro_f1(gold, pa, classes), macro_f1(gold, pb, classes)
     print(f"{len(keys)} claims: macro-F1 A {fa:.3f}, B {fb:.3f}, B - A {fb - fa:+.3f} "
           f"(95 % bootstrap interval {low:+.3f} to {high:+.3f})")
     return 0

@@ -148,7 +148,7 @@ def build_candidates(args) -> None:
     rag = RAG(settings, auto_index=False)
     rag.load()
     rows = []
-    for path, split, d in tqdm(task_items(args.task, args.limit), desc=f"candidates ({args.task})", unit="item"):
+    for path, split, d in tqdm(task_items(args.task), desc=f"candidates ({args.task})", unit="item"):
         cands = [[c.hit.article.id, c.start, c.end, round(c.probability, 5), c.blocker]
                  for c in rag.candidates(_text(args.task, d))[: args.keep]]
         rows.append({"id": d["id"], "set": path.name, "cands": cands})
@@ -157,32 +157,53 @@ def build_candidates(args) -> None:
           f"{sum(len(r['cands']) for r in rows)} candidates")
 
 
-def read_candidates(task: str, articles: dict[str, Article]) -> dict[tuple[str, str], list[Cand]]:
-    """The committed candidates, per (file name, item id); a clear error when the archive lacks one."""
+def candidate_rows(task: str) -> list[dict]:
+    """The committed candidates file of ``task``, row by row."""
     path = TASKS[task]["candidates"]
     if not path.exists():
         raise SystemExit(f"{path.relative_to(REPO)} is missing: run `train_reader.py candidates --task {task} "
                          "--archive ... --index ...` first")
-    out = {}
     with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            missing = [c[0] for c in row["cands"] if c[0] not in articles]
-            if missing:
-                raise SystemExit(f"article {missing[0]!r} of {path.name} is not in the archive given (--archive)")
-            out[row["set"], row["id"]] = [Cand(articles[a], s, e, p, b) for a, s, e, p, b in row["cands"]]
+        return [json.loads(line) for line in f]
+
+
+def read_candidates(task: str, articles: dict[str, Article]) -> dict[tuple[str, str], list[Cand]]:
+    """The committed candidates, per (file name, item id); a clear error when the archive lacks one."""
+    out = {}
+    for row in candidate_rows(task):
+        missing = [c[0] for c in row["cands"] if c[0] not in articles]
+        if missing:
+            raise SystemExit(f"article {missing[0]!r} of {TASKS[task]['candidates'].name} is not in the archive "
+                             "given (--archive)")
+        out[row["set"], row["id"]] = [Cand(articles[a], s, e, p, b) for a, s, e, p, b in row["cands"]]
     return out
 
 
-def load_articles(archives: list[str]) -> dict[str, Article]:
-    """The seeds and the archive's articles by id, read and cleaned as the indexer does (no index)."""
+def load_articles(archives: list[str], keep: set[str] = frozenset()) -> dict[str, Article]:
+    """The seeds and the archive's articles by id, read and cleaned as the indexer does (no index). Of two
+    near-copies the one in ``keep`` stays (as the index keeps the copy it holds)."""
     from rag.ingest.corpus import load_corpus
     from rag.settings import Settings
 
     if not archives:
         raise SystemExit("--archive is required: the archive folder the candidates were retrieved from")
-    corpus = load_corpus(Settings().corpus_dir, *(Path(a) for a in archives))
+    corpus = load_corpus(Settings().corpus_dir, *(Path(a) for a in archives), indexed=keep)
     return {a.id: a for a in corpus.articles}
+
+
+def task_candidates(task: str, archives: list[str], items: list[tuple[Path, str, dict]]):
+    """The articles and every item's stored candidates; a clear error when an item has none (the data
+    changed since ``candidates`` ran)."""
+    named = {c[0] for row in candidate_rows(task) for c in row["cands"]}
+    named |= {d["gold_article_id"] for _, _, d in items if d.get("gold_article_id")}
+    articles = load_articles(archives, named)
+    stored = read_candidates(task, articles)
+    missing = [f"{path.name}:{d['id']}" for path, _, d in items if (path.name, d["id"]) not in stored]
+    if missing:
+        raise SystemExit(f"{TASKS[task]['candidates'].name} has no candidates for {missing[0]} and "
+                         f"{len(missing) - 1} more items: run `train_reader.py candidates --task {task} "
+                         "--archive ... --index ...` after a change to the training data")
+    return articles, stored
 
 
 def _answer_spans(d: dict, article) -> list[tuple[int, int]]:
@@ -203,10 +224,10 @@ def answer_pairs(archives: list[str], limit: int | None = None) -> list[dict]:
 
     from rag.text.sentences import previous_sentence, sentences
 
-    articles = load_articles(archives)
-    stored = read_candidates("answer", articles)
+    items = task_items("answer", limit)
+    articles, stored = task_candidates("answer", archives, items)
     out = []
-    for path, split, d in tqdm(task_items("answer", limit), desc="pairs (answer)", unit="q"):
+    for path, split, d in tqdm(items, desc="pairs (answer)", unit="q"):
         article = articles.get(d.get("gold_article_id", ""))
         gold = _answer_spans(d, article) if d.get("answerable") and article else []
         cands, seen = [], set()
@@ -267,11 +288,11 @@ def claim_pairs(archives: list[str], limit: int | None = None) -> list[dict]:
 
     from rag.text.sentences import previous_sentence
 
-    articles = load_articles(archives)
-    stored = read_candidates("entail", articles)
+    items = task_items("entail", limit)
+    articles, stored = task_candidates("entail", archives, items)
     rng = random.Random(DEFAULTS["seed"])
     out = []
-    for path, split, d in tqdm(task_items("entail", limit), desc="pairs (entail)", unit="claim"):
+    for path, split, d in tqdm(items, desc="pairs (entail)", unit="claim"):
         article = articles.get(d.get("gold_article_id", ""))
         evidence = [e for e in d.get("gold_evidence") or [] if article and e in article.text]
         gold_spans = [(article.text.find(e), article.text.find(e) + len(e)) for e in evidence]
@@ -697,8 +718,7 @@ def main() -> int:
     p.add_argument("--archive", action="append", default=[], help="archive folder indexed with the seeds")
     p.add_argument("--index", default="index", help="index of the seeds + archive (candidates)")
     p.add_argument("--keep", type=int, default=40, help="candidates kept per question (candidates)")
-    p.add_argument("--limit", type=int, default=None,
-                   help="items read per set (candidates, pairs; for a quick try)")
+    p.add_argument("--limit", type=int, default=None, help="items read per set (pairs; for a quick try)")
     p.add_argument("--pack", default="/tmp/reader-pack.npz", help="packed data and backbone (pack, train)")
     p.add_argument("--out", default="/tmp/reader-pack.npz", help="where pack writes")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
@@ -715,6 +735,8 @@ def main() -> int:
     args = p.parse_args()
     args.layers = args.layers or DEFAULTS["layers"]
     if args.step == "candidates":
+        if args.limit is not None:
+            raise SystemExit("candidates writes the committed file for every item: --limit is for pairs only")
         build_candidates(args)
     if args.step in ("pairs", "all"):
         write_pairs(args.task, (answer_pairs if args.task == "answer" else claim_pairs)(args.archive, args.limit))
