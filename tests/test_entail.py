@@ -50,8 +50,8 @@ TRUE_AND_CHANGED = [  # (a true restatement, the same with one thing changed, th
     ("Bị cáo Nguyễn Văn A bị tuyên án chung thân về tội giết người.",
      "Bị cáo Nguyễn Văn A bị tuyên án tử hình về tội giết người.", SENTENCE),  # a verdict stated in words
 ]
-NOT_YET = ("the head trained on the 2 CPU cores (6 layers, LoRA on the top 3, 3 epochs) tells a related sentence "
-           "from an unrelated one, but reads most related ones as contradicting: README 'Fact-checking'")
+NOT_YET = ("the head trained on the 2 CPU cores (6 layers, LoRA on all 6, 5 epochs) reads a changed figure as a "
+           "contradiction but not yet a verdict changed in words: README 'Fact-checking'")
 
 
 @pytest.mark.parametrize("true, changed, sentence", TRUE_AND_CHANGED)
@@ -61,8 +61,8 @@ def test_the_head_entails_a_true_claim_more_than_one_with_a_change(head, true, c
     assert p_true[UNRELATED] < 0.5  # and reads the sentence as about the claim
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_YET)
-@pytest.mark.parametrize("true, changed, sentence", TRUE_AND_CHANGED[::2])
+@pytest.mark.parametrize("true, changed, sentence", [
+    TRUE_AND_CHANGED[0], pytest.param(*TRUE_AND_CHANGED[2], marks=pytest.mark.xfail(strict=True, reason=NOT_YET))])
 def test_the_head_entails_the_true_claim_and_contradicts_the_changed_one(head, true, changed, sentence):
     assert head.probabilities(true, [sentence])[0].argmax() == ENTAILS
     assert head.probabilities(changed, [sentence])[0].argmax() == CONTRADICTS

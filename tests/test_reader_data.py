@@ -1,8 +1,8 @@
 """The reader's training pairs come from committed data and the archive alone: the retriever's
 candidates are stored as article ids and offsets (``eval/reader/candidates-*.jsonl.gz``), so the
 pairs no longer depend on how an index was built or on later changes to the retriever; a stored
-candidate the archive lacks is a one-line error; and the manifest of each shipped head records the
-pairs it was trained on."""
+candidate the archive lacks is a one-line error; and the shipped entailment head's manifest records
+the pairs the committed data gives (the answer head predates them: a strict expected failure)."""
 
 import gzip
 import importlib.util
@@ -92,11 +92,11 @@ def _shipped(task: str, reason: str):
     return pytest.param(task, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason))
 
 
-TRAINED_BEFORE = ("trained before the candidates were committed, on pairs from an index and retriever since changed "
-                  "(README: 'The reader')")
+TRAINED_BEFORE = ("the answer head was trained before the candidates were committed, on pairs from an index and "
+                  "retriever since changed (README: 'The reader')")
 
 
-@pytest.mark.parametrize("task", [_shipped("answer", TRAINED_BEFORE), _shipped("entail", TRAINED_BEFORE)])
+@pytest.mark.parametrize("task", [_shipped("answer", TRAINED_BEFORE), "entail"])
 def test_the_shipped_head_was_trained_on_the_pairs_the_committed_data_gives(task, archive_dir):
     manifest = json.loads(MANIFEST_FILE.read_text(encoding="utf-8"))["tasks"][task]
     pairs = (tr.answer_pairs if task == "answer" else tr.claim_pairs)([str(archive_dir)])
