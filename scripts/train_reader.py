@@ -15,8 +15,9 @@ sentences as the article id, offsets, the scorer's probability and the hard rule
 file quotes no archive text and is committed with the training data (``candidates-entail`` for the
 claims), so the pairs no longer change with the index or with later changes to the retriever: pairs
 taken from the live retriever could not be rebuilt once it changed, and a head's dev figure moves by
-several points with its negatives. ``pairs`` reads it with the archive (no index) and writes ``eval/reader/pairs.jsonl.gz``: the candidate sentences (title, previous
-sentence, probability, blocker) labelled 1 where the sentence holds the gold answer. Near-misses
+several points with its negatives. ``pairs`` reads it with the archive (no index) and writes
+``eval/reader/pairs.jsonl.gz``: the candidate sentences (title, previous sentence, probability,
+blocker) labelled 1 where the sentence holds the gold answer. Near-misses
 give only negatives; a gold sentence retrieval missed is added as a positive. The pairs file quotes
 archive sentences, so it is not committed (it is written byte-for-byte reproducibly; the manifest
 records the sha256 of its content under ``derived``). ``pack`` tokenises the pairs and packs the backbone's weights as
@@ -191,7 +192,8 @@ def load_articles(archives: list[str], keep: set[str] = frozenset()) -> dict[str
     return {a.id: a for a in corpus.articles}
 
 
-def task_candidates(task: str, archives: list[str], items: list[tuple[Path, str, dict]]):
+def task_candidates(task: str, archives: list[str], items: list[tuple[Path, str, dict]],
+                    ) -> tuple[dict[str, Article], dict[tuple[str, str], list[Cand]]]:
     """The articles and every item's stored candidates; a clear error when an item has none (the data
     changed since ``candidates`` ran)."""
     named = {c[0] for row in candidate_rows(task) for c in row["cands"]}
