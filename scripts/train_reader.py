@@ -149,7 +149,7 @@ def build_candidates(args) -> None:
     rag = RAG(settings, auto_index=False)
     rag.load()
     rows = []
-    for path, split, d in tqdm(task_items(args.task), desc=f"candidates ({args.task})", unit="item"):
+    for path, _, d in tqdm(task_items(args.task), desc=f"candidates ({args.task})", unit="item"):
         cands = [[c.hit.article.id, c.start, c.end, round(c.probability, 5), c.blocker]
                  for c in rag.candidates(_text(args.task, d))[: args.keep]]
         rows.append({"id": d["id"], "set": path.name, "cands": cands})
