@@ -196,6 +196,10 @@ def main() -> int:
                 group = []
             else:
                 group.append(a)
+        missing = [a for g in groups for a in g if not Path(a).is_file()]
+        if missing:
+            print(f"error: --disjoint takes only eval set files (groups split by --); not a file: {missing[0]}")
+            return 2
         errors = disjoint(groups)
         for e in errors:
             print("error:", e)
