@@ -1,8 +1,8 @@
 """The reader's training pairs come from committed data and the archive alone: the retriever's
 candidates are stored as article ids and offsets (``eval/reader/candidates-*.jsonl.gz``), so the
 pairs no longer depend on how an index was built or on later changes to the retriever; a stored
-candidate the archive lacks is a one-line error; and the shipped entailment head's manifest records
-the pairs the committed data gives (the answer head predates them: a strict expected failure)."""
+candidate the archive lacks is a one-line error; and each shipped head's manifest records the pairs
+the committed data gives."""
 
 import gzip
 import importlib.util
@@ -49,17 +49,17 @@ def test_a_stored_candidate_the_archive_lacks_is_refused_in_one_line(articles):
 
 def test_claim_pairs_label_the_gold_evidence_and_the_changed_figures(archive_dir):
     rows = tr.claim_pairs([str(archive_dir)])
-    claims = {d["id"]: d for _, _, d in tr.task_items("entail")}
-    by_id = {r["id"]: r for r in rows}
+    claims = {(path.name, d["id"]): d for path, _, d in tr.task_items("entail")}  # ids are unique within a file
+    by_id = {(r["set"], r["id"]): r for r in rows}
     supported = [r for r in rows if r["verdict"] == "supported" and not r.get("generated") and r["cands"][0]["y"] == 0]
     refuted = [r for r in rows if r["verdict"] == "refuted" and not r.get("generated")]
     assert len(supported) > 500 and len(refuted) > 500
     for r in supported:  # the evidence entails, whole, with its article's title
-        d = claims[r["id"]]
+        d = claims[r["set"], r["id"]]
         assert r["cands"][0]["s"] == " ".join(d["gold_evidence"]) and r["cands"][0]["prior"] == 1.0
     for r in refuted:  # the refuting sentence: the evidence that states a diff's archive side, when one does
-        evidence = claims[r["id"]]["gold_evidence"]
-        sides = [str(x["archive"]) for x in claims[r["id"]].get("diffs", []) if x.get("archive")]
+        evidence = claims[r["set"], r["id"]]["gold_evidence"]
+        sides = [str(x["archive"]) for x in claims[r["set"], r["id"]].get("diffs", []) if x.get("archive")]
         first = r["cands"][0]
         assert first["y"] == 1 and first["s"] in evidence
         if any(x in e for e in evidence for x in sides):
@@ -68,7 +68,7 @@ def test_claim_pairs_label_the_gold_evidence_and_the_changed_figures(archive_dir
     changed = [r for r in rows if r.get("generated")]
     assert len(changed) > 200
     for r in changed:  # a supported claim with one figure, year or direction changed contradicts its evidence
-        source = by_id[r["id"].removesuffix("-changed")]
+        source = by_id[r["set"], r["id"].removesuffix("-changed")]
         assert r["text"] != source["text"] and r["cands"][0]["y"] == 1 and r["cands"][0]["s"] == source["cands"][0]["s"]
 
 
@@ -88,15 +88,7 @@ def test_answer_pairs_have_a_positive_for_every_answerable_training_question_and
     assert not any(c["y"] for r in rows if not r["answerable"] for c in r["cands"])
 
 
-def _shipped(task: str, reason: str):
-    return pytest.param(task, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason))
-
-
-TRAINED_BEFORE = ("the answer head was trained before the candidates were committed, on pairs from an index and "
-                  "retriever since changed (README: 'The reader')")
-
-
-@pytest.mark.parametrize("task", [_shipped("answer", TRAINED_BEFORE), "entail"])
+@pytest.mark.parametrize("task", ["answer", "entail"])
 def test_the_shipped_head_was_trained_on_the_pairs_the_committed_data_gives(task, archive_dir):
     manifest = json.loads(MANIFEST_FILE.read_text(encoding="utf-8"))["tasks"][task]
     pairs = (tr.answer_pairs if task == "answer" else tr.claim_pairs)([str(archive_dir)])
