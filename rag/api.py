@@ -118,8 +118,11 @@ class RAG:
                     raise IndexMissing.at(self.settings.index_dir)
                 self.index()
             self._retriever = Retriever(open_search(self.settings), self.embedder, self.settings)
-            if self.settings.reader and self.answerer.reader is None:  # exported on first use, before a question
-                self.answerer.reader = Reader(self.settings).load()
+            if self.settings.reader != "off" and self.answerer.reader is None:  # exported on first use, before a question
+                reader = Reader(self.settings)
+                second = self.settings.reader == "second"  # read only when the scorer refuses: opened then
+                self.answerer.reader = reader.export() if second else reader.load()
+                self.answerer.second = self.settings.reader_second_threshold if second else None
         return self._retriever
 
     def articles(self) -> list[tuple[Article, int]]:

@@ -58,8 +58,8 @@ def test_the_reader_reads_english_and_unaccented_questions(reader):
 
 @pytest.fixture
 def reading(settings, fake):
-    """The seeds answered with the reader deciding (``RAG_READER=1``; the default is the scorer)."""
-    rag = RAG(settings.with_(reader=True), embedder=fake)
+    """The seeds answered with the reader deciding (``RAG_READER=on``; the default is the scorer)."""
+    rag = RAG(settings.with_(reader="on"), embedder=fake)
     rag.load()
     assert rag.answerer.reader is not None
     return rag
@@ -138,3 +138,20 @@ def test_the_onnx_export_computes_what_the_merged_network_computes(reader):
     got = reader.logits(FDI, passages, priors)[:, 0]
     assert np.abs(got - expected).max() < 0.5
     assert list(np.argsort(got)) == list(np.argsort(expected))
+
+
+VECO = "Thỏa thuận hợp tác với Tổ chức VECO về nông nghiệp bền vững áp dụng giai đoạn nào?"  # seed set qa, Q049
+
+
+def test_the_second_reading_answers_a_question_the_scorer_refuses_and_keeps_what_it_answers(settings, fake):
+    alone = RAG(settings.with_(reader="off"), embedder=fake)
+    second = RAG(settings.with_(reader="second"), embedder=fake)
+    refused = alone.ask(VECO, mode="extractive")
+    answer = second.ask(VECO, mode="extractive")
+    assert not refused.answerable
+    assert answer.answerable and answer.confidence >= settings.reader_second_threshold
+    assert "2011-2013" in answer.citations[0].sentence and "VECO" in answer.citations[0].sentence
+    # what the scorer answers, it answers as before: the reader does not read it again
+    fdi, fdi_alone = second.ask(FDI, mode="extractive"), alone.ask(FDI, mode="extractive")
+    assert fdi.answer == fdi_alone.answer and "28" in fdi.short_answer
+    assert fdi.citations[0].article_id.startswith("000")

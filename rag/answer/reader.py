@@ -119,6 +119,14 @@ class Reader:
         self._session  # noqa: B018
         return self
 
+    def export(self) -> "Reader":
+        """Export (first use, ~30 s) now, so that no question waits for it; the model opens at the first
+        reading (~1 s), which a reader consulted only sometimes (``Settings.reader`` "second") may never need."""
+        from rag.models.reader import ensure_reader_onnx
+
+        ensure_reader_onnx(self.settings, self.weights, self.digest, self.config, self.task)
+        return self
+
     def logits(self, text: str, passages: Sequence[Passage], priors: Sequence[float] | None = None) -> np.ndarray:
         """(len(passages), outputs) logits in one forward pass; ``priors``: the scorer's probability of
         each passage, which a head trained with it (``config["prior"]``) also reads."""

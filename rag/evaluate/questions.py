@@ -285,11 +285,13 @@ def run_eval(rag, path: Path, progress: bool = True, mode: str = "extractive") -
         s = summarize(group)
         by_type[t] = {"n": len(group), **{k: s[k] for k in ("hit@5", "answer_accuracy", "citation_accuracy", "refusal_accuracy")}}
         by_type[t]["correct"] = round(sum(o.correct for o in group) / len(group), 4)
-    settings = {"mode": mode, "fusion": main, "reader": rag.answerer.reader is not None, "dense_weight": rag.settings.dense_weight, "k": rag.settings.k,
+    settings = {"mode": mode, "fusion": main, "reader": rag.settings.reader, "dense_weight": rag.settings.dense_weight, "k": rag.settings.k,
                 "chunk_chars": rag.settings.chunk_chars, "model": rag.settings.model_id, "eval_set": str(path)}
     return EvalResult(summary, by_type, fusion, outcomes, settings, calibration(outcomes))
 
 
+# whose probability ``Answer.confidence`` is, by reader mode (``Settings.reader``)
+CALIBRATED_BY = {"off": "scorer", "on": "reader", "second": "the scorer's, or the reader's where the scorer refused"}
 BANDS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
 
 
@@ -337,7 +339,7 @@ def render_markdown(result: EvalResult) -> str:
     lines += ["", "## By question type", "", "| type | n | correct | hit@5 | answer acc. | citation acc. |", "|---|---|---|---|---|---|"]
     for t, m in result.by_type.items():
         lines.append(f"| {t} | {m['n']} | {m['correct']} | {m['hit@5']} | {m['answer_accuracy']} | {m['citation_accuracy']} |")
-    lines += ["", f"## Calibration ({'reader' if result.settings.get('reader') else 'scorer'}: probability that the best "
+    lines += ["", f"## Calibration ({CALIBRATED_BY.get(result.settings.get('reader'), 'scorer')}: probability that the best "
               "sentence answers)", "", "| band | questions | answered | right when answered |", "|---|---|---|---|"]
     for row in result.calibration:
         lines.append(f"| {row['band']} | {row['n']} | {row['answered']} | {row['right_when_answered']} |")

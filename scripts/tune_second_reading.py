@@ -1,0 +1,77 @@
+"""Choose ``Settings.reader_second_threshold`` on the dev split: from two ``rag eval`` reports of one
+set, the scorer alone (``RAG_READER=off``) and the reader deciding (``RAG_READER=on``), what the
+second reading ("second": the scorer first; a question it refuses is answered when the reader's
+probability reaches the threshold) would give at each threshold, and the least threshold whose
+false answers stay within ``--max-false``.
+
+    RAG_READER=off rag --archive A --index I eval --set eval/archive-dev.jsonl --out /tmp/dev-off
+    RAG_READER=on  rag --archive A --index I eval --set eval/archive-dev.jsonl --out /tmp/dev-on
+    python scripts/tune_second_reading.py --scorer /tmp/dev-off --reader /tmp/dev-on
+
+A question the scorer refused counts as answered by the reader when its report answered it with a
+probability (``confidence``) at least the threshold; ``rag eval`` with ``RAG_READER=second`` then
+measures the chosen one for real (it differs by a question or two: a two-province question is
+read again as a whole).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+THRESHOLDS = [round(0.70 + 0.02 * i, 2) for i in range(14)]  # 0.70 … 0.96: at least the reader's own (0.69)
+
+
+def outcomes(folder: str) -> dict[str, dict]:
+    path = Path(folder) / "report.json"
+    if not path.is_file():
+        sys.exit(f"error: no report at {path}: run `rag eval --set SET --out {folder}` first")
+    return {o["item"]["id"]: o for o in json.loads(path.read_text(encoding="utf-8"))["outcomes"]}
+
+
+def second_reading(scorer: dict[str, dict], reader: dict[str, dict], threshold: float) -> dict[str, float]:
+    """Answer accuracy, false answers (both of answerable questions) and refusal accuracy."""
+    right = false = refused = answerable = 0
+    for qid, first in scorer.items():
+        again = reader[qid]
+        o = first if first["answered"] else again if again["answered"] and again["confidence"] >= threshold else None
+        if first["item"].get("gold_evidence"):
+            answerable += 1
+            right += bool(o and o["correct"])
+            false += bool(o and not o["correct"])
+        else:
+            refused += o is None
+    unanswerable = len(scorer) - answerable
+    return {"answer_accuracy": right / answerable, "false_answers": false / answerable,
+            "refusal_accuracy": refused / max(unanswerable, 1)}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--scorer", required=True, help="rag eval report folder, RAG_READER=off")
+    p.add_argument("--reader", required=True, help="rag eval report folder of the same set, RAG_READER=on")
+    p.add_argument("--max-false", type=float, default=0.04, help="false answers allowed (default 0.04)")
+    args = p.parse_args()
+    scorer, reader = outcomes(args.scorer), outcomes(args.reader)
+    if set(scorer) != set(reader):
+        sys.exit("error: the two reports are not of the same eval set")
+    print("threshold  answer acc.  false answers  refusal acc.")
+    alone = second_reading(scorer, reader, float("inf"))
+    print(f"{'scorer':>9}  {alone['answer_accuracy']:11.3f}  {alone['false_answers']:13.3f}  {alone['refusal_accuracy']:12.3f}")
+    chosen = None
+    for t in THRESHOLDS:
+        m = second_reading(scorer, reader, t)
+        print(f"{t:9.2f}  {m['answer_accuracy']:11.3f}  {m['false_answers']:13.3f}  {m['refusal_accuracy']:12.3f}")
+        if chosen is None and m["false_answers"] <= args.max_false:
+            chosen = t
+    if chosen is None:
+        print(f"no threshold keeps false answers within {args.max_false}")
+        return 1
+    print(f"least threshold with false answers <= {args.max_false}: {chosen}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
