@@ -108,7 +108,7 @@ class Settings:
     # answers: the sentences of the top ``answer_hits`` passages are candidates
     answer_hits: int = 8
     # the trained reader (answer/reader.py), one of READER_MODES (env RAG_READER). "second" by default: on the dev
-    # split it answers 0.502 right against the scorer alone's 0.462 (false answers 3.9 % vs 2.9 %); "on" answers
+    # split it answers 0.502 right against the scorer alone's 0.455 (false answers 3.9 % vs 2.9 %); "on" answers
     # 0.412 (3.2 %). README "The reader" and eval/report.md have the figures
     reader: str = field(default_factory=lambda: _env_choice("RAG_READER", "second", READER_MODES))
     # in "second", the reader's probability from which a question the scorer refused is answered (dev: the least
