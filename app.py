@@ -396,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
             print("Chưa có chỉ mục: đang lập chỉ mục lần đầu…", file=sys.stderr)
         print(rag.index(progress=True).summary(), file=sys.stderr)
         rag.load()  # models and index in memory before the first question
+        if rag.answerer.reader is not None:
+            rag.answerer.reader.load()  # the reader too, even when it reads only what the scorer refuses
         rag.entail_reader()  # and the fact-check head (exported on first use)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -167,6 +167,10 @@ class Settings:
             },
         }
 
+    def __post_init__(self) -> None:
+        if self.reader not in READER_MODES:  # also a Settings built in code: reader=True meant "on" once
+            raise ConfigError(f"reader must be one of {', '.join(READER_MODES)}, got {self.reader!r}.")
+
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
 

@@ -125,7 +125,8 @@ def main() -> int:
     args = p.parse_args()
     from sklearn.linear_model import LogisticRegression
 
-    settings = Settings(corpus_dir=Path(args.corpus), index_dir=Path(args.index), archives=tuple(map(Path, args.archive)))
+    settings = Settings(corpus_dir=Path(args.corpus), index_dir=Path(args.index), archives=tuple(map(Path, args.archive)),
+                        reader="off")  # the scorer's own candidates
     rag = RAG(settings, auto_index=False)
     rows, questions = collect(rag, [Path(s) for s in args.set])
     x = np.array([r[1] for r in rows if not r[3]])

@@ -145,7 +145,8 @@ def build_candidates(args) -> None:
     from rag.api import RAG
     from rag.settings import Settings
 
-    settings = Settings(index_dir=Path(args.index), archives=tuple(Path(a) for a in args.archive))
+    settings = Settings(index_dir=Path(args.index), archives=tuple(Path(a) for a in args.archive),
+                        reader="off")  # the scorer's candidates; the reader being trained is not loaded
     rag = RAG(settings, auto_index=False)
     rag.load()
     rows = []

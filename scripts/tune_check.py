@@ -42,7 +42,8 @@ def main() -> int:
     p.add_argument("--index", default="index", help="index of the seeds + archive")
     p.add_argument("--top", type=int, default=12, help="combinations printed")
     args = p.parse_args()
-    rag = RAG(Settings(index_dir=Path(args.index), archives=tuple(Path(a) for a in args.archive)), auto_index=False)
+    rag = RAG(Settings(index_dir=Path(args.index), archives=tuple(Path(a) for a in args.archive), reader="off"),
+              auto_index=False)
     articles = rag.load().backend.articles
     items = [item for path in DEV for item in load_claims(path)]
     read = [rag.claim_evidence(item.claim) for item in tqdm(items, desc="reading dev claims", unit="claim")]

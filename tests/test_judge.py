@@ -103,3 +103,18 @@ def test_a_model_busy_with_another_answer_is_not_waited_for(undecided):
     assert not answer.answerable and not chat.calls
     answer, _ = rag.ask_with_hits(FDI, mode="llm")  # free again
     assert answer.answerable and answer.judged and len(chat.calls) == 1
+
+
+def test_with_the_llm_its_judge_is_the_second_opinion_not_the_reader(undecided, settings, monkeypatch):
+    from rag.answer.reader import Reader
+
+    rag, chat = undecided("No")
+    rag.answerer = ExtractiveAnswerer(rag.answerer.weights, rag.answerer.max_hits, reader=Reader(settings),
+                                      second=0.0)  # a second reading would answer whatever it read
+    real_read = rag.answerer.read
+    monkeypatch.setattr(rag.answerer, "read", lambda *a, **k: pytest.fail("the reader read after the judge"))
+    judged_no, _ = rag.ask_with_hits(FDI, mode="llm")
+    assert not judged_no.answerable and len(chat.calls) == 1
+    monkeypatch.setattr(rag.answerer, "read", real_read)
+    read_again, _ = rag.ask_with_hits(FDI, mode="extractive")  # no judge: the reader reads the refusal again
+    assert read_again.answerable and len(chat.calls) == 1

@@ -58,7 +58,7 @@ def test_the_reader_reads_english_and_unaccented_questions(reader):
 
 @pytest.fixture
 def reading(settings, fake):
-    """The seeds answered with the reader deciding (``RAG_READER=on``; the default is the scorer)."""
+    """The seeds answered with the reader deciding every question (``RAG_READER=on``)."""
     rag = RAG(settings.with_(reader="on"), embedder=fake)
     rag.load()
     assert rag.answerer.reader is not None
@@ -143,7 +143,8 @@ def test_the_onnx_export_computes_what_the_merged_network_computes(reader):
 VECO = "Thỏa thuận hợp tác với Tổ chức VECO về nông nghiệp bền vững áp dụng giai đoạn nào?"  # seed set qa, Q049
 
 
-def test_the_second_reading_answers_a_question_the_scorer_refuses_and_keeps_what_it_answers(settings, fake):
+def test_the_second_reading_answers_a_question_the_scorer_refuses_and_keeps_what_it_answers(settings, fake,
+                                                                                             monkeypatch):
     alone = RAG(settings.with_(reader="off"), embedder=fake)
     second = RAG(settings.with_(reader="second"), embedder=fake)
     refused = alone.ask(VECO, mode="extractive")
@@ -152,6 +153,21 @@ def test_the_second_reading_answers_a_question_the_scorer_refuses_and_keeps_what
     assert answer.answerable and answer.confidence >= settings.reader_second_threshold
     assert "2011-2013" in answer.citations[0].sentence and "VECO" in answer.citations[0].sentence
     # what the scorer answers, it answers as before: the reader does not read it again
+    def never(*args, **kwargs):
+        raise AssertionError("the reader read a question the scorer answered")
+
+    monkeypatch.setattr(second.answerer, "read", never)
     fdi, fdi_alone = second.ask(FDI, mode="extractive"), alone.ask(FDI, mode="extractive")
     assert fdi.answer == fdi_alone.answer and "28" in fdi.short_answer
     assert fdi.citations[0].article_id.startswith("000")
+
+
+def test_a_reader_mode_that_is_not_one_of_the_three_is_refused_in_one_line(monkeypatch):
+    from rag.errors import ConfigError
+    from rag.settings import Settings
+
+    with pytest.raises(ConfigError, match=r"^reader must be one of off, second, on, got True\.$"):
+        Settings(reader=True)
+    monkeypatch.setenv("RAG_READER", "1")
+    with pytest.raises(ConfigError, match=r"^RAG_READER must be one of off, second, on, got '1'\.$"):
+        Settings()

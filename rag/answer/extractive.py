@@ -91,10 +91,11 @@ def _lead(text: str) -> str:
 class ExtractiveAnswerer:
     """Without ``reader``, the scorer's two logistic models rank the candidate sentences and decide
     whether the best one answers. With ``reader`` (``reader.Reader``, task "answer"), the scorer only
-    pre-ranks: the reader reads the scorer's ``read`` most probable candidates (per province asked),
+    pre-ranks: the reader reads the scorer's ``read`` × (provinces asked) most probable candidates,
     its probability ranks them and decides whether the best one answers (at least its tuned
     ``threshold``). With ``reader`` and ``second`` (a probability), the scorer decides first and the
-    reader reads only the questions it refuses, answering from ``second`` (``Settings.reader``)."""
+    reader reads only the questions it refuses, answering from ``second`` (``Settings.reader``), except
+    in the modes that use the LLM, whose judge is then the second opinion (as measured)."""
 
     def __init__(self, weights: ScorerWeights | None = None, max_hits: int = 8, reader: Reader | None = None,
                  second: float | None = None):
@@ -158,17 +159,17 @@ class ExtractiveAnswerer:
         return Candidate(hit, start, end, text, s, self.weights.probability(s), blocker, lacks, context)
 
     def _best(self, query: Query, cands: list[Candidate], province: str | None, judge: JudgeCall | None,
-              read: float | None) -> tuple[Candidate | None, bool, float]:
+              reader_threshold: float | None) -> tuple[Candidate | None, bool, float]:
         """The most probable sentence that nothing rules out, if it answers, whether ``judge`` decided
-        it (the scorer left it undecided), and the probability that it answers. ``read``: the
-        candidates carry the reader's probabilities, and it answers from this one."""
+        it (the scorer left it undecided), and the probability that it answers. ``reader_threshold``:
+        the candidates carry the reader's probabilities, and it answers from this one."""
         eligible = [c for c in cands if not c.blocker and (province is None or province in _provinces_of(c))]
         if not eligible:
             return None, False, 0.0
         best = eligible[0]
-        if read is not None:
+        if reader_threshold is not None:
             p = best.probability
-            return (best if p >= read else None), False, p
+            return (best if p >= reader_threshold else None), False, p
         margin = best.probability - (eligible[1].probability if len(eligible) > 1 else 0.0)
         p = self.weights.answer_probability(best.signals, margin)
         if p >= self.weights.threshold:
@@ -187,24 +188,24 @@ class ExtractiveAnswerer:
         if self.reader is None:
             return self._decide(query, hits, asked, cands, sides, judge, None)
         if self.second is None:
-            return self._decide(query, hits, asked, self.read(query, cands, len(sides)), sides, judge,
+            return self._decide(query, hits, asked, self.read(query, cands, len(sides)), sides, None,
                                 self.reader.config["threshold"])
         first = self._decide(query, hits, asked, cands, sides, judge, None)
-        if first.answerable:
+        if first.answerable or judge is not None:  # in the modes that use the LLM, its judge is the second opinion
             return first
         again = self._decide(query, hits, asked, self.read(query, cands, len(sides)), sides, None, self.second)
         return again if again.answerable else first
 
     def _decide(self, query: Query, hits: list[Hit], asked: Asked, cands: list[Candidate],
-                sides: tuple[str | None, ...], judge: JudgeCall | None, read: float | None) -> Answer:
-        """The answer from ``cands``, ranked by the scorer (``read`` None) or by the reader, which
-        answers from probability ``read``."""
+                sides: tuple[str | None, ...], judge: JudgeCall | None, reader_threshold: float | None) -> Answer:
+        """The answer from ``cands``, ranked by the scorer (``reader_threshold`` None) or by the reader,
+        which answers from probability ``reader_threshold``."""
         lang = query.language
         chosen: list[Candidate] = []
         judged = False
         confidence = 1.0  # the least probability among the sides' answering sentences
         for province in sides:
-            best, by_judge, p = self._best(query, cands, province, judge, read)
+            best, by_judge, p = self._best(query, cands, province, judge, reader_threshold)
             confidence = min(confidence, p)
             if best is None:
                 reason = REASONS[lang]["side"].format(x=province) if province else _reason(lang, query, asked, cands)
@@ -212,7 +213,7 @@ class ExtractiveAnswerer:
             judged = judged or by_judge
             if best not in chosen:
                 chosen.append(best)
-        rival = self._rival(query, asked, chosen[0], cands, read) if len(chosen) == 1 else None
+        rival = self._rival(query, asked, chosen[0], cands, reader_threshold) if len(chosen) == 1 else None
         if rival is not None:
             return replace(self._conflict(query, asked, chosen[0], rival), confidence=confidence)
         citations = tuple(cite(i + 1, c) for i, c in enumerate(chosen))
@@ -231,7 +232,7 @@ class ExtractiveAnswerer:
                       short_answer=short or arithmetic or "", judged=judged, language=lang, confidence=confidence)
 
     def _rival(self, query: Query, asked: Asked, best: Candidate, cands: list[Candidate],
-               read: float | None) -> Candidate | None:
+               reader_threshold: float | None) -> Candidate | None:
         """Another article's sentence that answers the same number question as
         well as ``best`` but with another value (for the same year, when both
         articles are dated): the archive's sources disagree."""
@@ -245,17 +246,18 @@ class ExtractiveAnswerer:
                 continue
             if c.probability < best.probability * CONFLICT_MIN_SHARE or not c.signals.unit_match:
                 continue
-            if not self._answers_alone(c, read):
+            if not self._answers_alone(c, reader_threshold):
                 continue
             theirs = _figure(query, c.text)
             if theirs is not None and not math.isclose(theirs, value, rel_tol=1e-9):
                 return c
         return None
 
-    def _answers_alone(self, c: Candidate, read: float | None) -> bool:
-        """``c`` alone answers: the reader's probability reaches ``read``, or the scorer's decider its threshold."""
-        if read is not None:
-            return c.probability >= read
+    def _answers_alone(self, c: Candidate, reader_threshold: float | None) -> bool:
+        """``c`` alone answers: the reader's probability reaches ``reader_threshold``, or the scorer's
+        decider its own threshold."""
+        if reader_threshold is not None:
+            return c.probability >= reader_threshold
         return self.weights.answer_probability(c.signals, 0.0) >= self.weights.threshold
 
     def read(self, query: Query, cands: list[Candidate], sides: int = 1) -> list[Candidate]:

@@ -291,7 +291,7 @@ def run_eval(rag, path: Path, progress: bool = True, mode: str = "extractive") -
 
 
 # whose probability ``Answer.confidence`` is, by reader mode (``Settings.reader``)
-CALIBRATED_BY = {"off": "scorer", "on": "reader", "second": "the scorer's, or the reader's where the scorer refused"}
+CALIBRATED_BY = {"off": "scorer", "on": "reader", "second": "the reader's where it answered a question the scorer refused, else the scorer's"}
 BANDS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
 
 
