@@ -17,11 +17,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
-# at least the reader's own threshold (``reader.json``: 0.69), below which the "on" report never answers
-THRESHOLDS = [round(0.70 + 0.02 * i, 2) for i in range(14)]  # 0.70 … 0.96
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from rag.answer.reader import manifest  # noqa: E402
+
+
+def thresholds() -> list[float]:
+    """0.02 apart up to 0.96, from the reader's own threshold up: below it the "on" report never answers."""
+    own = manifest()["tasks"]["answer"]["threshold"]
+    start = math.ceil(own * 50) / 50
+    return [round(start + 0.02 * i, 2) for i in range(int(round((0.96 - start) * 50)) + 1)]
 
 
 def outcomes(folder: str, mode: str) -> dict[str, dict]:
@@ -66,7 +76,7 @@ def main() -> int:
     alone = second_reading(scorer, reader, float("inf"))
     print(f"{'scorer':>9}  {alone['answer_accuracy']:11.3f}  {alone['false_answers']:13.3f}  {alone['refusal_accuracy']:12.3f}")
     chosen = None
-    for t in THRESHOLDS:
+    for t in thresholds():
         m = second_reading(scorer, reader, t)
         print(f"{t:9.2f}  {m['answer_accuracy']:11.3f}  {m['false_answers']:13.3f}  {m['refusal_accuracy']:12.3f}")
         if chosen is None and m["false_answers"] <= args.max_false:
