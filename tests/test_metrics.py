@@ -1,3 +1,8 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from rag.evaluate.questions import (
@@ -10,6 +15,8 @@ from rag.evaluate.questions import (
     mrr,
     percentile,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_number_formats_are_normalised():
@@ -65,3 +72,31 @@ def test_calibration_counts_right_answers_per_probability_band():
     assert rows["0.9–1.0"] == {"band": "0.9–1.0", "n": 3, "answered": 3, "right_when_answered": round(1 / 3, 4)}
     assert rows["0.0–0.2"] == {"band": "0.0–0.2", "n": 2, "answered": 0, "right_when_answered": None}
     assert sum(r["n"] for r in rows.values()) == 5
+
+
+def _report(folder, outcomes):
+    folder.mkdir()
+    (folder / "report.json").write_text(json.dumps({"outcomes": outcomes}), encoding="utf-8")
+    return str(folder)
+
+
+def _question(qid, answerable, answered, correct):
+    return {"item": {"id": qid, "answerable": answerable}, "answered": answered, "correct": correct}
+
+
+def test_compare_reports_counts_right_answers_and_right_refusals(tmp_path):
+    # A: answers q1 right, answers q2 wrong, answers the near-miss q3 (wrong), refuses q4 (answerable).
+    # B: the same, but refuses q2 and the near-miss: 1 → 2 correct outcomes of 4 → 3 of 4.
+    a = [_question("q1", True, True, True), _question("q2", True, True, False),
+         _question("q3", False, True, False), _question("q4", True, False, False)]
+    b = [_question("q1", True, True, True), _question("q2", True, False, False),
+         _question("q3", False, False, False), _question("q4", True, False, False)]
+    script = REPO / "scripts" / "compare_reports.py"
+    run = subprocess.run([sys.executable, str(script), "--a", _report(tmp_path / "a", a),
+                          "--b", _report(tmp_path / "b", b), "--samples", "200"],
+                         capture_output=True, text=True, check=True)
+    assert "correct outcomes A 0.250, B 0.500, B - A +0.250" in run.stdout
+    assert "A: answer accuracy 0.333, false answers 1/3; B: answer accuracy 0.333, false answers 0/3" in run.stdout
+    other = subprocess.run([sys.executable, str(script), "--a", str(tmp_path / "a"),
+                            "--b", _report(tmp_path / "c", a[:3])], capture_output=True, text=True)
+    assert other.returncode != 0 and "not on the same items" in other.stderr
