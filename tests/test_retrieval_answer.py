@@ -36,6 +36,20 @@ def test_query_expands_abbreviations_both_ways():
     assert parse_query("How many FDI projects does Lao Cai have?").language == "en"
 
 
+@pytest.mark.parametrize("question, language", [
+    # English questions that quote Vietnamese names and titles (from the training questions)
+    ("Which actress won the 2004 Mai Vàng award for playing Thủy in the film 'Những cô gái chân dài'?", "en"),
+    ("How much did Vietnamese singer Hồng Nhung weigh in the past, and how much does she weigh now?", "en"),
+    ("Who is the project owner (chủ đầu tư) of the Văn Thánh 2 bridge in Ho Chi Minh City?", "en"),
+    # Vietnamese questions with English names or words that fold to English hint words ("thế" → "the")
+    ("Ai là nguyên trưởng đại diện Hội đồng Vàng thế giới tại Việt Nam?", "vi"),
+    ("Theo HLV Riedl, những cầu thủ nào của thế hệ HC bạc SEA Games 22 là không thể thay thế?", "vi"),
+    ("Lạng Sơn có bao nhiêu dự án FDI?", "vi"),
+])
+def test_question_language_allows_quoted_vietnamese(question, language):
+    assert parse_query(question).language == language
+
+
 def test_bad_questions():
     for bad in ["", "   \n\t"]:
         with pytest.raises(BadQuestion):

@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from rag.errors import BadQuestion
-from rag.text.lang import EN_HINTS, EN_SUFFIXES, NUMBER_CUES, SOFT, STOPWORDS, SYNONYMS
+from rag.text.lang import EN_HINTS, EN_SUFFIXES, ENGLISH_QUESTION, NUMBER_CUES, SOFT, STOPWORDS, SYNONYMS
 from rag.text.vietnamese import YEAR, find_provinces, fold, has_diacritics, normalize_text, words
 
+_RAW_WORD = re.compile(r"\w+", re.UNICODE)
 _UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may|how many|nhieu|so luong|so)\s+(?!sanh\b)(\w+)")
 
 
@@ -75,11 +76,14 @@ _PHRASES: list[tuple[str, int]] = sorted(
 
 
 def detect_language(text: str) -> str:
-    if has_diacritics(text):
-        return "vi"
+    """"en" for a question in English (Vietnamese names and titles quoted in it allowed), else "vi"."""
     tokens = words(text)
+    if not tokens:
+        return "vi"
+    accented = sum(1 for t in _RAW_WORD.findall(text) if has_diacritics(t)) / len(tokens)
     hits = sum(1 for t in tokens if t in EN_HINTS)
-    return "en" if tokens and (hits >= 2 or hits / len(tokens) >= 0.3) else "vi"
+    hinted = hits >= ENGLISH_QUESTION["min_hints"] or hits / len(tokens) >= ENGLISH_QUESTION["min_hint_share"]
+    return "en" if hinted and accented <= ENGLISH_QUESTION["max_diacritic_share"] else "vi"
 
 
 def _concepts(folded: str, language: str) -> tuple[list[Concept], list[int]]:
