@@ -76,7 +76,7 @@ _PHRASES: list[tuple[str, int]] = sorted(
 
 
 def detect_language(text: str) -> str:
-    """"en" for a question in English (Vietnamese names and titles quoted in it allowed), else "vi"."""
+    """The question's language: "en" for English (quoting Vietnamese names and titles allowed), else "vi"."""
     tokens = words(text)
     if not tokens:
         return "vi"
