@@ -103,8 +103,7 @@ EN_HINTS = set("what which who when where why how many much is are was were has 
 # A question is English when these hint words make up enough of it and at most this share of its words
 # carry Vietnamese diacritics: English questions quote Vietnamese names and titles ("Who directed the play
 # 'Phận làm gái', in which actress Lê Khánh played …?": 0.35; up to 0.5 on the training and dev questions),
-# Vietnamese ones are mostly
-# accented (at least 0.66 of the words among those with two hint words).
+# Vietnamese ones are mostly accented (at least 0.66 of the words among those with two hint words).
 ENGLISH_QUESTION = {"min_hints": 2, "min_hint_share": 0.3, "max_diacritic_share": 0.5}
 
 # Openers and closers that mark a follow-up and carry no topic.
