@@ -75,8 +75,15 @@ SINGLE_TURN = {"figure", "name", "place", "date", "english", "unaccented", "para
 DEFAULTS = {
     "layers": 6, "adapted": 3, "rank": 16, "alpha": 32, "dropout": 0.1, "epochs": 2, "batch": 32, "lr": 1e-3,
     "head_lr": 2e-3,
+    # pointwise: each pair on its own (binary cross-entropy); listwise (answer task): each question's
+    # candidates against one another and a "no answer" logit fixed at 0, so the target is the answering
+    # sentence, or no answer for a near-miss; with one candidate it is the pointwise loss
+    "loss": "pointwise",
     "negatives": 6, "random": 1, "seed": 2026, "limits": {"text": 48, "sentence": 96, "context": 40},
     "read": 8,  # candidates the reader reads at answer time: the scorer's most probable ones
+    # the answer head's score: its best sentence's probability less this share of the next one's (an answer
+    # stands out from its rivals); dev chooses one of these with the threshold
+    "margins": (0.0, 0.25, 0.5, 0.75, 1.0),
     "max_false": 0.03,  # the threshold: the lowest at which dev wrong answers stay within this share of answerable
     "min_refusal": 0.88,  # ... and near-misses are refused at least this often
 }
@@ -448,6 +455,40 @@ def _batches(rows: list[int], lengths: np.ndarray, batch: int, rng: random.Rando
     return out
 
 
+def _group_batches(groups: list[list[int]], lengths: np.ndarray, batch: int, rng: random.Random) -> list[list[int]]:
+    """Whole questions' groups in batches of about ``batch`` rows, questions of similar length together,
+    the batches shuffled (a group is never split: the listwise loss compares its rows)."""
+    groups = sorted(groups, key=lambda g: (max(lengths[r] for r in g), rng.random()))
+    out, cur = [], []
+    for g in groups:
+        if cur and len(cur) + len(g) > batch:
+            out.append(cur)
+            cur = []
+        cur = cur + g
+    if cur:
+        out.append(cur)
+    rng.shuffle(out)
+    return out
+
+
+def listwise_loss(logits, positive: np.ndarray, question: np.ndarray):
+    """Mean over the questions in a batch of -log P(target): a softmax over the question's candidate
+    logits and a "no answer" logit of 0, the target being its answering sentences (their probability
+    summed) or, where none answers, no answer. P(sentence) = sigmoid(logit) when it stands alone, so the
+    reader's probability and threshold keep their meaning."""
+    import torch
+
+    losses = []
+    for q in dict.fromkeys(question.tolist()):
+        idx = torch.from_numpy(np.flatnonzero(question == q))
+        z = logits[idx]
+        everything = torch.logsumexp(torch.cat([z.new_zeros(1), z]), 0)
+        pos = torch.from_numpy(positive[idx.numpy()])
+        target = torch.logsumexp(z[pos], 0) if bool(pos.any()) else z.new_zeros(())
+        losses.append(everything - target)
+    return torch.stack(losses).mean()
+
+
 def _tensor(pack_tokens, offsets, lengths, rows, device):
     import torch
 
@@ -462,37 +503,43 @@ def _tensor(pack_tokens, offsets, lengths, rows, device):
 
 
 def dev_figures(scores: np.ndarray, labels: np.ndarray, qindex: np.ndarray, priors: np.ndarray,
-                blocked: np.ndarray, questions: list[dict], read: int, max_false: float, min_refusal: float) -> dict:
+                blocked: np.ndarray, questions: list[dict], read: int, max_false: float, min_refusal: float,
+                margins: tuple[float, ...] = (0.0,)) -> dict:
     """Per dev question: of its ``read`` most probable candidates by the scorer, the reader's best
-    unblocked one; answered when its probability reaches the threshold. The threshold chosen is the
-    lowest (the most answers) at which wrong answers stay within ``max_false`` of the answerable
-    questions and near-misses are refused at least ``min_refusal`` of the time."""
+    unblocked one, scored by its probability less ``margin`` times the next one's; answered when that
+    reaches the threshold. The threshold chosen is the lowest (the most answers) at which wrong answers
+    stay within ``max_false`` of the answerable questions and near-misses are refused at least
+    ``min_refusal`` of the time; the margin chosen, of ``margins``, answers the most right with it."""
     per_q: dict[int, list[int]] = {}
     for i in range(len(scores)):
         per_q.setdefault(int(qindex[i]), []).append(i)
-    best = []  # (probability, right, answerable, in_reach)
+    best = []  # (probability, next one's, right, answerable, in_reach)
     for qi, rows in per_q.items():
         rows = sorted(rows, key=lambda r: -priors[r])[:read]
-        pool = [r for r in rows if not blocked[r]]
-        top = max(pool, key=lambda r: scores[r]) if pool else None
-        best.append((float(scores[top]) if top is not None else 0.0, bool(top is not None and labels[top]),
-                     questions[qi]["answerable"], any(labels[r] for r in rows)))
-    answerable = [b for b in best if b[2]]
-    near = [b for b in best if not b[2]]
-    reach = [b for b in answerable if b[3]]
-    top1 = sum(b[1] for b in reach) / max(1, len(reach))
-    t = 1.0
-    for cut in sorted({round(b[0], 4) for b in best}):
-        false = sum(b[0] >= cut and not b[1] for b in answerable)
-        refused = sum(b[0] < cut for b in near)
-        if false <= max_false * len(answerable) and refused >= min_refusal * len(near):
-            t = cut
-            break
-    return {"questions": len(best), "top1_in_reach": round(top1, 4),
-            "in_reach": round(len(reach) / max(1, len(answerable)), 4), "threshold": t,
-            "answered_right": round(sum(b[0] >= t and b[1] for b in answerable) / max(1, len(answerable)), 4),
-            "false_answers": round(sum(b[0] >= t and not b[1] for b in answerable) / max(1, len(answerable)), 4),
-            "near_miss_refused": round(sum(b[0] < t for b in near) / max(1, len(near)), 4)}
+        pool = sorted((r for r in rows if not blocked[r]), key=lambda r: -scores[r])
+        best.append((float(scores[pool[0]]) if pool else 0.0, float(scores[pool[1]]) if len(pool) > 1 else 0.0,
+                     bool(pool and labels[pool[0]]), questions[qi]["answerable"], any(labels[r] for r in rows)))
+    answerable = [b for b in best if b[3]]
+    near = [b for b in best if not b[3]]
+    reach = [b for b in answerable if b[4]]
+
+    def figures(margin: float) -> dict:
+        scored = [(b[0] - margin * b[1], b[2], b[3]) for b in best]
+        t = 1.0
+        for cut in sorted({round(b[0], 4) for b in scored}):
+            false = sum(b[0] >= cut and not b[1] for b in scored if b[2])
+            refused = sum(b[0] < cut for b in scored if not b[2])
+            if false <= max_false * len(answerable) and refused >= min_refusal * len(near):
+                t = cut
+                break
+        return {"margin": margin, "threshold": t,
+                "answered_right": round(sum(b[0] >= t and b[1] for b in scored if b[2]) / max(1, len(answerable)), 4),
+                "false_answers": round(sum(b[0] >= t and not b[1] for b in scored if b[2]) / max(1, len(answerable)), 4),
+                "near_miss_refused": round(sum(b[0] < t for b in scored if not b[2]) / max(1, len(near)), 4)}
+
+    chosen = max((figures(m) for m in margins), key=lambda f: (f["answered_right"], -f["margin"]))
+    return {"questions": len(best), "top1_in_reach": round(sum(b[2] for b in reach) / max(1, len(reach)), 4),
+            "in_reach": round(len(reach) / max(1, len(answerable)), 4), **chosen}
 
 
 NEGATIVE = {"answer": 0, "entail": 2}  # the label of a sentence that does not answer / is unrelated
@@ -580,17 +627,28 @@ def train(args) -> None:
             rate = float(np.mean([labels[r] != NEGATIVE[task] for rs in train_q.values() for r in rs]))
             net.head.bias.fill_(math.log(max(rate, 1e-3) / (1 - max(rate, 1e-3))))
 
-    def epoch_rows() -> list[int]:
-        """Every positive; the ``negatives`` most probable negatives by the scorer plus as many at random."""
-        rows = []
+    def epoch_groups() -> list[list[int]]:
+        """Per question: every positive; the ``negatives`` most probable negatives by the scorer plus
+        ``random`` more at random."""
+        groups = []
         for q, rs in train_q.items():
             pos = [r for r in rs if labels[r] != NEGATIVE[task]]
             neg = sorted((r for r in rs if labels[r] == NEGATIVE[task]), key=lambda r: -priors[r])
             hard, rest = neg[: cfg["negatives"]], neg[cfg["negatives"] :]
-            rows += pos + hard + rng.sample(rest, min(len(rest), cfg["random"]))
-        return rows
+            groups.append(pos + hard + rng.sample(rest, min(len(rest), cfg["random"])))
+        return groups
 
-    steps_per_epoch = math.ceil(len(epoch_rows()) / cfg["batch"])
+    listwise = cfg["loss"] == "listwise"
+    if listwise and outputs != 1:
+        raise SystemExit("--loss listwise is for the answer task (one output)")
+
+    def epoch_batches() -> list[list[int]]:
+        groups = epoch_groups()
+        if listwise:
+            return _group_batches(groups, lengths, cfg["batch"], rng)
+        return _batches([r for g in groups for r in g], lengths, cfg["batch"], rng)
+
+    steps_per_epoch = math.ceil(sum(map(len, epoch_groups())) / cfg["batch"])
     total = steps_per_epoch * cfg["epochs"]
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / max(1, total // 20)) * max(0.0, (total - s) / total))
@@ -607,6 +665,8 @@ def train(args) -> None:
     bce, ce = torch.nn.BCEWithLogitsLoss(), torch.nn.CrossEntropyLoss()
 
     def lossf(logits, rows):
+        if listwise:
+            return listwise_loss(logits[:, 0], labels[rows] != NEGATIVE[task], qindex[rows])
         if outputs == 1:
             return bce(logits[:, 0], torch.tensor(labels[rows], dtype=torch.float32, device=device))
         return ce(logits, torch.tensor(labels[rows], dtype=torch.long, device=device))
@@ -627,7 +687,7 @@ def train(args) -> None:
             np.save(args.scores, full)
         if task == "answer":
             return dev_figures(full[sel, 0], labels[sel], qindex[sel], priors[sel], blocked[sel], questions,
-                               cfg["read"], cfg["max_false"], cfg["min_refusal"])
+                               cfg["read"], cfg["max_false"], cfg["min_refusal"], cfg["margins"])
         return claim_dev_figures(full[sel], qindex[sel], questions)
 
     def save(figures: dict, epochs: int) -> None:
@@ -652,10 +712,11 @@ def train(args) -> None:
         manifest.setdefault("tasks", {})[task] = {
             "outputs": outputs, "labels": list(TASKS[task]["labels"]), "layers": cfg["layers"], "rank": cfg["rank"],
             "alpha": cfg["alpha"], "adapted": cfg["adapted"], "prior": uses_prior, "limits": meta["limits"],
-            "read": cfg["read"], "threshold": figures.get("threshold"), "thresholds": figures.get("thresholds"),
+            "read": cfg["read"], "threshold": figures.get("threshold"), "margin": figures.get("margin"),
+            "thresholds": figures.get("thresholds"),
             "data": meta["hashes"], "derived": meta.get("derived", {}), "script_commit": _commit(),
             "training": {k: cfg[k] for k in ("epochs", "batch", "lr", "head_lr", "negatives", "random", "seed",
-                                             "dropout", "adapted")}
+                                             "dropout", "adapted", "loss")}
             | {"epochs_done": epochs, "device": args.device, "questions": len(train_q)},
             "dev": figures,
         }
@@ -665,7 +726,7 @@ def train(args) -> None:
     for epoch in range(start_epoch, cfg["epochs"]):
         net.train()
         t0, seen, run = time.time(), 0, 0.0
-        batches = _batches(epoch_rows(), lengths, cfg["batch"], rng)
+        batches = epoch_batches()
         for b, rows in enumerate(batches):
             ids, mask = _tensor(tokens, offsets, lengths, rows, device)
             loss = lossf(net(ids, mask, prior_of(rows)), rows)
@@ -733,6 +794,7 @@ def main() -> int:
     p.add_argument("--questions", type=int, default=None, help="train on this many questions only (a quick try)")
     for k in ("layers", "adapted", "rank", "epochs", "batch", "negatives", "random", "read", "seed"):
         p.add_argument(f"--{k}", type=int, default=None, help=f"default {DEFAULTS[k]}")
+    p.add_argument("--loss", choices=["pointwise", "listwise"], default=None, help=f"default {DEFAULTS['loss']}")
     for k in ("lr", "alpha", "max_false", "min_refusal"):
         p.add_argument(f"--{k.replace('_', '-')}", dest=k, type=float, default=None, help=f"default {DEFAULTS[k]}")
     args = p.parse_args()

@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.answer.reader import MANIFEST_FILE
@@ -86,6 +87,39 @@ def test_answer_pairs_have_a_positive_for_every_answerable_training_question_and
                 assert r["answerable"] and c["article"] == d["gold_article_id"]
                 assert any(c["s"][:30] in e or e[:30] in c["s"] for e in d["gold_evidence"])
     assert not any(c["y"] for r in rows if not r["answerable"] for c in r["cands"])
+
+
+def test_the_listwise_loss_is_the_pointwise_one_for_one_candidate_and_wants_no_answer_for_a_near_miss():
+    import torch
+
+    z = torch.tensor([1.5, -0.3, 0.8, 2.0, -1.0])
+    question = np.array([7, 7, 7, 9, 4])
+    positive = np.array([False, True, False, True, False])
+    softplus = torch.nn.functional.softplus
+    # question 7: the answering sentence against its two rivals and "no answer" (logit 0)
+    q7 = torch.logsumexp(torch.tensor([0.0, 1.5, -0.3, 0.8]), 0) - (-0.3)
+    # question 9, one answering candidate: binary cross-entropy of it; question 4, no answering one:
+    # the loss of "no answer", which for one candidate is the pointwise loss of a negative
+    expected = (q7 + softplus(torch.tensor(-2.0)) + softplus(torch.tensor(-1.0))) / 3
+    assert torch.isclose(tr.listwise_loss(z, positive, question), expected)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    assert torch.isclose(tr.listwise_loss(z[3:], positive[3:], question[3:]),
+                         (bce(z[3:4], torch.ones(1)) + bce(z[4:], torch.zeros(1))) / 2)
+    # raising the answering sentence's logit lowers the loss; raising a rival's raises it
+    lower = tr.listwise_loss(z + torch.tensor([0.0, 1.0, 0, 0, 0]), positive, question)
+    higher = tr.listwise_loss(z + torch.tensor([1.0, 0, 0, 0, 0]), positive, question)
+    assert lower < expected < higher
+
+
+def test_group_batches_keep_each_question_whole():
+    rng = tr.random.Random(0)
+    lengths = np.arange(40) % 13 + 5
+    groups = [list(range(i, i + 8)) for i in range(0, 40, 8)] + [[0, 1, 2]]
+    batches = tr._group_batches(groups, lengths, 16, rng)
+    assert sorted(r for b in batches for r in b) == sorted(r for g in groups for r in g)
+    for g in groups:
+        assert sum(set(g) <= set(b) for b in batches) >= 1  # some batch holds the whole group
+    assert all(len(b) <= 16 for b in batches)
 
 
 @pytest.mark.parametrize("task", ["answer", "entail"])

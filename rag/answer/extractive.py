@@ -92,8 +92,8 @@ class ExtractiveAnswerer:
     """Without ``reader``, the scorer's two logistic models rank the candidate sentences and decide
     whether the best one answers. With ``reader`` (``reader.Reader``, task "answer"), the scorer only
     pre-ranks: the reader reads the scorer's ``read`` × (provinces asked) most probable candidates,
-    its probability ranks them and decides whether the best one answers (at least its tuned
-    ``threshold``). With ``reader`` and ``second`` (a probability), the scorer decides first and the
+    its probability ranks them and decides whether the best one answers (its probability less its tuned
+    ``margin`` times the next one's reaches its tuned ``threshold``). With ``reader`` and ``second`` (a probability), the scorer decides first and the
     reader reads only the questions it refuses, answering from ``second`` (``Settings.reader``), except
     in the modes that use the LLM, whose judge is then the second opinion (as measured)."""
 
@@ -167,11 +167,11 @@ class ExtractiveAnswerer:
         if not eligible:
             return None, False, 0.0
         best = eligible[0]
-        if reader_threshold is not None:
-            p = best.probability
+        runner_up = eligible[1].probability if len(eligible) > 1 else 0.0
+        if reader_threshold is not None:  # the reader's score: its probability less a share of the next one's
+            p = best.probability - self.reader.config.get("margin", 0.0) * runner_up
             return (best if p >= reader_threshold else None), False, p
-        margin = best.probability - (eligible[1].probability if len(eligible) > 1 else 0.0)
-        p = self.weights.answer_probability(best.signals, margin)
+        p = self.weights.answer_probability(best.signals, best.probability - runner_up)
         if p >= self.weights.threshold:
             return best, False, p
         undecided = judge is not None and p >= self.weights.judge_floor
