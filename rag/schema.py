@@ -139,7 +139,9 @@ class Answer:
     reason: str = ""  # when not answerable: why the closest passage does not answer
     conflicting: bool = False  # two sources give different values: both cited, neither chosen
     judged: bool = False  # the scorer left the sentence undecided and the LLM judge said it answers
-    confidence: float = 0.0  # the probability that the best sentence answers: of whichever decided (Settings.reader)
+    # the probability that the best sentence answers, of whichever decided (Settings.reader); the reader's less its
+    # margin times the next sentence's
+    confidence: float = 0.0
     language: str = "vi"  # the question's ("vi" or "en"), set where it is parsed; the answer is written in it
     # numbers in the answer that its cited sentences do not contain (``verify``; kept empty by construction)
     ungrounded: tuple[str, ...] = ()

@@ -70,6 +70,23 @@ def test_with_the_reader_a_subset_the_archive_does_not_count_is_refused(reading)
     assert not korean.answerable and korean.confidence < reading.answerer.reader.config["threshold"]
 
 
+def test_with_the_reader_an_answer_must_stand_out_from_the_next_sentence(reading, monkeypatch):
+    """The reader's score is its best sentence's probability less ``margin`` times the next one's: the
+    same best probability answers when the next sentence is far behind and not when it is close."""
+    config = reading.answerer.reader.config
+    margin, threshold = config["margin"], config["threshold"]
+    assert 0 < margin <= 1
+    best = threshold + margin * 0.2  # answers beside a next sentence under 0.2, not beside one just under it
+    for runner_up, answers in ((0.15, True), (best - 0.01, False)):
+        def probabilities(text, passages, priors=None, runner_up=runner_up):
+            return np.array([best] + [runner_up] * (len(passages) - 1))  # the scorer's first, then its rivals
+
+        monkeypatch.setattr(reading.answerer.reader, "probabilities", probabilities)
+        answer = reading.ask(FDI, mode="extractive")
+        assert answer.answerable is answers, runner_up
+        assert answer.confidence == pytest.approx(best - margin * runner_up)
+
+
 @pytest.mark.xfail(strict=True, reason=NOT_YET)
 def test_with_the_reader_the_fdi_question_is_answered(reading):
     answer = reading.ask(FDI, mode="extractive")

@@ -339,8 +339,10 @@ def render_markdown(result: EvalResult) -> str:
     lines += ["", "## By question type", "", "| type | n | correct | hit@5 | answer acc. | citation acc. |", "|---|---|---|---|---|---|"]
     for t, m in result.by_type.items():
         lines.append(f"| {t} | {m['n']} | {m['correct']} | {m['hit@5']} | {m['answer_accuracy']} | {m['citation_accuracy']} |")
-    lines += ["", f"## Calibration ({CALIBRATED_BY.get(result.settings.get('reader'), 'scorer')}: probability that the best "
-              "sentence answers)", "", "| band | questions | answered | right when answered |", "|---|---|---|---|"]
+    reader = result.settings.get("reader")
+    margin = ", the reader's less its margin times the next sentence's" if reader in ("on", "second") else ""
+    lines += ["", f"## Calibration ({CALIBRATED_BY.get(reader, 'scorer')}: probability that the best "
+              f"sentence answers{margin})", "", "| band | questions | answered | right when answered |", "|---|---|---|---|"]
     for row in result.calibration:
         lines.append(f"| {row['band']} | {row['n']} | {row['answered']} | {row['right_when_answered']} |")
     fails = failures(result)
