@@ -24,7 +24,6 @@ from typing import Iterator, Sequence
 from rag import modes
 from rag.answer.extractive import Candidate, ExtractiveAnswerer
 from rag.answer.generate import LLMAnswerer, passages_of, without_model
-from rag.answer.judge import Judge, JudgeCall
 from rag.answer.queue import GenerationQueue
 from rag.answer.reader import Reader
 from rag.answer.verify import verify
@@ -54,8 +53,6 @@ from rag.text.vietnamese import normalize_text
 TRUNCATION_NOTICE = "Câu hỏi quá dài nên đã được cắt còn {n} ký tự."
 BUSY_NOTICE = ("Máy chủ đang bận (câu trả lời viết lại cần khoảng {expected:.1f} s, quá {budget:g} s cho phép): "
                "trả lời bằng trích dẫn nguyên văn.")
-JUDGED_NOTICE = ("Câu trích này chỉ khớp vừa phải với câu hỏi; mô hình ngôn ngữ đã xác nhận nó trả lời câu hỏi: "
-                 "hãy đọc nguồn.")
 STATEMENT_NOTICE = {  # a statement asked as a question (``statement.as_question``)
     "vi": "Đây là một nhận định, không phải câu hỏi: đã tìm “{question}”. Để kiểm chứng nhận định, dùng rag check "
           "(thẻ Kiểm chứng).",
@@ -184,7 +181,7 @@ class RAG:
         with self._counter:
             self._in_flight += 1
         try:
-            answer, _ = self.ask_with_hits(question, mode=mode, **options)
+            answer, _ = self.ask_with_hits(question, **options)
             yield from self.generate(answer, mode)
         finally:
             with self._counter:
@@ -234,7 +231,6 @@ class RAG:
         history: Sequence[str] = (),
         include_undated: bool = True,
         origins: Sequence[str] = (),
-        mode: str | None = None,
     ) -> tuple[Answer, list[Hit]]:
         """``ask`` plus the ranked passages it looked at (for evaluation and the UI).
 
@@ -242,37 +238,20 @@ class RAG:
         follow-up such as "Còn Lào Cai thì sao?" is rewritten against them.
         ``date_from``/``date_to`` (YYYY-MM-DD) keep undated articles unless
         ``include_undated`` is False. ``origins``: keep only articles from
-        these sources ("corpus", "archive", "upload"). ``mode``: in a mode that uses the LLM, when it is
-        installed, the LLM judges a best sentence the scorer leaves undecided (``judge.py``); the answer itself
-        is still extractive until ``generate``. Bad input raises ``BadQuestion``."""
+        these sources ("corpus", "archive", "upload"). The answer is extractive in every mode until
+        ``generate``. Bad input raises ``BadQuestion``."""
         check_question(question)
         check_k(k)
         check_history(history)
         filters = Filters.parse(province, date_from, date_to, include_undated, origins)
         standalone = rewrite(question, history).standalone
         restated = as_question(standalone, detect_language(standalone))
-        judge = self._judge(mode)
         with self._lock:
-            answer, hits = self._ask(question, restated or standalone, filters, k, fusion, judge)
+            answer, hits = self._ask(question, restated or standalone, filters, k, fusion)
         if restated:
             notice = STATEMENT_NOTICE[answer.language].format(question=restated)
             answer = replace(answer, notices=(notice, *answer.notices))
         return answer, hits
-
-    def _judge(self, mode: str | None) -> JudgeCall | None:
-        """The LLM judge for a mode that uses the LLM, when the model is installed and the judge on; else None.
-        It takes a turn with the model like a generation, within the auto mode's budget in either mode: when
-        the model is busy with other answers the scorer's refusal stands instead of a wait."""
-        chosen = modes.get(mode or self.settings.answer_mode)
-        if not chosen.uses_llm or not self.settings.llm_judge or not self.llm_available():
-            return None
-        judge = Judge(self.load_llm().chat_model)
-
-        def when_free(question: str, title: str, sentence: str) -> bool:
-            others = max(0, self._in_flight - 1)
-            with self._generation.turn(self.settings.llm_budget_s, others=others) as turn:
-                return turn.granted and judge(question, title, sentence)
-        return when_free
 
     def _retrieve(self, standalone: str, filters: Filters, k: int, fusion: str | None):
         """Parse and search: (query, hits)."""
@@ -350,21 +329,19 @@ class RAG:
                 out.append(ClaimCheck(sentence, Verdict.NOT_CHECKABLE, EXPLANATIONS[lang]["not_checkable"], language=lang))
         return out
 
-    def _ask(self, question, standalone, filters, k, fusion, judge) -> tuple[Answer, list[Hit]]:
+    def _ask(self, question, standalone, filters, k, fusion) -> tuple[Answer, list[Hit]]:
         t_load = time.perf_counter()
         retriever = self._load()
         t0 = time.perf_counter()
         k = k or self.settings.k
         query, hits = self._retrieve(standalone, filters, k, fusion)
         t2 = time.perf_counter()
-        answer = self.answerer.answer(query, hits, retriever.idf, judge)
+        answer = self.answerer.answer(query, hits, retriever.idf)
         t3 = time.perf_counter()
         notices = (TRUNCATION_NOTICE.format(n=len(query.original)),) if query.truncated else ()
         untrusted = self.answerer.untrusted(query, hits)
         if untrusted:
             notices += (UNTRUSTED_NOTICE.format(ids=", ".join(untrusted)),)
-        if answer.judged:
-            notices += (JUDGED_NOTICE,)
         timings = {
             "load_ms": round((t0 - t_load) * 1000, 2),
             "retrieve_ms": round((t2 - t0) * 1000, 2),

@@ -138,7 +138,6 @@ class Answer:
     short_answer: str = ""  # the figure, date or name the answer opens with (verbatim from the cited sentence)
     reason: str = ""  # when not answerable: why the closest passage does not answer
     conflicting: bool = False  # two sources give different values: both cited, neither chosen
-    judged: bool = False  # the scorer left the sentence undecided and the LLM judge said it answers
     # the probability that the best sentence answers, of whichever decided (Settings.reader); the reader's less its
     # margin times the next sentence's
     confidence: float = 0.0

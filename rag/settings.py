@@ -144,9 +144,6 @@ class Settings:
     llm_base_url: str = field(default_factory=lambda: os.environ.get("RAG_LLM_BASE_URL", ""))
     llm_model: str = field(default_factory=lambda: os.environ.get("RAG_LLM_MODEL", ""))
     llm_max_tokens: int = 160
-    # in the modes that use the LLM, let it judge a best sentence the scorer leaves undecided (``judge.py``):
-    # more answers, and more wrong ones (eval/report.md); RAG_LLM_JUDGE=0 turns it off
-    llm_judge: bool = field(default_factory=lambda: os.environ.get("RAG_LLM_JUDGE", "1") != "0")
     llm_threads: int = 2
     # auto mode under load: generate only when the expected wait and generation
     # (other questions share the cores) fit this budget, else quote at once with a

@@ -9,10 +9,9 @@ import os
 
 import pytest
 
-from rag.answer.judge import Judge
 from rag.api import RAG
 from rag.models.embedder import E5Embedder
-from rag.models.llm import available, make_chat_model
+from rag.models.llm import available
 from rag.models.llm_weights import ensure_gguf
 from rag.settings import Settings
 
@@ -62,14 +61,3 @@ def test_openai_compatible_backend_against_a_local_server(e5, llm_settings):
     openai = llm_settings.with_(llm_backend="openai", llm_base_url=server.listening_address + "/v1", llm_model="qwen")
     _check_fdi(RAG(openai, embedder=e5).ask(FDI, mode="llm"))
 
-
-LAO_CAI_SENTENCE = ("Tính đến thời điểm hiện tại trên địa bàn tỉnh có 20 dự án FDI còn hiệu lực với tổng vốn "
-                    "đăng ký là 540,5 triệu USD, trong đó chủ yếu là các dự án FDI của Trung Quốc, Singapore, Hàn Quốc, Đan Mạch, "
-                    "Na Uy, Anh, Mỹ.")
-
-
-def test_the_local_judge_tells_an_answering_sentence_from_one_that_does_not(e5, llm_settings):
-    judge = Judge(make_chat_model(llm_settings.with_(llm_backend="local")))
-    title = "Lào Cai đẩy mạnh công tác đối ngoại, hội nhập quốc tế"
-    assert judge("Lào Cai có bao nhiêu dự án FDI còn hiệu lực?", title, LAO_CAI_SENTENCE)
-    assert not judge("Dân số Lào Cai là bao nhiêu người?", title, LAO_CAI_SENTENCE)

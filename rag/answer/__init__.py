@@ -6,7 +6,6 @@ __all__, __getattr__ = lazy(__name__, {
     "ExtractiveAnswerer": "extractive", "Candidate": "extractive",
     "ScorerWeights": "scorer",
     "Signals": "signals", "Asked": "signals",
-    "Judge": "judge",
     "LLMAnswerer": "generate",
     "verify": "verify",
     "GenerationQueue": "queue",

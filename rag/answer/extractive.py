@@ -11,9 +11,8 @@ the signals into the probability that it answers. A candidate may answer only
   span of years), a name that narrows the question ("của Hàn Quốc") is not
   near it, its figure counts a narrower set than asked ("14 dự án FDI Trung
   Quốc" for a province's total), or it lacks the kind of answer asked;
-* and its probability reaches the fitted threshold, or (in the modes that
-  use the LLM) lies between ``judge_floor`` and that threshold and the
-  LLM judge (``judge.py``) says it answers.
+* and its probability reaches the fitted threshold (or, read again by the
+  trained reader, the reader's threshold).
 
 The answer then opens with the short answer — the figure with its unit, the
 date or the name, copied from the cited sentence — and quotes the sentence.
@@ -30,7 +29,6 @@ import re
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from rag.answer.judge import JudgeCall
 from rag.answer.reader import Passage, Reader
 from rag.answer.scorer import ScorerWeights
 from rag.answer.signals import (
@@ -94,8 +92,7 @@ class ExtractiveAnswerer:
     pre-ranks: the reader reads the scorer's ``read`` × (provinces asked) most probable candidates,
     its probability ranks them and decides whether the best one answers (its probability less its tuned
     ``margin`` times the next one's reaches its tuned ``threshold``). With ``reader`` and ``second`` (a probability), the scorer decides first and the
-    reader reads only the questions it refuses, answering from ``second`` (``Settings.reader``), except
-    in the modes that use the LLM, whose judge is then the second opinion (as measured)."""
+    reader reads only the questions it refuses, answering from ``second`` (``Settings.reader``)."""
 
     def __init__(self, weights: ScorerWeights | None = None, max_hits: int = 8, reader: Reader | None = None,
                  second: float | None = None):
@@ -158,59 +155,51 @@ class ExtractiveAnswerer:
             blocker = "narrowed"  # "14 dự án FDI Trung Quốc" is not the total asked
         return Candidate(hit, start, end, text, s, self.weights.probability(s), blocker, lacks, context)
 
-    def _best(self, query: Query, cands: list[Candidate], province: str | None, judge: JudgeCall | None,
-              reader_threshold: float | None) -> tuple[Candidate | None, bool, float]:
-        """The most probable sentence that nothing rules out, if it answers, whether ``judge`` decided
-        it (the scorer left it undecided), and the probability that it answers. ``reader_threshold``:
-        the candidates carry the reader's probabilities, and it answers from this one."""
+    def _best(self, cands: list[Candidate], province: str | None,
+              reader_threshold: float | None) -> tuple[Candidate | None, float]:
+        """The most probable sentence that nothing rules out, if it answers, and the probability that it
+        answers. ``reader_threshold``: the candidates carry the reader's probabilities, and it answers from
+        this one."""
         eligible = [c for c in cands if not c.blocker and (province is None or province in _provinces_of(c))]
         if not eligible:
-            return None, False, 0.0
+            return None, 0.0
         best = eligible[0]
         runner_up = eligible[1].probability if len(eligible) > 1 else 0.0
         if reader_threshold is not None:  # the reader's score: its probability less a share of the next one's
             p = best.probability - self.reader.config.get("margin", 0.0) * runner_up
-            return (best if p >= reader_threshold else None), False, p
+            return (best if p >= reader_threshold else None), p
         p = self.weights.answer_probability(best.signals, best.probability - runner_up)
-        if p >= self.weights.threshold:
-            return best, False, p
-        undecided = judge is not None and p >= self.weights.judge_floor
-        if undecided and judge(query.original, best.hit.article.title, best.text):
-            return best, True, p
-        return None, False, p
+        return (best if p >= self.weights.threshold else None), p
 
     # ---------------------------------------------------------------- answer
-    def answer(self, query: Query, hits: list[Hit], idf: Idf, judge: JudgeCall | None = None) -> Answer:
-        """``judge``: the LLM's yes/no for a best sentence the scorer leaves undecided (modes that use the LLM)."""
+    def answer(self, query: Query, hits: list[Hit], idf: Idf) -> Answer:
         asked = analyse(query)
         cands = self.candidates(query, hits, idf, asked)
         sides = query.provinces if len(query.provinces) > 1 else (None,)
         if self.reader is None:
-            return self._decide(query, hits, asked, cands, sides, judge, None)
+            return self._decide(query, hits, asked, cands, sides, None)
         if self.second is None:
-            return self._decide(query, hits, asked, self.read(query, cands, len(sides)), sides, None,
+            return self._decide(query, hits, asked, self.read(query, cands, len(sides)), sides,
                                 self.reader.config["threshold"])
-        first = self._decide(query, hits, asked, cands, sides, judge, None)
-        if first.answerable or judge is not None:  # in the modes that use the LLM, its judge is the second opinion
+        first = self._decide(query, hits, asked, cands, sides, None)
+        if first.answerable:
             return first
-        again = self._decide(query, hits, asked, self.read(query, cands, len(sides)), sides, None, self.second)
+        again = self._decide(query, hits, asked, self.read(query, cands, len(sides)), sides, self.second)
         return again if again.answerable else first
 
     def _decide(self, query: Query, hits: list[Hit], asked: Asked, cands: list[Candidate],
-                sides: tuple[str | None, ...], judge: JudgeCall | None, reader_threshold: float | None) -> Answer:
+                sides: tuple[str | None, ...], reader_threshold: float | None) -> Answer:
         """The answer from ``cands``, ranked by the scorer (``reader_threshold`` None) or by the reader,
         which answers from probability ``reader_threshold``."""
         lang = query.language
         chosen: list[Candidate] = []
-        judged = False
         confidence = 1.0  # the least probability among the sides' answering sentences
         for province in sides:
-            best, by_judge, p = self._best(query, cands, province, judge, reader_threshold)
+            best, p = self._best(cands, province, reader_threshold)
             confidence = min(confidence, p)
             if best is None:
                 reason = REASONS[lang]["side"].format(x=province) if province else _reason(lang, query, asked, cands)
                 return replace(self._refuse(query, hits, cands, reason), confidence=confidence)
-            judged = judged or by_judge
             if best not in chosen:
                 chosen.append(best)
         rival = self._rival(query, asked, chosen[0], cands, reader_threshold) if len(chosen) == 1 else None
@@ -229,7 +218,7 @@ class ExtractiveAnswerer:
             head = f"{arithmetic}\n\n"
         text = head + (EN_PREFIX if lang == "en" and any(c.hit.article.language != "en" for c in chosen) else "") + quotes
         return Answer(query.original, text, True, citations, searched=query.expanded,
-                      short_answer=short or arithmetic or "", judged=judged, language=lang, confidence=confidence)
+                      short_answer=short or arithmetic or "", language=lang, confidence=confidence)
 
     def _rival(self, query: Query, asked: Asked, best: Candidate, cands: list[Candidate],
                reader_threshold: float | None) -> Candidate | None:

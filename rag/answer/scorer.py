@@ -39,10 +39,6 @@ class ScorerWeights:
     answer_bias: float
     answer_weights: dict[str, float]  # the same names plus ``DECIDER_EXTRAS``
     threshold: float  # the least answer probability at which the best sentence answers
-    # In the modes that use the LLM, a best sentence from this answer probability up to ``threshold`` answers
-    # when the LLM judge (``judge.py``) says it does; the lowest answer probability the dev diagnostic
-    # measured the judge at (eval/report.md, "The LLM as judge").
-    judge_floor: float = 0.25
     fitted_on: str = ""
     notes: dict = field(default_factory=dict)
 

@@ -96,7 +96,6 @@ class Outcome:
     ttft_ms: float | None = None
     ungrounded: list[str] = field(default_factory=list)
     misleading_short: bool = False  # a right sentence under a short answer whose figures are none of the required ones
-    judged: bool = False  # answered on the LLM judge's word (the scorer left the sentence undecided)
     confidence: float = 0.0  # the answerer's probability that its best sentence answers
 
 
@@ -204,7 +203,7 @@ def _run(rag, items: list[Item], fusion: str, progress: bool, mode: str = "extra
     for item in tqdm(items, desc=f"eval ({fusion}, {mode})", disable=not progress, unit="q"):
         gold = gold_spans(item, articles)
         t0 = time.perf_counter()
-        answer, hits = rag.ask_with_hits(item.question, fusion=fusion, history=item.history, mode=mode)
+        answer, hits = rag.ask_with_hits(item.question, fusion=fusion, history=item.history)
         *_, answer = rag.generate(answer, mode)
         latency = (time.perf_counter() - t0) * 1000
         spans = [(h.chunk.article_id, h.chunk.start, h.chunk.end) for h in hits]
@@ -220,7 +219,7 @@ def _run(rag, items: list[Item], fusion: str, progress: bool, mode: str = "extra
             # numbers in the returned answer that its cited passages do not contain (must stay 0)
             ungrounded=list(answer.ungrounded),
             misleading_short=correct and misleading_short_answer(answer.short_answer, item.required_numbers),
-            judged=answer.judged, confidence=answer.confidence,
+            confidence=answer.confidence,
         ))
     return outcomes
 
@@ -254,8 +253,6 @@ def summarize(outcomes: list[Outcome]) -> dict:
     if called:  # the LLM was asked at least once
         ttfts = [o.ttft_ms for o in called if o.ttft_ms is not None]
         out.update({
-            "judged": sum(o.judged for o in outcomes),
-            "judged_right": sum(o.judged and o.correct and o.item.answerable for o in outcomes),
             "generated": sum(o.answer_mode == Source.LLM for o in outcomes),
             "fell_back": sum(o.answer_mode == Source.FALLBACK for o in outcomes),
             "generated_share": round(sum(o.answer_mode == Source.LLM for o in called) / len(called), 4),
@@ -328,7 +325,7 @@ def render_markdown(result: EvalResult) -> str:
     ]
     for key in ("hit@1", "hit@5", "mrr", "answer_accuracy", "strict_answer_accuracy", "citation_accuracy", "refusal_accuracy",
                 "false_answer_rate", "abstained_on_answerable", "latency_p50_ms", "latency_p95_ms",
-                "ungrounded_numbers", "misleading_short_answers", "judged", "judged_right", "generated", "fell_back",
+                "ungrounded_numbers", "misleading_short_answers", "generated", "fell_back",
                 "generated_share", "ttft_p50_ms", "ttft_p95_ms"):
         if key in s:
             lines.append(f"| {key} | {s[key]} |")
