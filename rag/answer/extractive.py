@@ -91,8 +91,9 @@ class ExtractiveAnswerer:
     whether the best one answers. With ``reader`` (``reader.Reader``, task "answer"), the scorer only
     pre-ranks: the reader reads the scorer's ``read`` × (provinces asked) most probable candidates,
     its probability ranks them and decides whether the best one answers (its probability less its tuned
-    ``margin`` times the next one's reaches its tuned ``threshold``). With ``reader`` and ``second`` (a probability), the scorer decides first and the
-    reader reads only the questions it refuses, answering from ``second`` (``Settings.reader``)."""
+    ``margin`` times the next one's reaches its tuned ``threshold``). With ``reader`` and ``second`` (a
+    score), the scorer decides first and the reader reads only the questions it refuses, answering from
+    ``second`` (``Settings.reader``)."""
 
     def __init__(self, weights: ScorerWeights | None = None, max_hits: int = 8, reader: Reader | None = None,
                  second: float | None = None):
@@ -190,7 +191,7 @@ class ExtractiveAnswerer:
     def _decide(self, query: Query, hits: list[Hit], asked: Asked, cands: list[Candidate],
                 sides: tuple[str | None, ...], reader_threshold: float | None) -> Answer:
         """The answer from ``cands``, ranked by the scorer (``reader_threshold`` None) or by the reader,
-        which answers from probability ``reader_threshold``."""
+        which answers from score ``reader_threshold``."""
         lang = query.language
         chosen: list[Candidate] = []
         confidence = 1.0  # the least probability among the sides' answering sentences
