@@ -41,6 +41,9 @@ def test_query_expands_abbreviations_both_ways():
     ("Which actress won the 2004 Mai Vàng award for playing Thủy in the film 'Những cô gái chân dài'?", "en"),
     ("How much did Vietnamese singer Hồng Nhung weigh in the past, and how much does she weigh now?", "en"),
     ("Who is the project owner (chủ đầu tư) of the Văn Thánh 2 bridge in Ho Chi Minh City?", "en"),
+    # ... and English questions with a single question word, read by their function words
+    ("After leaving Westlife, Bryan McFadden planned to manage a rock band from which country?", "en"),
+    ("Besides anti-diarrhoea medicine, what should travellers bring to replace water and electrolytes?", "en"),
     # Vietnamese questions with English names or words that fold to English hint words ("thế" → "the")
     ("Ai là nguyên trưởng đại diện Hội đồng Vàng thế giới tại Việt Nam?", "vi"),
     ("Theo HLV Riedl, những cầu thủ nào của thế hệ HC bạc SEA Games 22 là không thể thay thế?", "vi"),
