@@ -523,8 +523,10 @@ def dev_figures(scores: np.ndarray, labels: np.ndarray, qindex: np.ndarray, prio
     near = [b for b in best if not b[3]]
     reach = [b for b in answerable if b[4]]
 
+    from rag.answer.reader import answer_score
+
     def figures(margin: float) -> dict:
-        scored = [(b[0] - margin * b[1], b[2], b[3]) for b in best]
+        scored = [(answer_score(b[0], b[1], margin), b[2], b[3]) for b in best]
         t = 1.0
         for cut in sorted({round(b[0], 4) for b in scored}):
             false = sum(b[0] >= cut and not b[1] for b in scored if b[2])

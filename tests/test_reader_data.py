@@ -113,8 +113,8 @@ def test_the_listwise_loss_is_the_pointwise_one_for_one_candidate_and_wants_no_a
 
 def test_group_batches_keep_each_question_whole():
     rng = tr.random.Random(0)
-    lengths = np.arange(40) % 13 + 5
-    groups = [list(range(i, i + 8)) for i in range(0, 40, 8)] + [[0, 1, 2]]
+    lengths = np.arange(43) % 13 + 5
+    groups = [list(range(i, i + 8)) for i in range(0, 40, 8)] + [[40, 41, 42]]  # disjoint, as questions are
     batches = tr._group_batches(groups, lengths, 16, rng)
     assert sorted(r for b in batches for r in b) == sorted(r for g in groups for r in g)
     for g in groups:

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from rag.answer.reader import Passage, Reader
+from rag.answer.reader import Passage, Reader, answer_score
 from rag.answer.scorer import ScorerWeights
 from rag.answer.signals import (
     NARROWED,
@@ -166,8 +166,8 @@ class ExtractiveAnswerer:
             return None, 0.0
         best = eligible[0]
         runner_up = eligible[1].probability if len(eligible) > 1 else 0.0
-        if reader_threshold is not None:  # the reader's score: its probability less a share of the next one's
-            p = best.probability - self.reader.config.get("margin", 0.0) * runner_up
+        if reader_threshold is not None:
+            p = answer_score(best.probability, runner_up, self.reader.config.get("margin", 0.0))
             return (best if p >= reader_threshold else None), p
         p = self.weights.answer_probability(best.signals, best.probability - runner_up)
         return (best if p >= self.weights.threshold else None), p

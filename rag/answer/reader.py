@@ -52,6 +52,12 @@ class Passage:
         return " | ".join(p for p in (self.title, self.previous) if p)
 
 
+def answer_score(probability: float, runner_up: float, margin: float) -> float:
+    """The answer head's score of its best sentence: its probability less ``margin`` (the manifest's, chosen
+    on dev by training) times the next sentence's: an answer must stand out from its rivals."""
+    return probability - margin * runner_up
+
+
 def pair_ids(encode, text: str, passage: Passage, limits: dict) -> list[int]:
     """Token ids of one (text, passage) pair; ``encode``: str -> ids without special tokens."""
     q = encode(text)[: limits["text"]]

@@ -100,9 +100,10 @@ NUMBER_CUES = ("bao nhieu", "may ", "how many", "how much", "how long", "how lar
 SOFT = {"tham gia", "kim ngach", "dat", "thu hut", "hoat dong", "cong tac", "gia tri", "trien khai",
         "tiep nhan", "thuc hien", "nhan", "cong", "tac", "tham", "gia", "hien"}
 EN_HINTS = set("what which who when where why how many much is are was were has have had does did the of in there projects "
-               # function words that no Vietnamese syllable folds to ("to", "can" and "and" do: tô, cần, quoted
-               # titles): English questions with one question word read as Vietnamese 13 -> 4 of 598, the
-               # training, dev and seed sets; Vietnamese questions and claims read as English unchanged
+               # function words that no Vietnamese syllable folds to ("to" and "can" do: tô, cần; "and" is left
+               # out for the English titles Vietnamese claims quote): English questions with one question word
+               # read as Vietnamese 13 -> 4 of 598, the training, dev and seed sets; no Vietnamese question or
+               # claim changes language
                "from for with by its will should according after under within into their".split())
 # A question is English when these hint words make up enough of it and at most this share of its words
 # carry Vietnamese diacritics: English questions quote Vietnamese names and titles ("Who directed the play
