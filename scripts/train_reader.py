@@ -3,7 +3,7 @@ question, and whether (task "answer"), from the labelled questions in ``eval/tra
 
     python scripts/train_reader.py candidates --archive ../shared/archive-sample/vntc --index I  # once per data change
     python scripts/train_reader.py pairs   --archive ../shared/archive-sample/vntc
-    python scripts/train_reader.py pack    --out /tmp/reader-pack.npz
+    python scripts/train_reader.py pack    --out /tmp/reader-pack.npz [--swaps]
     python scripts/train_reader.py train   --pack /tmp/reader-pack.npz [--device cpu|cuda] [--resume]
     python scripts/train_reader.py all     --archive ../shared/archive-sample/vntc   # pairs, pack, train
 
@@ -363,6 +363,68 @@ def write_pairs(task: str, rows: list[dict]) -> None:
     print(f"wrote {path.relative_to(REPO)}: {len(rows)} items, {n_pairs} pairs")
 
 
+SWAPS = ("province", "year", "name")  # what a swapped negative changes (``swapped_negatives``)
+
+
+def swapped_negatives(question: str, positive: dict, rng: random.Random, names: list[str]) -> list[dict]:
+    """Copies of an answering sentence (with its title and previous sentence) in which the province,
+    the year or a name (of two words or more, not a province's) that the question asks and the
+    sentence states is replaced by another: sentences of the answer's shape that do not answer ("y": 0,
+    "swap": the kind), so the head learns to read where, when and who, not only the shape ("Lạng Sơn
+    có bao nhiêu dự án FDI?" against Lào Cai's sentence of 20 projects). Each keeps the scorer's
+    probability of the original, so only the words tell them apart. ``names``: the names to swap in.
+    Tried in round 13 and not shipped (eval/report.md): ``pack --swaps``."""
+    import re
+
+    from rag.text.vietnamese import NAME_RE, PROVINCES, YEAR, canonical_province, find_provinces, fold
+
+    text = positive["s"]
+    out = []
+
+    def copy(old: str, new: str, kind: str) -> None:
+        pattern = re.compile(rf"(?<!\w){re.escape(old)}(?!\w)")
+        fields = {k: pattern.sub(new, positive[k]) for k in ("s", "t", "p")}
+        if fields["s"] != text:
+            out.append({**positive, **fields, "y": 0, "blocker": "", "swap": kind})
+
+    asked = {m.province for m in find_provinces(question, typed=True)}
+    stated = [m for m in find_provinces(text) if m.province in asked]
+    if stated:
+        others = sorted(set(PROVINCES) - asked - {m.province for m in find_provinces(text)})
+        copy(text[stated[0].start : stated[0].end], rng.choice(others), "province")
+    years = [y for y in dict.fromkeys(YEAR.findall(question)) if re.search(rf"\b{y}\b", text)]
+    if years:
+        copy(years[0], str(int(years[0]) + rng.choice([-3, -2, -1, 1, 2, 3])), "year")
+    asked_names = [m.group() for m in NAME_RE.finditer(question)
+                   if m.start() > 0 and len(m.group().split()) > 1 and canonical_province(m.group()) is None]
+    own = next((n for n in asked_names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text)), None)
+    if own is not None:
+        pool = [n for n in names if fold(n) not in fold(question) and fold(n) not in fold(text)]
+        if pool:
+            copy(own, rng.choice(pool), "name")
+    return out
+
+
+def add_swaps(questions: list[dict]) -> dict[str, int]:
+    """``swapped_negatives`` for each training question's first answering sentence, added to its
+    candidates (never to a dev question's); the counts by kind. The names swapped in are those of the
+    training questions' answering sentences, as the archive writes them; seeded by the question's id."""
+    from rag.text.vietnamese import NAME_RE
+
+    firsts = {q["id"]: next((c for c in q["cands"] if c["y"] == 1), None) for q in questions if q["split"] == "train"}
+    names = sorted({m.group() for c in firsts.values() if c for m in NAME_RE.finditer(c["s"])
+                    if m.start() > 0 and len(m.group().split()) > 1})
+    counts = dict.fromkeys(SWAPS, 0)
+    for q in questions:
+        positive = firsts.get(q["id"]) if q["split"] == "train" else None
+        if positive is None:
+            continue
+        for c in swapped_negatives(q["text"], positive, random.Random(q["id"]), names):
+            q["cands"].append(c)
+            counts[c["swap"]] += 1
+    return counts
+
+
 def read_pairs(task: str) -> list[dict]:
     with gzip.open(TASKS[task]["pairs"], "rt", encoding="utf-8") as f:
         return [json.loads(line) for line in f]
@@ -384,7 +446,10 @@ def build_pack(args) -> None:
     def encode(s: str) -> list[int]:
         return tokenizer.encode(s, add_special_tokens=False).ids
 
+    if args.swaps and args.task != "answer":
+        raise SystemExit("--swaps is for the answer task")
     questions = read_pairs(args.task)
+    swaps = add_swaps(questions) if args.swaps else None
     seqs, labels, qindex, priors, blocked = [], [], [], [], []
     meta_q = []
     for qi, q in enumerate(questions):
@@ -413,13 +478,13 @@ def build_pack(args) -> None:
             "max_positions": img.max_positions, "type_vocab": img.type_vocab, "special": img.special,
             "vocab_rows": len(used), "questions": meta_q, "limits": limits, "hashes": data_hashes(args.task),
             "derived": derived_hashes(args.task),
-            "task": args.task,
+            "task": args.task, "swaps": swaps,
             "q4": sorted(n for n, t in img.tensors.items() if t.dtype == np.uint8)}
     np.savez_compressed(args.out, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), tokens=flat,
                         lengths=lengths, labels=np.array(labels, np.int8), qindex=np.array(qindex, np.int32),
                         priors=np.array(priors, np.float32), blocked=np.array(blocked, bool), **arrays)
     print(f"wrote {args.out}: {len(questions)} questions, {len(seqs)} pairs, {len(used)} vocabulary rows, "
-          f"{os.path.getsize(args.out) / 1e6:.1f} MB")
+          f"{os.path.getsize(args.out) / 1e6:.1f} MB" + (f"; swapped negatives {swaps}" if swaps else ""))
 
 
 def load_backbone(pack, meta: dict, layers: int):
@@ -719,7 +784,7 @@ def train(args) -> None:
             "data": meta["hashes"], "derived": meta.get("derived", {}), "script_commit": _commit(),
             "training": {k: cfg[k] for k in ("epochs", "batch", "lr", "head_lr", "negatives", "random", "seed",
                                              "dropout", "adapted", "loss")}
-            | {"epochs_done": epochs, "device": args.device, "questions": len(train_q)},
+            | {"epochs_done": epochs, "device": args.device, "questions": len(train_q), "swaps": meta.get("swaps")},
             "dev": figures,
         }
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
@@ -785,6 +850,8 @@ def main() -> int:
     p.add_argument("--index", default="index", help="index of the seeds + archive (candidates)")
     p.add_argument("--keep", type=int, default=40, help="candidates kept per question (candidates)")
     p.add_argument("--limit", type=int, default=None, help="items read per set (pairs; for a quick try)")
+    p.add_argument("--swaps", action="store_true",
+                   help="pack: add swapped negatives (the asked province, year or name replaced) to training questions")
     p.add_argument("--pack", default="/tmp/reader-pack.npz", help="packed data and backbone (pack, train)")
     p.add_argument("--out", default="/tmp/reader-pack.npz", help="where pack writes")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")

@@ -122,6 +122,23 @@ def test_group_batches_keep_each_question_whole():
     assert all(len(b) <= 16 for b in batches)
 
 
+def test_swapped_negatives_replace_the_asked_province_year_or_name_in_the_answering_sentence():
+    positive = {"s": "Năm 2023, Lạng Sơn có 28 dự án FDI còn hiệu lực, theo ông Nguyễn Văn Thắng.",
+                "t": "Lạng Sơn thu hút đầu tư", "p": "", "prior": 0.9, "blocker": "", "y": 1, "article": "000"}
+    question = "Năm 2023 Lạng Sơn có bao nhiêu dự án FDI, theo ông Nguyễn Văn Thắng?"
+    made = {c["swap"]: c for c in tr.swapped_negatives(question, positive, tr.random.Random(1), ["Trần Thị Hoa"])}
+    assert set(made) == set(tr.SWAPS)
+    for kind, c in made.items():  # a non-answering copy, as probable to the scorer as the original
+        assert c["y"] == 0 and c["prior"] == 0.9 and c["s"] != positive["s"] and "28 dự án FDI" in c["s"], kind
+    assert "Lạng Sơn" not in made["province"]["s"] and "Lạng Sơn" not in made["province"]["t"]
+    assert "2023" not in made["year"]["s"] and "Lạng Sơn" in made["year"]["s"]
+    assert "Trần Thị Hoa" in made["name"]["s"] and "Nguyễn Văn Thắng" not in made["name"]["s"]
+    # a question that asks none of them gets none; the pool never swaps in a name the question asks
+    assert tr.swapped_negatives("Có bao nhiêu dự án FDI?", positive, tr.random.Random(1), ["Trần Thị Hoa"]) == []
+    assert "name" not in {c["swap"] for c in tr.swapped_negatives(question, positive, tr.random.Random(1),
+                                                                  ["Nguyễn Văn Thắng"])}
+
+
 @pytest.mark.parametrize("task", ["answer", "entail"])
 def test_the_shipped_head_was_trained_on_the_pairs_the_committed_data_gives(task, archive_dir):
     manifest = json.loads(MANIFEST_FILE.read_text(encoding="utf-8"))["tasks"][task]
