@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from rag.api import RAG  # noqa: E402
+from rag.errors import RagError  # noqa: E402
 from rag.evaluate.questions import read_jsonl  # noqa: E402
 from rag.retrieve.query import detect_language, parse_query  # noqa: E402
 from rag.retrieve.retrieval import Retriever  # noqa: E402
@@ -33,17 +34,29 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--archive", action="append", default=[], help="archive folder indexed with the seeds")
     p.add_argument("--index", default="index", help="index of the seeds + archive")
-    p.add_argument("--language", choices=["en", "vi"], default="en")
+    p.add_argument("--language", choices=["en", "vi"], default="en", help="the questions read (as the answerer reads them)")
     p.add_argument("--every", type=int, default=1, help="read every n-th question (a quicker sweep)")
-    p.add_argument("--weights", type=float, nargs="+", default=[0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
-    p.add_argument("--k", type=int, default=8, help="passages retrieved (the answerer reads the top 8)")
+    p.add_argument("--weights", type=float, nargs="+", default=[0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+                   help="dense weights of the fusion to try (Settings.dense_weight: 0.5)")
+    p.add_argument("--k", type=int, default=Settings.answer_hits, help="passages retrieved (the answerer reads 8)")
     args = p.parse_args()
-    settings = Settings(index_dir=Path(args.index), archives=tuple(Path(a) for a in args.archive))
-    rag = RAG(settings, auto_index=False)
-    base = rag.load()
+    if args.every < 1 or args.k < 1:
+        p.error("--every and --k must be at least 1")
+    settings = Settings(index_dir=Path(args.index), archives=tuple(Path(a) for a in args.archive), reader="off")
+    try:
+        rag = RAG(settings, auto_index=False)
+        base = rag.load()
+    except RagError as exc:
+        sys.exit(f"error: {exc}")
     items = [d for path in SETS for _, d in read_jsonl(path)
              if d.get("answerable") and d.get("gold_article_id") and detect_language(d["question"]) == args.language]
     items = items[:: args.every]
+    if not items:
+        sys.exit(f"error: no answerable {args.language} question to read")
+    missing = sum(d["gold_article_id"] not in base.backend.articles for d in items)
+    if missing:
+        sys.exit(f"error: {missing} of {len(items)} questions' gold articles are not in {args.index}: "
+                 "index the seeds with the dev archive (--archive)")
     restore = base.backend.restorer().restore  # a question typed without diacritics is searched restored, as asked
     queries = [(parse_query(d["question"], settings.max_question_chars, restore), d["gold_article_id"]) for d in items]
     print(f"{len(items)} answerable {args.language} questions (training + dev)")

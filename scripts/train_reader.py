@@ -446,8 +446,6 @@ def build_pack(args) -> None:
     def encode(s: str) -> list[int]:
         return tokenizer.encode(s, add_special_tokens=False).ids
 
-    if args.swaps and args.task != "answer":
-        raise SystemExit("--swaps is for the answer task")
     questions = read_pairs(args.task)
     swaps = add_swaps(questions) if args.swaps else None
     seqs, labels, qindex, priors, blocked = [], [], [], [], []
@@ -784,7 +782,8 @@ def train(args) -> None:
             "data": meta["hashes"], "derived": meta.get("derived", {}), "script_commit": _commit(),
             "training": {k: cfg[k] for k in ("epochs", "batch", "lr", "head_lr", "negatives", "random", "seed",
                                              "dropout", "adapted", "loss")}
-            | {"epochs_done": epochs, "device": args.device, "questions": len(train_q), "swaps": meta.get("swaps")},
+            | {"epochs_done": epochs, "device": args.device, "questions": len(train_q)}
+            | ({"swaps": meta["swaps"]} if meta.get("swaps") else {}),
             "dev": figures,
         }
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
@@ -867,6 +866,8 @@ def main() -> int:
     for k in ("lr", "alpha", "max_false", "min_refusal"):
         p.add_argument(f"--{k.replace('_', '-')}", dest=k, type=float, default=None, help=f"default {DEFAULTS[k]}")
     args = p.parse_args()
+    if args.swaps and (args.task != "answer" or args.step not in ("pack", "all")):
+        p.error("--swaps is for packing the answer task (pack or all --task answer)")
     args.layers = args.layers or DEFAULTS["layers"]
     if args.step == "candidates":
         if args.limit is not None:

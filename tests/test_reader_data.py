@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from rag.answer.reader import MANIFEST_FILE
+from rag.text.vietnamese import find_provinces
 
 REPO = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("train_reader", REPO / "scripts" / "train_reader.py")
@@ -123,14 +124,19 @@ def test_group_batches_keep_each_question_whole():
 
 
 def test_swapped_negatives_replace_the_asked_province_year_or_name_in_the_answering_sentence():
-    positive = {"s": "Năm 2023, Lạng Sơn có 28 dự án FDI còn hiệu lực, theo ông Nguyễn Văn Thắng.",
-                "t": "Lạng Sơn thu hút đầu tư", "p": "", "prior": 0.9, "blocker": "", "y": 1, "article": "000"}
+    positive = {"s": "Năm 2023, Lạng Sơn có 28 dự án FDI còn hiệu lực (Lào Cai: 20 dự án năm 2022), theo ông "
+                     "Nguyễn Văn Thắng.", "t": "Lạng Sơn thu hút đầu tư", "p": "", "prior": 0.9, "blocker": "",
+                "y": 1, "article": "000"}
     question = "Năm 2023 Lạng Sơn có bao nhiêu dự án FDI, theo ông Nguyễn Văn Thắng?"
-    made = {c["swap"]: c for c in tr.swapped_negatives(question, positive, tr.random.Random(1), ["Trần Thị Hoa"])}
-    assert set(made) == set(tr.SWAPS)
+    rows = tr.swapped_negatives(question, positive, tr.random.Random(1), ["Trần Thị Hoa"])
+    made = {c["swap"]: c for c in rows}
+    assert len(rows) == 3 and set(made) == set(tr.SWAPS)
     for kind, c in made.items():  # a non-answering copy, as probable to the scorer as the original
         assert c["y"] == 0 and c["prior"] == 0.9 and c["s"] != positive["s"] and "28 dự án FDI" in c["s"], kind
-    assert "Lạng Sơn" not in made["province"]["s"] and "Lạng Sơn" not in made["province"]["t"]
+        assert "Lào Cai: 20 dự án năm 2022" in c["s"], kind  # what the question does not ask stays
+    swapped_in = [m.province for m in find_provinces(made["province"]["s"])]
+    assert "Lạng Sơn" not in swapped_in and len(set(swapped_in) - {"Lào Cai"}) == 1  # another province
+    assert "Lạng Sơn" not in made["province"]["t"]
     assert "2023" not in made["year"]["s"] and "Lạng Sơn" in made["year"]["s"]
     assert "Trần Thị Hoa" in made["name"]["s"] and "Nguyễn Văn Thắng" not in made["name"]["s"]
     # a question that asks none of them gets none; the pool never swaps in a name the question asks
