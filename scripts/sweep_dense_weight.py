@@ -34,7 +34,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--archive", action="append", default=[], help="archive folder indexed with the seeds")
     p.add_argument("--index", default="index", help="index of the seeds + archive")
-    p.add_argument("--language", choices=["en", "vi"], default="en", help="the questions read (as the answerer reads them)")
+    p.add_argument("--language", choices=["en", "vi"], default="en",
+                   help="the questions read (their language as the answerer detects it)")
     p.add_argument("--every", type=int, default=1, help="read every n-th question (a quicker sweep)")
     p.add_argument("--weights", type=float, nargs="+", default=[0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
                    help="dense weights of the fusion to try (Settings.dense_weight: 0.5)")
