@@ -366,6 +366,13 @@ def write_pairs(task: str, rows: list[dict]) -> None:
 SWAPS = ("province", "year", "name")  # what a swapped negative changes (``swapped_negatives``)
 
 
+def _names(text: str) -> list[str]:
+    """The names of two words or more in ``text``, but for one that opens it (a capitalised first word)."""
+    from rag.text.vietnamese import NAME_RE
+
+    return [m.group() for m in NAME_RE.finditer(text) if m.start() > 0 and len(m.group().split()) > 1]
+
+
 def swapped_negatives(question: str, positive: dict, rng: random.Random, names: list[str]) -> list[dict]:
     """Copies of an answering sentence (with its title and previous sentence) in which the province,
     the year or a name (of two words or more, not a province's) that the question asks and the
@@ -376,7 +383,7 @@ def swapped_negatives(question: str, positive: dict, rng: random.Random, names: 
     Tried in round 13 and not shipped (eval/report.md): ``pack --swaps``."""
     import re
 
-    from rag.text.vietnamese import NAME_RE, PROVINCES, YEAR, canonical_province, find_provinces, fold
+    from rag.text.vietnamese import PROVINCES, YEAR, canonical_province, find_provinces, fold
 
     text = positive["s"]
     out = []
@@ -395,8 +402,7 @@ def swapped_negatives(question: str, positive: dict, rng: random.Random, names: 
     years = [y for y in dict.fromkeys(YEAR.findall(question)) if re.search(rf"\b{y}\b", text)]
     if years:
         copy(years[0], str(int(years[0]) + rng.choice([-3, -2, -1, 1, 2, 3])), "year")
-    asked_names = [m.group() for m in NAME_RE.finditer(question)
-                   if m.start() > 0 and len(m.group().split()) > 1 and canonical_province(m.group()) is None]
+    asked_names = [n for n in _names(question) if canonical_province(n) is None]
     own = next((n for n in asked_names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text)), None)
     if own is not None:
         pool = [n for n in names if fold(n) not in fold(question) and fold(n) not in fold(text)]
@@ -409,11 +415,8 @@ def add_swaps(questions: list[dict]) -> dict[str, int]:
     """``swapped_negatives`` for each training question's first answering sentence, added to its
     candidates (never to a dev question's); the counts by kind. The names swapped in are those of the
     training questions' answering sentences, as the archive writes them; seeded by the question's id."""
-    from rag.text.vietnamese import NAME_RE
-
     firsts = {q["id"]: next((c for c in q["cands"] if c["y"] == 1), None) for q in questions if q["split"] == "train"}
-    names = sorted({m.group() for c in firsts.values() if c for m in NAME_RE.finditer(c["s"])
-                    if m.start() > 0 and len(m.group().split()) > 1})
+    names = sorted({n for c in firsts.values() if c for n in _names(c["s"])})
     counts = dict.fromkeys(SWAPS, 0)
     for q in questions:
         positive = firsts.get(q["id"]) if q["split"] == "train" else None
