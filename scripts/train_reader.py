@@ -428,6 +428,28 @@ def add_swaps(questions: list[dict]) -> dict[str, int]:
     return counts
 
 
+def partial_evidence(claims: list[dict]) -> int:
+    """For each supported training claim whose evidence takes two sentences or more (a claim joining
+    facts), each of those sentences alone as a candidate labelled unrelated ("y": 2, "partial": True):
+    one sentence bears out only part of such a claim, so it neither entails nor contradicts it, and
+    the head learns not to read a true claim as contradicted by the sentence of one of its facts. A
+    later sentence's previous sentence is the one before it in the evidence. Each is given the
+    scorer's top probability, so it is among the hard negatives trained on; the count added."""
+    from rag.text.sentences import sentences
+
+    added = 0
+    for claim in claims:
+        if claim["split"] != "train" or claim["verdict"] != "supported":
+            continue
+        evidence = next((c for c in claim["cands"] if c["y"] == 0), None)
+        parts = [evidence["s"][a:b] for a, b in sentences(evidence["s"])] if evidence else []
+        for i, part in enumerate(parts if len(parts) > 1 else []):
+            claim["cands"].append({**evidence, "s": part, "p": parts[i - 1] if i else evidence["p"], "y": 2,
+                                   "prior": 1.0, "partial": True})
+            added += 1
+    return added
+
+
 def read_pairs(task: str) -> list[dict]:
     with gzip.open(TASKS[task]["pairs"], "rt", encoding="utf-8") as f:
         return [json.loads(line) for line in f]
@@ -451,6 +473,7 @@ def build_pack(args) -> None:
 
     questions = read_pairs(args.task)
     swaps = add_swaps(questions) if args.swaps else None
+    partial = partial_evidence(questions) if args.partial else None
     seqs, labels, qindex, priors, blocked = [], [], [], [], []
     meta_q = []
     for qi, q in enumerate(questions):
@@ -479,13 +502,14 @@ def build_pack(args) -> None:
             "max_positions": img.max_positions, "type_vocab": img.type_vocab, "special": img.special,
             "vocab_rows": len(used), "questions": meta_q, "limits": limits, "hashes": data_hashes(args.task),
             "derived": derived_hashes(args.task),
-            "task": args.task, "swaps": swaps,
+            "task": args.task, "swaps": swaps, "partial": partial,
             "q4": sorted(n for n, t in img.tensors.items() if t.dtype == np.uint8)}
     np.savez_compressed(args.out, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), tokens=flat,
                         lengths=lengths, labels=np.array(labels, np.int8), qindex=np.array(qindex, np.int32),
                         priors=np.array(priors, np.float32), blocked=np.array(blocked, bool), **arrays)
     print(f"wrote {args.out}: {len(questions)} questions, {len(seqs)} pairs, {len(used)} vocabulary rows, "
-          f"{os.path.getsize(args.out) / 1e6:.1f} MB" + (f"; swapped negatives {swaps}" if swaps else ""))
+          f"{os.path.getsize(args.out) / 1e6:.1f} MB" + (f"; swapped negatives {swaps}" if swaps else "")
+          + (f"; partial evidence {partial}" if partial else ""))
 
 
 def load_backbone(pack, meta: dict, layers: int):
@@ -786,7 +810,7 @@ def train(args) -> None:
             "training": {k: cfg[k] for k in ("epochs", "batch", "lr", "head_lr", "negatives", "random", "seed",
                                              "dropout", "adapted", "loss")}
             | {"epochs_done": epochs, "device": args.device, "questions": len(train_q)}
-            | ({"swaps": meta["swaps"]} if meta.get("swaps") else {}),
+            | {k: meta[k] for k in ("swaps", "partial") if meta.get(k)},
             "dev": figures,
         }
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
@@ -854,6 +878,8 @@ def main() -> int:
     p.add_argument("--limit", type=int, default=None, help="items read per set (pairs; for a quick try)")
     p.add_argument("--swaps", action="store_true",
                    help="pack: add swapped negatives (the asked province, year or name replaced) to training questions")
+    p.add_argument("--partial", action="store_true",
+                   help="pack: add each sentence of a joined claim's evidence alone, as unrelated (entail task)")
     p.add_argument("--pack", default="/tmp/reader-pack.npz", help="packed data and backbone (pack, train)")
     p.add_argument("--out", default="/tmp/reader-pack.npz", help="where pack writes")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
@@ -871,6 +897,8 @@ def main() -> int:
     args = p.parse_args()
     if args.swaps and (args.task != "answer" or args.step not in ("pack", "all")):
         p.error("--swaps is for packing the answer task (pack or all --task answer)")
+    if args.partial and (args.task != "entail" or args.step not in ("pack", "all")):
+        p.error("--partial is for packing the entail task (pack or all --task entail)")
     args.layers = args.layers or DEFAULTS["layers"]
     if args.step == "candidates":
         if args.limit is not None:

@@ -145,6 +145,24 @@ def test_swapped_negatives_replace_the_asked_province_year_or_name_in_the_answer
                                                                   ["Nguyễn Văn Thắng"])}
 
 
+def test_partial_evidence_adds_each_sentence_of_a_joined_claims_evidence_as_unrelated():
+    joined = {"s": "Thể Công hòa Đà Nẵng 0-0 trên sân Hàng Đẫy. Sau lượt đi, Thể Công xếp chót bảng với 7 điểm.",
+              "t": "Thể Công chót bảng", "p": "Chiều nay có ba trận đấu.", "prior": 1.0, "y": 0}
+    other = {"s": "Đà Nẵng lên thứ ba.", "t": "Thể Công chót bảng", "p": "", "prior": 0.4, "y": 2}
+    claim = {"split": "train", "verdict": "supported", "cands": [joined, other]}
+    single = {"split": "train", "verdict": "supported", "cands": [{**joined, "s": "Thể Công hòa Đà Nẵng 0-0."}]}
+    dev = {**claim, "split": "dev", "cands": [joined]}
+    refuted = {**claim, "verdict": "refuted", "cands": [{**joined, "y": 1}]}
+    assert tr.partial_evidence([claim, single, dev, refuted]) == 2
+    added = claim["cands"][2:]
+    assert [c["s"] for c in added] == ["Thể Công hòa Đà Nẵng 0-0 trên sân Hàng Đẫy.",
+                                       "Sau lượt đi, Thể Công xếp chót bảng với 7 điểm."]
+    assert all(c["y"] == 2 and c["prior"] == 1.0 and c["t"] == joined["t"] for c in added)
+    assert [c["p"] for c in added] == [joined["p"], added[0]["s"]]  # the sentence before each
+    assert claim["cands"][:2] == [joined, other]  # the joined evidence still entails
+    assert len(single["cands"]) == len(dev["cands"]) == len(refuted["cands"]) == 1  # one sentence, dev, refuted: none
+
+
 @pytest.mark.parametrize("task", ["answer", "entail"])
 def test_the_shipped_head_was_trained_on_the_pairs_the_committed_data_gives(task, archive_dir):
     manifest = json.loads(MANIFEST_FILE.read_text(encoding="utf-8"))["tasks"][task]
