@@ -434,7 +434,8 @@ def partial_evidence(claims: list[dict]) -> int:
     one sentence bears out only part of such a claim, so it neither entails nor contradicts it, and
     the head learns not to read a true claim as contradicted by the sentence of one of its facts. A
     later sentence's previous sentence is the one before it in the evidence. Each is given the
-    scorer's top probability, so it is among the hard negatives trained on; the count added."""
+    scorer's top probability, so it is among the hard negatives trained on; the count added. Tried in
+    round 14 and not shipped (eval/report.md): ``pack --task entail --partial``."""
     from rag.text.sentences import sentences
 
     added = 0
