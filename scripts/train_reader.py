@@ -438,15 +438,16 @@ def partial_evidence(claims: list[dict]) -> int:
     round 14 and not shipped (eval/report.md): ``pack --task entail --partial``."""
     from rag.text.sentences import sentences
 
+    entails = TASKS["entail"]["labels"].index("entails")
     added = 0
     for claim in claims:
         if claim["split"] != "train" or claim["verdict"] != "supported":
             continue
-        evidence = next((c for c in claim["cands"] if c["y"] == 0), None)
+        evidence = next((c for c in claim["cands"] if c["y"] == entails), None)
         parts = [evidence["s"][a:b] for a, b in sentences(evidence["s"])] if evidence else []
         for i, part in enumerate(parts if len(parts) > 1 else []):
-            claim["cands"].append({**evidence, "s": part, "p": parts[i - 1] if i else evidence["p"], "y": 2,
-                                   "prior": 1.0, "partial": True})
+            claim["cands"].append({**evidence, "s": part, "p": parts[i - 1] if i else evidence["p"],
+                                   "y": NEGATIVE["entail"], "prior": 1.0, "partial": True})
             added += 1
     return added
 
