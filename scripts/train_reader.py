@@ -75,6 +75,13 @@ SINGLE_TURN = {"figure", "name", "place", "date", "english", "unaccented", "para
 DEFAULTS = {
     "layers": 6, "adapted": 3, "rank": 16, "alpha": 32, "dropout": 0.1, "epochs": 2, "batch": 32, "lr": 1e-3,
     "head_lr": 2e-3,
+    # lora: a LoRA adapter on the top ``adapted`` layers; full: those layers trained whole at ``full_lr``
+    # (stored int8 per row, ``rag.models.reader.quantise_rows``)
+    "tune": "lora", "full_lr": 8e-5,
+    # entail: weight "entails" so that its one-sentence training pairs count as much as the contradictions
+    # (helpers' refutations and scripted changes outnumber one-sentence supports 2.4 to 1, and the head
+    # learned to read a sentence restating a claim as contradicting it)
+    "balance": False,
     # pointwise: each pair on its own (binary cross-entropy); listwise (answer task): each question's
     # candidates against one another and a "no answer" logit fixed at 0, so the target is the answering
     # sentence, or no answer for a near-miss; with one candidate it is the pointwise loss
@@ -674,7 +681,7 @@ def train(args) -> None:
     from safetensors.torch import load_file, save_file
 
     from rag.fileio import sha256_file
-    from rag.models.reader import LORA_TARGETS, build_net, prior_logit
+    from rag.models.reader import LORA_TARGETS, build_net, prior_logit, quantise_rows
 
     cfg = {**DEFAULTS, **{k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}}
     random.seed(cfg["seed"])
@@ -696,15 +703,21 @@ def train(args) -> None:
     bert = load_backbone(pack, meta, cfg["layers"])
     for p in bert.parameters():
         p.requires_grad = False
-    # LoRA on the top ``adapted`` layers only: the frozen ones below need no backward pass (CPU time)
-    lora = LoraConfig(r=cfg["rank"], lora_alpha=cfg["alpha"], lora_dropout=cfg["dropout"],
-                      target_modules=list(LORA_TARGETS), bias="none",
-                      layers_to_transform=list(range(cfg["layers"] - cfg["adapted"], cfg["layers"])))
-    bert = get_peft_model(bert, lora)
+    # only the top ``adapted`` layers learn: the frozen ones below need no backward pass (CPU time)
+    top = list(range(cfg["layers"] - cfg["adapted"], cfg["layers"]))
+    full = cfg["tune"] == "full"
+    if full:
+        for i in top:
+            for p in bert.encoder.layer[i].parameters():
+                p.requires_grad = True
+    else:
+        bert = get_peft_model(bert, LoraConfig(r=cfg["rank"], lora_alpha=cfg["alpha"], lora_dropout=cfg["dropout"],
+                                               target_modules=list(LORA_TARGETS), bias="none", layers_to_transform=top))
     uses_prior = task == "answer"  # the answer head also reads the scorer's logit (claims' priors are not comparable)
     net = build_net(bert, outputs, uses_prior).to(device)
     prior_of = (lambda rows: torch.from_numpy(prior_logit(priors[rows])).to(device)) if uses_prior else (lambda rows: None)
-    params = [{"params": [p for n, p in net.named_parameters() if p.requires_grad and "lora_" in n], "lr": cfg["lr"]},
+    params = [{"params": [p for n, p in net.bert.named_parameters() if p.requires_grad],
+               "lr": cfg["full_lr"] if full else cfg["lr"]},
               {"params": list(net.head.parameters()), "lr": cfg["head_lr"]}]
     opt = torch.optim.AdamW(params, weight_decay=0.01)
     train_q: dict[int, list[int]] = {}
@@ -725,7 +738,7 @@ def train(args) -> None:
         """Per question: every positive; the ``negatives`` most probable negatives by the scorer plus
         ``random`` more at random."""
         groups = []
-        for q, rs in train_q.items():
+        for rs in train_q.values():
             pos = [r for r in rs if labels[r] != NEGATIVE[task]]
             neg = sorted((r for r in rs if labels[r] == NEGATIVE[task]), key=lambda r: -priors[r])
             hard, rest = neg[: cfg["negatives"]], neg[cfg["negatives"] :]
@@ -757,6 +770,14 @@ def train(args) -> None:
         start_epoch = state["epoch"] + 1
         print(f"resumed after epoch {start_epoch}")
     bce, ce = torch.nn.BCEWithLogitsLoss(), torch.nn.CrossEntropyLoss()
+    if cfg["balance"]:
+        if task != "entail":
+            raise SystemExit("--balance is for the entail task")
+        train_rows = [r for rs in train_q.values() for r in rs]
+        single = [r for r in train_rows if questions[qindex[r]]["type"] != "joined"]
+        weight = sum(labels[r] == 1 for r in single) / max(1, sum(labels[r] == 0 for r in single))
+        ce = torch.nn.CrossEntropyLoss(weight=torch.tensor([weight, 1.0, 1.0], dtype=torch.float32, device=device))
+        print(f"balance: entails weighted {weight:.2f}")
 
     def lossf(logits, rows):
         if listwise:
@@ -790,7 +811,9 @@ def train(args) -> None:
         weights = Path(args.weights)
         out = {k: v for k, v in load_file(str(weights)).items() if not k.startswith(f"{task}.")} if weights.exists() else {}
         for name, p in net.bert.named_parameters():
-            if "lora_A" in name or "lora_B" in name:
+            if full and p.requires_grad:
+                out.update(quantise_rows(f"{task}.full.{name}", p.detach().cpu()))
+            elif "lora_A" in name or "lora_B" in name:
                 module = name.split("base_model.model.", 1)[1].rsplit(".lora_", 1)[0]
                 out[f"{task}.lora.{module}.{'A' if 'lora_A' in name else 'B'}"] = p.detach().cpu().half().contiguous()
         out[f"{task}.head.weight"] = net.head.weight.detach().cpu().half().contiguous()
@@ -805,12 +828,12 @@ def train(args) -> None:
         })
         manifest.setdefault("tasks", {})[task] = {
             "outputs": outputs, "labels": list(TASKS[task]["labels"]), "layers": cfg["layers"], "rank": cfg["rank"],
-            "alpha": cfg["alpha"], "adapted": cfg["adapted"], "prior": uses_prior, "limits": meta["limits"],
+            "alpha": cfg["alpha"], "adapted": cfg["adapted"], "tune": cfg["tune"], "prior": uses_prior, "limits": meta["limits"],
             "read": cfg["read"], "threshold": figures.get("threshold"), "margin": figures.get("margin"),
             "thresholds": figures.get("thresholds"),
             "data": meta["hashes"], "derived": meta.get("derived", {}), "script_commit": _commit(),
             "training": {k: cfg[k] for k in ("epochs", "batch", "lr", "head_lr", "negatives", "random", "seed",
-                                             "dropout", "adapted", "loss")}
+                                             "dropout", "adapted", "loss", "tune", "full_lr", "balance")}
             | {"epochs_done": epochs, "device": args.device, "questions": len(train_q)}
             | {k: meta[k] for k in ("swaps", "partial") if meta.get(k)},
             "dev": figures,
@@ -894,7 +917,10 @@ def main() -> int:
     for k in ("layers", "adapted", "rank", "epochs", "batch", "negatives", "random", "read", "seed"):
         p.add_argument(f"--{k}", type=int, default=None, help=f"default {DEFAULTS[k]}")
     p.add_argument("--loss", choices=["pointwise", "listwise"], default=None, help=f"default {DEFAULTS['loss']}")
-    for k in ("lr", "alpha", "max_false", "min_refusal"):
+    p.add_argument("--tune", choices=["lora", "full"], default=None, help=f"default {DEFAULTS['tune']}")
+    p.add_argument("--balance", action="store_true", default=None,
+                   help="entail: weight entails to count as much as contradictions on one-sentence pairs")
+    for k in ("lr", "full_lr", "alpha", "max_false", "min_refusal"):
         p.add_argument(f"--{k.replace('_', '-')}", dest=k, type=float, default=None, help=f"default {DEFAULTS[k]}")
     args = p.parse_args()
     if args.swaps and (args.task != "answer" or args.step not in ("pack", "all")):

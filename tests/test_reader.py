@@ -188,3 +188,35 @@ def test_a_reader_mode_that_is_not_one_of_the_three_is_refused_in_one_line(monke
     monkeypatch.setenv("RAG_READER", "1")
     with pytest.raises(ConfigError, match=r"^RAG_READER must be one of off, second, on, got '1'\.$"):
         Settings()
+
+
+@pytest.mark.model
+def test_layers_trained_whole_are_stored_int8_and_put_in_place_by_merge(reader):
+    """A task whose top layer was trained whole: ``quantise_rows`` stores its matrices as int8 rows and
+    ``merge`` puts them into the base network within a row's rounding step, leaving other layers alone;
+    a stored tensor the backbone lacks is refused."""
+    import torch
+
+    from rag.models.convert import ensure_model_dir
+    from rag.models.reader import build_net, merge, quantise_rows, truncated_bert
+
+    settings = reader.settings
+    model_dir = ensure_model_dir(settings.cache_dir / "models", settings.model_dir_name)
+    trained = build_net(truncated_bert(model_dir, 2), 3).eval()
+    with torch.no_grad():
+        for p in trained.bert.encoder.layer[1].parameters():
+            p.add_(torch.randn_like(p) * 0.01)
+    stored = {"entail.head.weight": trained.head.weight.half(), "entail.head.bias": trained.head.bias.half()}
+    for name, p in trained.bert.encoder.layer[1].named_parameters():
+        stored.update(quantise_rows(f"entail.full.encoder.layer.1.{name}", p.detach()))
+    assert stored["entail.full.encoder.layer.1.intermediate.dense.weight.q"].dtype == torch.int8
+    net = build_net(truncated_bert(model_dir, 2), 3).eval()
+    before = net.bert.encoder.layer[0].attention.self.query.weight.clone()
+    merge(net, stored, "entail", 16, 32)
+    got, want = net.bert.encoder.layer[1].intermediate.dense.weight, trained.bert.encoder.layer[1].intermediate.dense.weight
+    step = want.abs().amax(dim=1, keepdim=True) / 127
+    assert ((got - want).abs() <= step * 0.6 + 1e-6).all()
+    assert not torch.equal(got, truncated_bert(model_dir, 2).encoder.layer[1].intermediate.dense.weight)
+    assert torch.equal(net.bert.encoder.layer[0].attention.self.query.weight, before)
+    with pytest.raises(ModelError, match="does not have"):
+        merge(net, {**stored, "entail.full.encoder.layer.7.output.dense.bias": torch.zeros(384).half()}, "entail", 16, 32)

@@ -81,13 +81,35 @@ def truncated_bert(model_dir: Path, layers: int):
     return bert.eval()
 
 
+def quantise_rows(key: str, tensor) -> dict:
+    """A trained backbone tensor as stored: a matrix as int8 rows (``key.q``) with one float16 scale per
+    row (``key.s``; symmetric, the row's largest magnitude -> 127), a vector as float16 (``key``)."""
+    import torch
+
+    if tensor.dim() == 1:
+        return {key: tensor.half().contiguous()}
+    scale = tensor.abs().amax(dim=1, keepdim=True).clamp(min=1e-12) / 127.0
+    return {f"{key}.q": torch.round(tensor / scale).to(torch.int8).contiguous(),
+            f"{key}.s": scale.squeeze(1).half().contiguous()}
+
+
 def merge(net, tensors: dict, task: str, rank: int, alpha: float) -> None:
-    """Add each LoRA product of ``task`` to its base weight and load the head (in place)."""
+    """Load ``task``'s trained parameters into the base network (in place): each LoRA product added to
+    its base weight, or the layers trained whole (``quantise_rows``) put in place; then the head."""
     import torch
 
     scale = alpha / rank
     modules = dict(net.bert.named_modules())
+    params = dict(net.bert.named_parameters())
     with torch.no_grad():
+        for key, t in tensors.items():
+            if not key.startswith(f"{task}.full.") or key.endswith(".s"):
+                continue
+            name = key[len(f"{task}.full."):].removesuffix(".q")
+            if name not in params:
+                raise ModelError(f"reader weights replace {name!r}, which the backbone does not have")
+            value = t.float() * tensors[f"{key[:-2]}.s"].float().unsqueeze(1) if key.endswith(".q") else t.float()
+            params[name].copy_(value)
         for key, a in tensors.items():
             if not (key.startswith(f"{task}.lora.") and key.endswith(".A")):
                 continue
