@@ -88,9 +88,9 @@ def quantise_rows(key: str, tensor) -> dict:
 
     if tensor.dim() == 1:
         return {key: tensor.half().contiguous()}
-    scale = tensor.abs().amax(dim=1, keepdim=True).clamp(min=1e-12) / 127.0
-    return {f"{key}.q": torch.round(tensor / scale).to(torch.int8).contiguous(),
-            f"{key}.s": scale.squeeze(1).half().contiguous()}
+    scale = (tensor.abs().amax(dim=1, keepdim=True) / 127.0).half().clamp(min=2**-24)  # rounded as stored
+    q = torch.round(tensor / scale.float()).clamp(-127, 127)
+    return {f"{key}.q": q.to(torch.int8).contiguous(), f"{key}.s": scale.squeeze(1).contiguous()}
 
 
 def merge(net, tensors: dict, task: str, rank: int, alpha: float) -> None:
