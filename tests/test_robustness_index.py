@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -222,6 +223,26 @@ def test_readers_never_torn_while_writers_switch(settings, fake):
     generations.add(live_generation(settings.index_dir))
     assert len(generations) == 4  # the reads spanned every switch
     assert_consistent(settings)
+
+
+def test_a_generation_removed_while_it_is_checked_is_read_again_from_the_new_one(cli, built, settings, monkeypatch):
+    """The race the loop above can hit under load: a reader has seen a file of the live generation
+    exist, then a writer switches and removes that generation before the reader hashes the file. The
+    read goes on from the new generation instead of failing with FileNotFoundError."""
+    new = settings.index_dir / f"{built.name}-next"  # the writer's new generation (the same content)
+    shutil.copytree(built, new)
+    hash_file = store.fingerprint
+
+    def removed_before_hashing(path: Path) -> dict:
+        if built in path.parents:
+            path.unlink()  # what the writer's remove_stale does between the reader's two looks
+        return hash_file(path)
+
+    monkeypatch.setattr(store, "fingerprint", removed_before_hashing)
+    monkeypatch.setattr(store, "live_generation", lambda index_dir, calls=iter([built]): next(calls, new))
+    data = read_index(settings.index_dir, settings)
+    assert data.folder == new
+    assert len(data.chunks) == len(data.dense) == data.manifest["counts"]["chunks"]
 
 
 def test_crash_leftovers_are_cleaned_and_reported(cli, built, settings):

@@ -156,12 +156,15 @@ def generation_damage(gen: Path, full: bool = True) -> dict[str, str]:
     problems = {}
     for name in dict.fromkeys([*FILES, *recorded]):
         path, want = gen / name, recorded.get(name)
-        if not path.is_file():
+        try:  # a writer may remove an old generation while it is checked: a vanished file is missing
+            if not path.is_file():
+                problems[name] = f"{name} missing"
+            elif want and (size := path.stat().st_size) != want.get("size"):
+                problems[name] = f"{name}: size {size}, manifest says {want.get('size')}"
+            elif want and full and fingerprint(path)["sha256"] != want.get("sha256"):
+                problems[name] = f"{name}: content differs from its sha256 in the manifest"
+        except FileNotFoundError:
             problems[name] = f"{name} missing"
-        elif want and path.stat().st_size != want.get("size"):
-            problems[name] = f"{name}: size {path.stat().st_size}, manifest says {want.get('size')}"
-        elif want and full and fingerprint(path)["sha256"] != want.get("sha256"):
-            problems[name] = f"{name}: content differs from its sha256 in the manifest"
     return problems
 
 
