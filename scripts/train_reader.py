@@ -774,8 +774,7 @@ def train(args) -> None:
     if cfg["balance"]:
         if task != "entail":
             raise SystemExit("--balance is for the entail task")
-        train_rows = [r for rs in train_q.values() for r in rs]
-        single = [r for r in train_rows if questions[qindex[r]]["type"] != "joined"]
+        single = [r for rs in train_q.values() for r in rs if questions[qindex[r]]["type"] != "joined"]
         weight = sum(labels[r] == 1 for r in single) / max(1, sum(labels[r] == 0 for r in single))
         ce = torch.nn.CrossEntropyLoss(weight=torch.tensor([weight, 1.0, 1.0], dtype=torch.float32, device=device))
         print(f"balance: entails weighted {weight:.2f}")
