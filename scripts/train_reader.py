@@ -49,6 +49,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))  # scripts/synthetic_claims.py
 
 from rag.schema import Article
 
@@ -482,6 +483,15 @@ def build_pack(args) -> None:
         return tokenizer.encode(s, add_special_tokens=False).ids
 
     questions = read_pairs(args.task)
+    synthetic = None
+    if args.synthetic:  # pre-training: script-made claims instead of the written ones (dev unchanged)
+        from synthetic_claims import free_articles, synthetic_claims
+
+        free = free_articles(list(load_articles(args.archive).values()), REPO / "eval")
+        made, kinds = synthetic_claims(free, args.synthetic, DEFAULTS["seed"])
+        questions = made + [q for q in questions if q["split"] == "dev"]
+        synthetic = {"claims": len(made), "articles": len(free), "kinds": dict(sorted(kinds.items())),
+                     "sha256": content_sha256(made)}
     swaps = add_swaps(questions) if args.swaps else None
     partial = partial_evidence(questions) if args.partial else None
     seqs, labels, qindex, priors, blocked = [], [], [], [], []
@@ -512,14 +522,14 @@ def build_pack(args) -> None:
             "max_positions": img.max_positions, "type_vocab": img.type_vocab, "special": img.special,
             "vocab_rows": len(used), "questions": meta_q, "limits": limits, "hashes": data_hashes(args.task),
             "derived": derived_hashes(args.task),
-            "task": args.task, "swaps": swaps, "partial": partial,
+            "task": args.task, "swaps": swaps, "partial": partial, "synthetic": synthetic,
             "q4": sorted(n for n, t in img.tensors.items() if t.dtype == np.uint8)}
     np.savez_compressed(args.out, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), tokens=flat,
                         lengths=lengths, labels=np.array(labels, np.int8), qindex=np.array(qindex, np.int32),
                         priors=np.array(priors, np.float32), blocked=np.array(blocked, bool), **arrays)
     print(f"wrote {args.out}: {len(questions)} questions, {len(seqs)} pairs, {len(used)} vocabulary rows, "
           f"{os.path.getsize(args.out) / 1e6:.1f} MB" + (f"; swapped negatives {swaps}" if swaps else "")
-          + (f"; partial evidence {partial}" if partial else ""))
+          + (f"; partial evidence {partial}" if partial else "") + (f"; synthetic {synthetic}" if synthetic else ""))
 
 
 def load_backbone(pack, meta: dict, layers: int):
@@ -762,6 +772,17 @@ def train(args) -> None:
         opt, lambda s: min(1.0, (s + 1) / max(1, total // 20)) * max(0.0, (total - s) / total))
     ckpt = Path(args.work) / "checkpoint.pt"
     start_epoch = 0
+    init = None
+    if args.init:  # a pre-trained start: only what this run trains (the vocabulary rows differ between packs)
+        state = torch.load(args.init, map_location=device)
+        trained = {n for n, p in net.named_parameters() if p.requires_grad}
+        missing = trained - set(state["net"])
+        if missing:
+            raise SystemExit(f"{args.init} does not fit this run ({len(missing)} trained tensors missing, "
+                             f"e.g. {min(missing)}): use the same --tune, --adapted, --rank and task")
+        net.load_state_dict({n: v for n, v in state["net"].items() if n in trained}, strict=False)
+        init = {"checkpoint": Path(args.init).name, "epochs": state["epoch"] + 1, "synthetic": state.get("synthetic")}
+        print(f"started from {args.init}: {init}")
     if args.resume and ckpt.exists():
         state = torch.load(ckpt, map_location=device)
         net.load_state_dict(state["net"])
@@ -835,7 +856,7 @@ def train(args) -> None:
             "training": {k: cfg[k] for k in ("epochs", "batch", "lr", "head_lr", "negatives", "random", "seed",
                                              "dropout", "adapted", "loss", "tune", "full_lr", "balance")}
             | {"epochs_done": epochs, "device": args.device, "questions": len(train_q)}
-            | {k: meta[k] for k in ("swaps", "partial") if meta.get(k)},
+            | {k: meta[k] for k in ("swaps", "partial", "synthetic") if meta.get(k)} | ({"init": init} if init else {}),
             "dev": figures,
         }
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
@@ -859,7 +880,7 @@ def train(args) -> None:
                       flush=True)
         Path(args.work).mkdir(parents=True, exist_ok=True)
         torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                    "rng": rng.getstate(), "epoch": epoch}, ckpt)
+                    "rng": rng.getstate(), "epoch": epoch, "synthetic": meta.get("synthetic")}, ckpt)
         figures = evaluate()
         print(f"epoch {epoch + 1} dev: {json.dumps(figures)} ({time.time() - t0:.0f} s)", flush=True)
         save(figures, epoch + 1)
@@ -905,6 +926,11 @@ def main() -> int:
                    help="pack: add swapped negatives (the asked province, year or name replaced) to training questions")
     p.add_argument("--partial", action="store_true",
                    help="pack: add each sentence of a joined claim's evidence alone, as unrelated (entail task)")
+    p.add_argument("--synthetic", type=int, default=None, metavar="N",
+                   help="pack: N script-made claims from articles no eval set uses, instead of the written "
+                        "training claims (entail pre-training; scripts/synthetic_claims.py)")
+    p.add_argument("--init", default=None, metavar="CHECKPOINT",
+                   help="train: start the adapter (or layers) and head from another run's checkpoint.pt")
     p.add_argument("--pack", default="/tmp/reader-pack.npz", help="packed data and backbone (pack, train)")
     p.add_argument("--out", default="/tmp/reader-pack.npz", help="where pack writes")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
@@ -927,6 +953,8 @@ def main() -> int:
         p.error("--swaps is for packing the answer task (pack or all --task answer)")
     if args.partial and (args.task != "entail" or args.step not in ("pack", "all")):
         p.error("--partial is for packing the entail task (pack or all --task entail)")
+    if args.synthetic and (args.task != "entail" or args.step not in ("pack", "all")):
+        p.error("--synthetic is for packing the entail task (pack or all --task entail)")
     args.layers = args.layers or DEFAULTS["layers"]
     if args.step == "candidates":
         if args.limit is not None:

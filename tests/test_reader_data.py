@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("train_reader", REPO / "scripts" / "train_reader.py")
 tr = sys.modules["train_reader"] = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(tr)
+import synthetic_claims as sc  # scripts/synthetic_claims.py, on the path train_reader sets
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +169,54 @@ def test_the_shipped_head_was_trained_on_the_pairs_the_committed_data_gives(task
     manifest = json.loads(MANIFEST_FILE.read_text(encoding="utf-8"))["tasks"][task]
     pairs = (tr.answer_pairs if task == "answer" else tr.claim_pairs)([str(archive_dir)])
     assert manifest["derived"] == {str(tr.TASKS[task]["pairs"].relative_to(REPO)): tr.content_sha256(pairs)}
+
+
+FDI = "Năm 2023, Lạng Sơn có 28 dự án FDI còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD, theo Sở Kế hoạch."
+
+
+def test_each_scripted_contradiction_changes_one_fact_of_the_sentence():
+    rng = tr.random.Random(3)
+    figure = sc._figure("Công ty đã xuất khẩu 67.950 tấn gạo sang Philippines.", rng)
+    assert figure != "Công ty đã xuất khẩu 67.950 tấn gạo sang Philippines." and figure.endswith(".950 tấn gạo sang Philippines.")
+    assert sc._scale(FDI, rng) == FDI.replace("228 triệu", "228 tỷ")
+    assert sc._year(FDI, rng).replace("2023", "", 1) != FDI.replace("2023", "", 1) or "2023" not in sc._year(FDI, rng)
+    assert sc._direction("Giá xăng tăng 500 đồng mỗi lít.", rng) == "Giá xăng giảm 500 đồng mỗi lít."
+    assert sc._direction("Bộ sẽ tăng cường kiểm tra giá xăng.", rng) is None  # not a direction
+    assert sc._negation("Bị cáo đã kháng cáo bản án sơ thẩm.", rng) == "Bị cáo chưa kháng cáo bản án sơ thẩm."
+    assert sc._negation("Bị cáo không kháng cáo bản án sơ thẩm.", rng) is None  # negated already: left alone
+    province = sc._province(FDI, rng)
+    assert "Lạng Sơn" not in province and len(find_provinces(province)) == 1
+    name = sc._name("Quyết định do ông Nguyễn Văn Thắng ký.", rng, ["Trần Thị Hoa", "Nguyễn Văn Thắng"])
+    assert name == "Quyết định do ông Trần Thị Hoa ký."
+    assert sc._name("Quyết định do ông Nguyễn Văn Thắng ký.", rng, ["Nguyễn Văn Thắng"]) is None  # no other name
+
+
+def test_each_scripted_entailment_keeps_what_the_sentence_says_or_drops_a_detail():
+    rng = tr.random.Random(3)
+    said = "Theo Sở Kế hoạch, Lạng Sơn có 28 dự án FDI còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD."
+    assert sc._lead(said, rng) == "Lạng Sơn có 28 dự án FDI còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD."
+    assert sc._lead(FDI, rng) is None  # a leading phrase with a figure (the year) is kept
+    assert sc._tail(FDI, rng) == "Năm 2023, Lạng Sơn có 28 dự án FDI còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD."
+    hedged = sc._hedge("Công ty đã xuất khẩu 67.950 tấn gạo.", rng)
+    assert hedged in ("Công ty đã xuất khẩu khoảng 68.000 tấn gạo.", "Công ty đã xuất khẩu gần 68.000 tấn gạo.")
+    assert sc._hedge("Công ty đã xuất khẩu gần 67.950 tấn gạo.", rng) is None  # hedged already
+    assert sc._lead('Chúng ta muốn "xem giò, xem cẳng" đối thủ Thái Lan trước trận đấu quan trọng này.', rng) is None
+
+
+def test_synthetic_claims_read_only_articles_no_eval_set_uses_and_label_their_own_sentence(articles):
+    used = sc.used_articles(REPO / "eval")
+    test = [json.loads(line) for line in (REPO / "eval" / "claims-test.jsonl").open()]
+    assert len(used) > 400 and {d["gold_article_id"] for d in test if d.get("gold_article_id")} <= used
+    free = sc.free_articles(list(articles.values()), REPO / "eval")
+    assert free and not {a.id for a in free} & used and all(a.origin == "archive" for a in free)
+    claims, kinds = sc.synthetic_claims(free[:80], 200, 7)
+    assert len(claims) == sum(kinds.values()) and len({c["id"] for c in claims}) == len(claims)
+    assert {c["verdict"] for c in claims} == {"supported", "refuted"} and len(kinds) >= 6
+    by_id = {a.id: a for a in free}
+    for c in claims:
+        sentence, other = c["cands"]
+        article = by_id[c["id"].split("-", 1)[1].rsplit("-", 2)[0]]
+        assert sentence["s"] in article.text and other["s"] in article.text and other["s"] != sentence["s"]
+        assert sentence["y"] == (0 if c["verdict"] == "supported" else 1) and other["y"] == 2
+        assert (c["text"] == sentence["s"]) == (c["type"] == "same")  # every other kind changes the sentence
+        assert c["split"] == "train" and c["type"] in (*sc.ENTAILED, *sc.CONTRADICTED)

@@ -1,0 +1,226 @@
+"""Entailment pairs made by script from archive sentences, for pre-training the entail head before the
+helper-written claims (``train_reader.py pack --task entail --synthetic N``).
+
+Each chosen sentence (with its title and previous sentence, as the checker reads evidence) gives two
+claims, each with the sentence and another sentence of the same article as candidates:
+
+- one the sentence entails: the sentence itself, or with a leading phrase or a trailing clause
+  dropped, or with a figure rounded and hedged ("khoảng 68.000" for 67.950);
+- one it contradicts: one figure, scale, year, direction, negation, name (another of the article's
+  names) or province changed.
+
+The other sentence is "unrelated" to both. Every change is exact, so the labels need no reading; what
+they teach is which differences matter (a changed fact) and which do not (a dropped detail, a rounded
+figure). Only articles that no evaluation set uses are read (``eval/*.jsonl``: dev, test, blind and
+seed sets), so dev stays a fair judge of the pre-training.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from pathlib import Path
+
+from rag.schema import Article
+from rag.text.sentences import previous_sentence, sentences
+from rag.text.vietnamese import NAME_RE, PROVINCES, YEAR, canonical_province, find_numbers, find_provinces, fold
+
+ENTAILS, CONTRADICTS, UNRELATED = 0, 1, 2  # the entail head's labels, in TASKS["entail"]["labels"] order
+WORDS = (10, 40)  # sentences of this many words are read (shorter ones state little, longer ones are cut)
+PER_ARTICLE = 6  # sentences taken from one article at most (many articles rather than a few long ones)
+# word pairs whose swap reverses a statement (either way)
+OPPOSITES = (("tăng", "giảm"), ("cao hơn", "thấp hơn"), ("nhiều hơn", "ít hơn"), ("lớn nhất", "nhỏ nhất"),
+             ("cao nhất", "thấp nhất"), ("trước", "sau"), ("thắng", "thua"))
+NOT_OPPOSED = ("tăng cường", "giảm thiểu", "sau khi", "trước khi", "sau đó", "trước đó", "trước mắt", "sau đây",
+               "trước đây", "sau này", "trước hết", "trước tiên")
+# negating a statement: the first of these, with its negated form
+NEGATIONS = (("đã", "chưa"), ("được", "không được"), ("là", "không phải là"), ("có", "không có"))
+NEGATED = re.compile(r"\b(không|chưa|chẳng|chớ|đừng)\b", re.IGNORECASE)
+NOT_VERB = ("có thể", "có lẽ", "có nhiều", "có một", "là một", "đã từng")
+SCALE_SWAPS = {"triệu": "tỷ", "tỷ": "triệu", "nghìn": "triệu", "ngàn": "triệu"}
+HEDGES = ("khoảng", "gần", "hơn", "trên", "dưới", "gần như", "chừng", "xấp xỉ")
+
+
+def _word(w: str) -> re.Pattern:
+    return re.compile(rf"(?<!\w){re.escape(w)}(?!\w)")
+
+
+def _names(text: str) -> list[str]:
+    return [m.group() for m in NAME_RE.finditer(text) if m.start() > 0 and len(m.group().split()) > 1]
+
+
+def _vn(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+# --------------------------------------------------------------- entailed
+def _same(s: str, rng: random.Random) -> str | None:
+    return s
+
+
+def _lead(s: str, rng: random.Random) -> str | None:
+    head, sep, rest = s.partition(", ")
+    if sep and len(head.split()) <= 6 and not re.search(r"[\"“”(]", head) and len(rest.split()) >= 8 and not find_numbers(head):
+        return rest[0].upper() + rest[1:]
+    return None
+
+
+def _tail(s: str, rng: random.Random) -> str | None:
+    cut = max(s.rfind(", "), s.rfind("; "))
+    if cut > 0 and len(s[:cut].split()) >= 8 and len(s[cut:].split()) >= 3 and "không chỉ" not in fold(s[:cut]):
+        return s[:cut].rstrip() + "."
+    return None
+
+
+def _hedge(s: str, rng: random.Random) -> str | None:
+    for n in find_numbers(s):
+        before = s[max(0, n.start - 12) : n.start].lower()
+        if YEAR.fullmatch(n.text) or "," in n.text or any(before.rstrip().endswith(h) for h in HEDGES):
+            continue
+        value = n.values[0]
+        if value != int(value) or value < 100:
+            continue
+        step = 10 ** (len(str(int(value))) - 2)
+        rounded = int(round(value / step) * step)
+        if rounded != value:
+            return s[: n.start] + rng.choice(("khoảng", "gần" if rounded > value else "hơn")) + " " + _vn(rounded) + s[n.end :]
+    return None
+
+
+# ------------------------------------------------------------ contradicted
+def _figure(s: str, rng: random.Random) -> str | None:
+    numbers = [n for n in find_numbers(s) if not YEAR.fullmatch(n.text) and n.text[0] != "0"]
+    if not numbers:
+        return None
+    n = rng.choice(numbers)
+    return s[: n.start] + rng.choice([d for d in "123456789" if d != n.text[0]]) + n.text[1:] + s[n.end :]
+
+
+def _scale(s: str, rng: random.Random) -> str | None:
+    for n in find_numbers(s):
+        m = re.match(r"\s+(\w+)", s[n.end :])
+        if m and m.group(1).lower() in SCALE_SWAPS:
+            at = n.end + m.start(1)
+            return s[:at] + SCALE_SWAPS[m.group(1).lower()] + s[at + len(m.group(1)) :]
+    return None
+
+
+def _year(s: str, rng: random.Random) -> str | None:
+    years = list(YEAR.finditer(s))
+    if not years:
+        return None
+    m = rng.choice(years)
+    return s[: m.start()] + str(int(m.group()) + rng.choice([-3, -2, -1, 1, 2, 3])) + s[m.end() :]
+
+
+def _direction(s: str, rng: random.Random) -> str | None:
+    if any(w in s.lower() for w in NOT_OPPOSED):
+        return None
+    for a, b in OPPOSITES:
+        for old, new in ((a, b), (b, a)):
+            m = _word(old).search(s)
+            if m:
+                return s[: m.start()] + new + s[m.end() :]
+    return None
+
+
+def _negation(s: str, rng: random.Random) -> str | None:
+    if NEGATED.search(s) or any(w in s.lower() for w in NOT_VERB):
+        return None
+    for old, new in NEGATIONS:
+        m = _word(old).search(s)
+        if m and m.start() > 0:
+            return s[: m.start()] + new + s[m.end() :]
+    return None
+
+
+def _name(s: str, rng: random.Random, names: list[str]) -> str | None:
+    own = [n for n in _names(s) if canonical_province(n) is None]
+    if not own:
+        return None
+    old = rng.choice(own)
+    pool = [n for n in names if fold(n) not in fold(s) and fold(old) not in fold(n) and canonical_province(n) is None]
+    return _word(old).sub(rng.choice(pool), s, count=1) if pool else None
+
+
+def _province(s: str, rng: random.Random) -> str | None:
+    stated = find_provinces(s)
+    if not stated:
+        return None
+    m = stated[0]
+    others = sorted(set(PROVINCES) - {x.province for x in stated})
+    return s[: m.start] + rng.choice(others) + s[m.end :]
+
+
+ENTAILED = {"same": _same, "lead": _lead, "tail": _tail, "hedge": _hedge}
+CONTRADICTED = {"figure": _figure, "scale": _scale, "year": _year, "direction": _direction,
+                "negation": _negation, "name": _name, "province": _province}
+
+
+SAME = 0.25  # share of entailed claims that restate their sentence word for word
+
+
+def _first(kinds: dict, s: str, rng: random.Random, names: list[str]) -> tuple[str, str] | None:
+    """A random one of ``kinds`` that applies to ``s`` and changes it, with its kind; "same" (the sentence
+    itself) at the rate ``SAME`` and when no other applies."""
+    if "same" in kinds and rng.random() < SAME:
+        return s, "same"
+    order = [k for k in kinds if k != "same"]
+    rng.shuffle(order)
+    for kind in order + ["same"] * ("same" in kinds):
+        made = kinds[kind](s, rng, names) if kind == "name" else kinds[kind](s, rng)
+        if made and (made != s or kind == "same"):
+            return made, kind
+    return None
+
+
+def used_articles(eval_dir: Path) -> set[str]:
+    """The articles any evaluation set (``eval/*.jsonl``) is written from."""
+    import json
+
+    out = set()
+    for path in sorted(eval_dir.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                d = json.loads(line)
+                out |= {a for a in (d.get("gold_article_id"), d.get("near_article_id")) if a}
+    return out
+
+
+def free_articles(articles: list[Article], eval_dir: Path) -> list[Article]:
+    """The archive's articles that no evaluation set uses (the only ones pre-training reads), by id."""
+    used = used_articles(eval_dir)
+    return sorted((a for a in articles if a.origin == "archive" and a.id not in used), key=lambda a: a.id)
+
+
+def synthetic_claims(articles: list[Article], count: int, seed: int) -> tuple[list[dict], Counter]:
+    """``count`` claims (half entailed, half contradicted) as ``pack`` reads claims: each with its
+    sentence and an unrelated one as candidates; and the count of each kind of change."""
+    rng = random.Random(seed)
+    picks = []
+    for a in articles:
+        spans = [(s, e) for s, e in sentences(a.text) if WORDS[0] <= len(a.text[s:e].split()) <= WORDS[1]
+                 and not a.text[s:e].rstrip().endswith("?")]
+        if len(spans) < 2:
+            continue
+        for s, e in rng.sample(spans, min(PER_ARTICLE, len(spans))):
+            picks.append((a, s, e, [x for x in spans if x != (s, e)]))
+    rng.shuffle(picks)
+    out, kinds = [], Counter()
+    for a, s, e, others in picks:
+        if len(out) >= count:
+            break
+        text, names = a.text[s:e], _names(a.text)
+        entailed, contradicted = _first(ENTAILED, text, rng, names), _first(CONTRADICTED, text, rng, names)
+        if not contradicted:
+            continue
+        o0, o1 = rng.choice(others)
+        passage = {"s": text, "t": a.title, "p": previous_sentence(a.text, s), "prior": 1.0}
+        other = {"s": a.text[o0:o1], "t": a.title, "p": previous_sentence(a.text, o0), "prior": 0.5, "y": UNRELATED}
+        for (claim, kind), label, verdict in ((entailed, ENTAILS, "supported"), (contradicted, CONTRADICTS, "refuted")):
+            out.append({"id": f"syn-{a.id}-{s}-{verdict}", "set": "synthetic", "split": "train", "type": kind,
+                        "verdict": verdict, "long": False, "text": claim, "answerable": True, "generated": True,
+                        "cands": [{**passage, "y": label}, other]})
+            kinds[kind] += 1
+    return out[:count], kinds
