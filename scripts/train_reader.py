@@ -375,13 +375,6 @@ def write_pairs(task: str, rows: list[dict]) -> None:
 SWAPS = ("province", "year", "name")  # what a swapped negative changes (``swapped_negatives``)
 
 
-def _names(text: str) -> list[str]:
-    """The names of two words or more in ``text``, but for one that opens it (a capitalised first word)."""
-    from rag.text.vietnamese import NAME_RE
-
-    return [m.group() for m in NAME_RE.finditer(text) if m.start() > 0 and len(m.group().split()) > 1]
-
-
 def swapped_negatives(question: str, positive: dict, rng: random.Random, names: list[str]) -> list[dict]:
     """Copies of an answering sentence (with its title and previous sentence) in which the province,
     the year or a name (of two words or more, not a province's) that the question asks and the
@@ -392,7 +385,7 @@ def swapped_negatives(question: str, positive: dict, rng: random.Random, names: 
     Tried in round 13 and not shipped (eval/report.md): ``pack --swaps``."""
     import re
 
-    from rag.text.vietnamese import PROVINCES, YEAR, canonical_province, find_provinces, fold
+    from rag.text.vietnamese import PROVINCES, YEAR, canonical_province, find_provinces, fold, multiword_names
 
     text = positive["s"]
     out = []
@@ -411,7 +404,7 @@ def swapped_negatives(question: str, positive: dict, rng: random.Random, names: 
     years = [y for y in dict.fromkeys(YEAR.findall(question)) if re.search(rf"\b{y}\b", text)]
     if years:
         copy(years[0], str(int(years[0]) + rng.choice([-3, -2, -1, 1, 2, 3])), "year")
-    asked_names = [n for n in _names(question) if canonical_province(n) is None]
+    asked_names = [n for n in multiword_names(question) if canonical_province(n) is None]
     own = next((n for n in asked_names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text)), None)
     if own is not None:
         pool = [n for n in names if fold(n) not in fold(question) and fold(n) not in fold(text)]
@@ -425,7 +418,9 @@ def add_swaps(questions: list[dict]) -> dict[str, int]:
     candidates (never to a dev question's); the counts by kind. The names swapped in are those of the
     training questions' answering sentences, as the archive writes them; seeded by the question's id."""
     firsts = {q["id"]: next((c for c in q["cands"] if c["y"] == 1), None) for q in questions if q["split"] == "train"}
-    names = sorted({n for c in firsts.values() if c for n in _names(c["s"])})
+    from rag.text.vietnamese import multiword_names
+
+    names = sorted({n for c in firsts.values() if c for n in multiword_names(c["s"])})
     counts = dict.fromkeys(SWAPS, 0)
     for q in questions:
         positive = firsts.get(q["id"]) if q["split"] == "train" else None
@@ -485,10 +480,13 @@ def build_pack(args) -> None:
     questions = read_pairs(args.task)
     synthetic = None
     if args.synthetic:  # pre-training: script-made claims instead of the written ones (dev unchanged)
-        from synthetic_claims import free_articles, synthetic_claims
+        from synthetic_claims import free_articles, synthetic_claims, used_articles
 
-        free = free_articles(list(load_articles(args.archive).values()), REPO / "eval")
+        used = used_articles(REPO / "eval")  # kept as the index keeps them, so no near-copy of one stands in
+        free = free_articles(load_articles(args.archive, used).values(), used)
         made, kinds = synthetic_claims(free, args.synthetic, DEFAULTS["seed"])
+        if len(made) < args.synthetic:
+            print(f"the archive gave {len(made)} synthetic claims of the {args.synthetic} asked")
         questions = made + [q for q in questions if q["split"] == "dev"]
         synthetic = {"claims": len(made), "articles": len(free), "kinds": dict(sorted(kinds.items())),
                      "sha256": content_sha256(made)}
@@ -781,7 +779,8 @@ def train(args) -> None:
             raise SystemExit(f"{args.init} does not fit this run ({len(missing)} trained tensors missing, "
                              f"e.g. {min(missing)}): use the same --tune, --adapted, --rank and task")
         net.load_state_dict({n: v for n, v in state["net"].items() if n in trained}, strict=False)
-        init = {"checkpoint": Path(args.init).name, "epochs": state["epoch"] + 1, "synthetic": state.get("synthetic")}
+        init = {"checkpoint_sha256": sha256_file(Path(args.init)), "epochs": state["epoch"] + 1,
+                "synthetic": state.get("synthetic")}
         print(f"started from {args.init}: {init}")
     if args.resume and ckpt.exists():
         state = torch.load(ckpt, map_location=device)

@@ -179,7 +179,8 @@ def test_each_scripted_contradiction_changes_one_fact_of_the_sentence():
     figure = sc._figure("Công ty đã xuất khẩu 67.950 tấn gạo sang Philippines.", rng)
     assert figure != "Công ty đã xuất khẩu 67.950 tấn gạo sang Philippines." and figure.endswith(".950 tấn gạo sang Philippines.")
     assert sc._scale(FDI, rng) == FDI.replace("228 triệu", "228 tỷ")
-    assert sc._year(FDI, rng).replace("2023", "", 1) != FDI.replace("2023", "", 1) or "2023" not in sc._year(FDI, rng)
+    year = sc._year(FDI, rng)
+    assert year[:4] + year[8:] == FDI[:4] + FDI[8:] and year[4:8] in {str(2023 + d) for d in (-3, -2, -1, 1, 2, 3)}
     assert sc._direction("Giá xăng tăng 500 đồng mỗi lít.", rng) == "Giá xăng giảm 500 đồng mỗi lít."
     assert sc._direction("Bộ sẽ tăng cường kiểm tra giá xăng.", rng) is None  # not a direction
     assert sc._negation("Bị cáo đã kháng cáo bản án sơ thẩm.", rng) == "Bị cáo chưa kháng cáo bản án sơ thẩm."
@@ -207,10 +208,10 @@ def test_synthetic_claims_read_only_articles_no_eval_set_uses_and_label_their_ow
     used = sc.used_articles(REPO / "eval")
     test = [json.loads(line) for line in (REPO / "eval" / "claims-test.jsonl").open()]
     assert len(used) > 400 and {d["gold_article_id"] for d in test if d.get("gold_article_id")} <= used
-    free = sc.free_articles(list(articles.values()), REPO / "eval")
+    free = sc.free_articles(articles.values(), used)
     assert free and not {a.id for a in free} & used and all(a.origin == "archive" for a in free)
-    claims, kinds = sc.synthetic_claims(free[:80], 200, 7)
-    assert len(claims) == sum(kinds.values()) and len({c["id"] for c in claims}) == len(claims)
+    claims, kinds = sc.synthetic_claims(free[:80], 201, 7)
+    assert len(claims) == sum(kinds.values()) == 201 and len({c["id"] for c in claims}) == len(claims)
     assert {c["verdict"] for c in claims} == {"supported", "refuted"} and len(kinds) >= 6
     by_id = {a.id: a for a in free}
     for c in claims:

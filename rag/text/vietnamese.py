@@ -25,6 +25,11 @@ UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀ�
 NAME_RE = re.compile(rf"(?<![\w])[{UPPER}][\w'.-]*(?:\s+[{UPPER}][\w'.-]*)*")
 
 
+def multiword_names(text: str) -> list[str]:
+    """The names of two words or more in ``text``, but for one that opens it (a capitalised first word)."""
+    return [m.group() for m in NAME_RE.finditer(text) if m.start() > 0 and len(m.group().split()) > 1]
+
+
 def normalize_text(text: str) -> str:
     """NFC, plain spaces, ``\\n`` line ends, no zero-width characters."""
     text = unicodedata.normalize("NFC", text)
