@@ -47,6 +47,19 @@ SCALE_SWAPS = {"triệu": "tỷ", "tỷ": "triệu", "nghìn": "triệu", "ngàn
 HEDGES = ("khoảng", "gần", "hơn", "trên", "dưới", "gần như", "chừng", "xấp xỉ")
 
 
+# ``--reword``: changes that keep a claim's meaning, made on both sides at ``REWORD`` (so a changed word
+# alone never tells the label): equivalent words (either way, but for "nhiều" -> "không ít", and a
+# word mapped to "" is dropped), number and date formats, and a leading "Theo X," moved to the end
+REWORD = 0.8
+SYNONYMS = (("cho biết", "cho hay"), ("cho biết", "nói"), ("tuy nhiên", "nhưng"), ("hiện nay", "hiện tại"),
+            ("khoảng", "chừng"), ("TP HCM", "TP.HCM"), ("TP HCM", "Thành phố Hồ Chí Minh"), ("USD", "đô la Mỹ"),
+            ("tỷ", "tỉ"), ("một số", "một vài"), ("ngoài ra", "bên cạnh đó"), ("bởi vì", "vì"), ("ôtô", "ô tô"),
+            ("ô tô", "xe hơi"), ("nhanh chóng", "mau chóng"), ("trẻ em", "trẻ nhỏ"), ("sau đó", "tiếp đó"),
+            ("tử vong", "chết"), ("thiệt mạng", "chết"), ("sử dụng", "dùng"), ("tiến hành", "thực hiện"),
+            ("quốc gia", "nước"), ("cần phải", "cần"), ("học sinh", "học trò"), ("điện thoại di động", "di động"))
+ONE_WAY = (("nhiều", "không ít"), ("đã", ""), ("rất", ""), ("cũng", ""), ("các", ""), ("những", ""))
+
+
 def _word(w: str) -> re.Pattern:
     return re.compile(rf"(?<!\w){re.escape(w)}(?!\w)")
 
@@ -154,6 +167,36 @@ def _province(s: str, rng: random.Random) -> str | None:
     return s[: m.start] + rng.choice(others) + s[m.end :]
 
 
+def _reword_once(s: str, rng: random.Random) -> str | None:
+    """One meaning-keeping change of ``s`` (a random one of those that apply), or None."""
+    options = []
+    for a, b in SYNONYMS:
+        options += [(a, b), (b, a)]
+    options += list(ONE_WAY)
+    found = [(m, new) for old, new in options for m in [_word(old).search(s)] if m and m.start() > 0]
+    found += [(m, m.group().replace(".", "")) for m in re.finditer(r"(?<![\d.,])\d{1,3}(?:\.\d{3})+(?![\d.,])", s)
+              if not YEAR.fullmatch(m.group().replace(".", ""))]
+    found += [(m, {"hơn": "trên", "trên": "hơn"}[m.group()]) for m in re.finditer(r"\b(?:hơn|trên)(?= \d)", s)]
+    found += [(m, m.group(1) + " phần trăm") for m in re.finditer(r"(\d+(?:,\d+)?)\s?%", s)]
+    found += [(m, m.group(1) + "/" + m.group(2)) for m in re.finditer(r"(?<![\d/-])(\d{1,2})-(\d{1,2})(?![\d/-])", s)]
+    head, sep, rest = s.partition(", ")
+    if sep and head.startswith("Theo ") and len(head.split()) <= 8 and len(rest.split()) >= 6:
+        end = rest[-1] if rest[-1] in ".!" else ""
+        return rest[0].upper() + rest[1:len(rest) - len(end)] + ", " + head[0].lower() + head[1:] + (end or ".")
+    if not found:
+        return None
+    m, new = rng.choice(found)
+    out = s[: m.start()] + new + s[m.end() :]
+    return re.sub(r"\s{2,}", " ", out)
+
+
+def reword(s: str, rng: random.Random) -> str:
+    """``s`` with one or two meaning-keeping changes (as it is when none applies)."""
+    for _ in range(rng.choice((1, 2))):
+        s = _reword_once(s, rng) or s
+    return s
+
+
 ENTAILED = {"same": _same, "lead": _lead, "tail": _tail, "hedge": _hedge}
 CONTRADICTED = {"figure": _figure, "scale": _scale, "year": _year, "direction": _direction,
                 "negation": _negation, "name": _name, "province": _province}
@@ -193,9 +236,11 @@ def free_articles(articles: Iterable[Article], used: set[str]) -> list[Article]:
     return sorted((a for a in articles if a.origin == "archive" and a.id not in used), key=lambda a: a.id)
 
 
-def synthetic_claims(articles: list[Article], count: int, seed: int) -> tuple[list[dict], Counter]:
+def synthetic_claims(articles: list[Article], count: int, seed: int, reworded: bool = False,
+                     ) -> tuple[list[dict], Counter]:
     """``count`` claims (half entailed, half contradicted) as ``pack`` reads claims: each with its
-    sentence and an unrelated one as candidates; and the count of each kind of change."""
+    sentence and an unrelated one as candidates; and the count of each kind of change. ``reworded``:
+    each claim, entailed or contradicted alike, is also reworded at the rate ``REWORD``."""
     rng = random.Random(seed)
     picks = []
     for a in articles:
@@ -218,6 +263,9 @@ def synthetic_claims(articles: list[Article], count: int, seed: int) -> tuple[li
         passage = {"s": text, "t": a.title, "p": previous_sentence(a.text, s), "prior": 1.0}
         other = {"s": a.text[o0:o1], "t": a.title, "p": previous_sentence(a.text, o0), "prior": 0.5, "y": UNRELATED}
         for (claim, kind), label, verdict in ((entailed, ENTAILS, "supported"), (contradicted, CONTRADICTS, "refuted")):
+            own = random.Random(f"{seed}-{a.id}-{s}-{verdict}")  # the claims stay those made without --reword
+            if reworded and own.random() < REWORD:
+                claim = reword(claim, own)
             out.append({"id": f"syn-{a.id}-{s}-{verdict}", "set": "synthetic", "split": "train", "type": kind,
                         "verdict": verdict, "long": False, "text": claim, "answerable": True, "generated": True,
                         "cands": [{**passage, "y": label}, other]})

@@ -484,12 +484,12 @@ def build_pack(args) -> None:
 
         used = used_articles(REPO / "eval")  # kept as the index keeps them, so no near-copy of one stands in
         free = free_articles(load_articles(args.archive, used).values(), used)
-        made, kinds = synthetic_claims(free, args.synthetic, DEFAULTS["seed"])
+        made, kinds = synthetic_claims(free, args.synthetic, DEFAULTS["seed"], args.reword)
         if len(made) < args.synthetic:
             print(f"the archive gave {len(made)} synthetic claims of the {args.synthetic} asked")
         questions = made + [q for q in questions if q["split"] == "dev"]
         synthetic = {"claims": len(made), "articles": len(free), "kinds": dict(sorted(kinds.items())),
-                     "sha256": content_sha256(made)}
+                     "reworded": args.reword, "sha256": content_sha256(made)}
     swaps = add_swaps(questions) if args.swaps else None
     partial = partial_evidence(questions) if args.partial else None
     seqs, labels, qindex, priors, blocked = [], [], [], [], []
@@ -928,6 +928,9 @@ def main() -> int:
     p.add_argument("--synthetic", type=int, default=None, metavar="N",
                    help="pack: N script-made claims from articles no eval set uses, instead of the written "
                         "training claims (entail pre-training; scripts/synthetic_claims.py)")
+    p.add_argument("--reword", action="store_true",
+                   help="pack --synthetic: also reword claims of both labels (synonyms, number formats), so that "
+                        "a changed word alone does not tell the label")
     p.add_argument("--init", default=None, metavar="CHECKPOINT",
                    help="train: start the adapter (or layers) and head from another run's checkpoint.pt")
     p.add_argument("--pack", default="/tmp/reader-pack.npz", help="packed data and backbone (pack, train)")
@@ -954,6 +957,8 @@ def main() -> int:
         p.error("--partial is for packing the entail task (pack or all --task entail)")
     if args.synthetic and (args.task != "entail" or args.step not in ("pack", "all")):
         p.error("--synthetic is for packing the entail task (pack or all --task entail)")
+    if args.reword and not args.synthetic:
+        p.error("--reword is for --synthetic")
     args.layers = args.layers or DEFAULTS["layers"]
     if args.step == "candidates":
         if args.limit is not None:

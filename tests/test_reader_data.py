@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from rag.answer.reader import MANIFEST_FILE
-from rag.text.vietnamese import find_provinces
+from rag.text.vietnamese import find_numbers, find_provinces
 
 REPO = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("train_reader", REPO / "scripts" / "train_reader.py")
@@ -221,3 +221,31 @@ def test_synthetic_claims_read_only_articles_no_eval_set_uses_and_label_their_ow
         assert sentence["y"] == (0 if c["verdict"] == "supported" else 1) and other["y"] == 2
         assert (c["text"] == sentence["s"]) == (c["type"] == "same")  # every other kind changes the sentence
         assert c["split"] == "train" and c["type"] in (*sc.ENTAILED, *sc.CONTRADICTED)
+
+
+def test_rewording_keeps_the_figures_and_moves_a_source_to_the_end():
+    rng = tr.random.Random(5)
+    said = "Theo Sở Kế hoạch, Lạng Sơn có 28 dự án FDI còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD."
+    assert sc._reword_once(said, rng) == ("Lạng Sơn có 28 dự án FDI còn hiệu lực với tổng vốn đăng ký hơn 228 "
+                                          "triệu USD, theo Sở Kế hoạch.")
+    assert sc._reword_once("Xuất khẩu đạt 1.200 tấn.", rng) == "Xuất khẩu đạt 1200 tấn."
+    assert sc._reword_once("Lãi suất tăng 12%.", rng) == "Lãi suất tăng 12 phần trăm."
+    assert sc._reword_once("Phiên tòa mở ngày 28-7.", rng) == "Phiên tòa mở ngày 28/7."
+    assert sc._reword_once("Trận đấu kết thúc.", rng) is None  # nothing to reword
+    for s in (FDI, "Ông Nguyễn Văn Thắng cho biết công ty đã xuất khẩu 67.950 tấn gạo, tăng 12,5% so với năm 2005."):
+        for seed in range(20):
+            out = sc.reword(s, tr.random.Random(seed))
+            assert [n.values[0] for n in find_numbers(out)] == [n.values[0] for n in find_numbers(s)], out
+            assert "không" not in out.replace("không ít", "")  # no negation but the one that keeps the meaning
+
+
+def test_reworded_claims_are_the_same_claims_reworded_alike_whatever_their_label(articles):
+    free = sc.free_articles(articles.values(), sc.used_articles(REPO / "eval"))
+    plain, _ = sc.synthetic_claims(free[:150], 600, 11)
+    claims, kinds = sc.synthetic_claims(free[:150], 600, 11, reworded=True)
+    assert [(c["id"], c["type"]) for c in claims] == [(c["id"], c["type"]) for c in plain]
+    changed = {v: sum(a["text"] != b["text"] for a, b in zip(claims, plain) if a["verdict"] == v) / 300
+               for v in ("supported", "refuted")}
+    for v, share in changed.items():  # both labels reworded, at about the rate asked (not all apply)
+        assert 0.4 < share <= sc.REWORD + 0.05, (v, share)
+    assert abs(changed["supported"] - changed["refuted"]) < 0.1
