@@ -242,7 +242,7 @@ def test_rewording_keeps_the_figures_and_moves_a_source_to_the_end():
 def test_reworded_claims_are_the_same_claims_reworded_alike_whatever_their_label(articles):
     free = sc.free_articles(articles.values(), sc.used_articles(REPO / "eval"))
     plain, _ = sc.synthetic_claims(free[:150], 600, 11)
-    claims, kinds = sc.synthetic_claims(free[:150], 600, 11, reworded=True)
+    claims, _ = sc.synthetic_claims(free[:150], 600, 11, reworded=True)
     assert [(c["id"], c["type"]) for c in claims] == [(c["id"], c["type"]) for c in plain]
     changed = {v: sum(a["text"] != b["text"] for a, b in zip(claims, plain) if a["verdict"] == v) / 300
                for v in ("supported", "refuted")}
