@@ -14,7 +14,11 @@ which differences matter (a changed fact) and which do not (a dropped detail, a 
 labels are wrong; a hand check of about 400 pairs (round 17) found, on the contradicted side, about 7 %
 wrong and 13 % doubtful (names swapped with pieces of the next sentence or another kind of name,
 "trước"/"sau" outside a time frame, negations of a relative clause), and on the entailed side about 9 %
-fragments (a trailing clause cut after "Theo ...," or before "cho biết"). Only articles that no evaluation set uses are read (``eval/*.jsonl``: dev, test, blind and
+fragments (a trailing clause cut after "Theo ...," or before "cho biết").
+
+With ``--reword`` (``reword``), claims of both labels are also reworded alike (equivalent words,
+number and date formats, a source moved to the end), so that a changed word alone does not tell the
+label. Only articles that no evaluation set uses are read (``eval/*.jsonl``: dev, test, blind and
 seed sets), so dev stays a fair judge of the pre-training.
 """
 

@@ -6,6 +6,8 @@ question, and whether (task "answer"), from the labelled questions in ``eval/tra
     python scripts/train_reader.py pack    --out /tmp/reader-pack.npz [--swaps]
     python scripts/train_reader.py train   --pack /tmp/reader-pack.npz [--device cpu|cuda] [--resume]
     python scripts/train_reader.py all     --archive ../shared/archive-sample/vntc   # pairs, pack, train
+    python scripts/train_reader.py pack    --task entail --synthetic 7000 [--reword] --archive ... --out S  # script-made
+    python scripts/train_reader.py train   --pack P --init D/checkpoint.pt  # start from a run on S (pre-training)
 
 ``candidates`` runs the project's own retriever and candidate reader over every training and dev
 question (train: ``eval/train/questions-*.jsonl``, written for training on dev-archive articles
