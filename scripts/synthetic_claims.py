@@ -62,6 +62,7 @@ SYNONYMS = (("cho biết", "cho hay"), ("cho biết", "nói"), ("tuy nhiên", "n
             ("tử vong", "chết"), ("thiệt mạng", "chết"), ("sử dụng", "dùng"), ("tiến hành", "thực hiện"),
             ("quốc gia", "nước"), ("cần phải", "cần"), ("học sinh", "học trò"), ("điện thoại di động", "di động"))
 ONE_WAY = (("nhiều", "không ít"), ("đã", ""), ("rất", ""), ("cũng", ""), ("các", ""), ("những", ""))
+REWORDINGS = [*((x, y) for a, b in SYNONYMS for x, y in ((a, b), (b, a))), *ONE_WAY]  # (old, new), in order
 
 
 def _word(w: str) -> re.Pattern:
@@ -79,7 +80,8 @@ def _same(s: str, rng: random.Random) -> str | None:
 
 def _lead(s: str, rng: random.Random) -> str | None:
     head, sep, rest = s.partition(", ")
-    if sep and len(head.split()) <= 6 and not re.search(r"[\"“”(]", head) and len(rest.split()) >= 8 and not find_numbers(head):
+    if (sep and len(head.split()) <= 6 and not re.search(r"[\"“”(]", head) and len(rest.split()) >= 8
+            and not find_numbers(head)):
         return rest[0].upper() + rest[1:]
     return None
 
@@ -102,7 +104,8 @@ def _hedge(s: str, rng: random.Random) -> str | None:
         step = 10 ** (len(str(int(value))) - 2)
         rounded = int(round(value / step) * step)
         if rounded != value:
-            return s[: n.start] + rng.choice(("khoảng", "gần" if rounded > value else "hơn")) + " " + _vn(rounded) + s[n.end :]
+            hedge = rng.choice(("khoảng", "gần" if rounded > value else "hơn"))
+            return s[: n.start] + hedge + " " + _vn(rounded) + s[n.end :]
     return None
 
 
@@ -173,11 +176,7 @@ def _province(s: str, rng: random.Random) -> str | None:
 
 def _reword_once(s: str, rng: random.Random) -> str | None:
     """One meaning-keeping change of ``s`` (a random one of those that apply), or None."""
-    options = []
-    for a, b in SYNONYMS:
-        options += [(a, b), (b, a)]
-    options += list(ONE_WAY)
-    found = [(m, new) for old, new in options for m in [_word(old).search(s)] if m and m.start() > 0]
+    found = [(m, new) for old, new in REWORDINGS for m in [_word(old).search(s)] if m and m.start() > 0]
     found += [(m, m.group().replace(".", "")) for m in re.finditer(r"(?<![\d.,])\d{1,3}(?:\.\d{3})+(?![\d.,])", s)
               if not YEAR.fullmatch(m.group().replace(".", ""))]
     found += [(m, {"hơn": "trên", "trên": "hơn"}[m.group()]) for m in re.finditer(r"\b(?:hơn|trên)(?= \d)", s)]
@@ -209,7 +208,7 @@ CONTRADICTED = {"figure": _figure, "scale": _scale, "year": _year, "direction": 
 SAME = 0.25  # share of entailed claims that restate their sentence word for word
 
 
-def _first(kinds: dict, s: str, rng: random.Random, names: list[str]) -> tuple[str, str] | None:
+def _first(kinds: dict, s: str, rng: random.Random) -> tuple[str, str] | None:
     """A random one of ``kinds`` that applies to ``s`` and changes it, with its kind; "same" (the sentence
     itself) at the rate ``SAME`` and when no other applies."""
     if "same" in kinds and rng.random() < SAME:
@@ -217,7 +216,7 @@ def _first(kinds: dict, s: str, rng: random.Random, names: list[str]) -> tuple[s
     order = [k for k in kinds if k != "same"]
     rng.shuffle(order)
     for kind in order + ["same"] * ("same" in kinds):
-        made = kinds[kind](s, rng, names) if kind == "name" else kinds[kind](s, rng)
+        made = kinds[kind](s, rng)
         if made and (made != s or kind == "same"):
             return made, kind
     return None
@@ -260,7 +259,8 @@ def synthetic_claims(articles: list[Article], count: int, seed: int, reworded: b
         if len(out) >= count:
             break
         text, names = a.text[s:e], multiword_names(a.text)
-        entailed, contradicted = _first(ENTAILED, text, rng, names), _first(CONTRADICTED, text, rng, names)
+        contradictions = {**CONTRADICTED, "name": lambda x, r, names=names: _name(x, r, names)}  # the article's names
+        entailed, contradicted = _first(ENTAILED, text, rng), _first(contradictions, text, rng)
         if not contradicted:
             continue
         o0, o1 = rng.choice(others)
