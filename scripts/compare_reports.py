@@ -1,7 +1,7 @@
 """Compare two runs of ``rag eval`` on the same sets, with a paired bootstrap of the difference (items
 resampled with replacement, both runs' outcomes kept together), from the ``report.json`` files.
 
-Claims sets: macro-F1 over the claims of all sets together. Question sets: correct outcomes (right
+Claims sets: macro-F1 and verdict accuracy over the claims of all sets together. Question sets: correct outcomes (right
 answers plus right refusals, over every question), with answer accuracy and false answers (both over
 the answerable questions) beside it.
 
@@ -46,18 +46,20 @@ def macro_f1(gold: np.ndarray, pred: np.ndarray, classes: list[str]) -> float:
     return float(np.mean(scores))
 
 
-def claims_metric(rows: list[dict]):
-    """Macro-F1 of the verdicts, as a function of the resampled indices."""
+def claims_metrics(rows: list[dict]) -> dict:
+    """Macro-F1 and accuracy of the verdicts, each a function of the resampled indices."""
     gold = np.array([o["item"]["verdict"] for o in rows])
     pred = np.array([o["verdict"] for o in rows])
     classes = sorted(set(gold))
-    return "macro-F1", lambda i: macro_f1(gold[i], pred[i], classes)
+    right = (gold == pred).astype(float)
+    return {"macro-F1": lambda i: macro_f1(gold[i], pred[i], classes),
+            "verdict accuracy": lambda i: float(right[i].mean())}
 
 
-def question_metric(rows: list[dict]):
+def question_metrics(rows: list[dict]) -> dict:
     """The share of correct outcomes: a right answer to an answerable question, a refusal of the others."""
     right = np.array([(o["correct"] if o["item"]["answerable"] else not o["answered"]) for o in rows], float)
-    return "correct outcomes", lambda i: float(right[i].mean())
+    return {"correct outcomes": lambda i: float(right[i].mean())}
 
 
 def question_summary(rows: list[dict]) -> str:
@@ -82,19 +84,17 @@ def main() -> int:
     keys = sorted(a)
     rows_a, rows_b = [a[k] for k in keys], [b[k] for k in keys]
     claims = "verdict" in rows_a[0]["item"]
-    metric = claims_metric if claims else question_metric
-    name, fa = metric(rows_a)
-    _, fb = metric(rows_b)
+    metrics = claims_metrics if claims else question_metrics
+    ma, mb = metrics(rows_a), metrics(rows_b)
     rng = np.random.default_rng(args.seed)
+    samples = [rng.integers(0, len(keys), len(keys)) for _ in range(args.samples)]  # the same resamples for each metric
     everything = np.arange(len(keys))
-    diffs = []
-    for _ in range(args.samples):
-        i = rng.integers(0, len(keys), len(keys))
-        diffs.append(fb(i) - fa(i))
-    low, high = np.percentile(diffs, [2.5, 97.5])
-    va, vb = fa(everything), fb(everything)
-    print(f"{len(keys)} {'claims' if claims else 'questions'}: {name} A {va:.3f}, B {vb:.3f}, B - A {vb - va:+.3f} "
-          f"(95 % bootstrap interval {low:+.3f} to {high:+.3f})")
+    for name, fa in ma.items():
+        fb = mb[name]
+        low, high = np.percentile([fb(i) - fa(i) for i in samples], [2.5, 97.5])
+        va, vb = fa(everything), fb(everything)
+        print(f"{len(keys)} {'claims' if claims else 'questions'}: {name} A {va:.3f}, B {vb:.3f}, B - A {vb - va:+.3f} "
+              f"(95 % bootstrap interval {low:+.3f} to {high:+.3f})")
     if not claims:
         print(f"A: {question_summary(rows_a)}; B: {question_summary(rows_b)}")
     return 0

@@ -98,5 +98,22 @@ def test_compare_reports_counts_right_answers_and_right_refusals(tmp_path):
     assert "correct outcomes A 0.250, B 0.500, B - A +0.250" in run.stdout
     assert "A: answer accuracy 0.333, false answers 1/3; B: answer accuracy 0.333, false answers 0/3" in run.stdout
     other = subprocess.run([sys.executable, str(script), "--a", str(tmp_path / "a"),
-                            "--b", _report(tmp_path / "c", a[:3])], capture_output=True, text=True)
+                            "--b", _report(tmp_path / "c", a[:3])], check=False, capture_output=True, text=True)
     assert other.returncode != 0 and "not on the same items" in other.stderr
+
+
+def test_compare_reports_gives_claims_macro_f1_and_accuracy(tmp_path):
+    # gold: supported, refuted, nei, nei. A says nei for all: accuracy 2/4; B gets the refuted one: 3/4.
+    gold = ["supported", "refuted", "nei", "nei"]
+
+    def claims(said):
+        return [{"item": {"id": f"c{n}", "verdict": g}, "verdict": s} for n, (g, s) in enumerate(zip(gold, said))]
+
+    script = REPO / "scripts" / "compare_reports.py"
+    run = subprocess.run([sys.executable, str(script),
+                          "--a", _report(tmp_path / "a", claims(["nei"] * 4)),
+                          "--b", _report(tmp_path / "b", claims(["nei", "refuted", "nei", "nei"])), "--samples", "200"],
+                         capture_output=True, text=True, check=True)
+    # macro-F1: A = (0 + 0 + 2·2/(2·2+2)) / 3 = 0.222; B adds refuted F1 1 and nei 2·2/(2·2+1) = 0.8: 0.600
+    assert "macro-F1 A 0.222, B 0.600, B - A +0.378" in run.stdout
+    assert "verdict accuracy A 0.500, B 0.750, B - A +0.250" in run.stdout
