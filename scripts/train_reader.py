@@ -686,6 +686,26 @@ def claim_dev_figures(probs: np.ndarray, qindex: np.ndarray, questions: list[dic
     return best[1]
 
 
+def load_init(net, path: Path, device) -> dict:
+    """A pre-trained start (``--init``): loads into ``net`` only the tensors this run trains (packs differ
+    in vocabulary rows, which stay frozen) from another run's checkpoint, and returns what the manifest
+    records of it. A checkpoint lacking one of them is a one-line exit."""
+    import torch
+
+    from rag.fileio import sha256_file
+
+    state = torch.load(path, map_location=device)
+    trained = {n for n, p in net.named_parameters() if p.requires_grad}
+    missing = trained - set(state["net"])
+    if missing:
+        raise SystemExit(f"{path} does not fit this run ({len(missing)} trained tensors missing, "
+                         f"e.g. {min(missing)}): use the same --tune, --adapted, --rank and task")
+    net.load_state_dict({n: v for n, v in state["net"].items() if n in trained}, strict=False)
+    init = {"checkpoint_sha256": sha256_file(path), "epochs": state["epoch"] + 1, "synthetic": state.get("synthetic")}
+    print(f"started from {path}: {init}")
+    return init
+
+
 def train(args) -> None:
     import torch
     from peft import LoraConfig, get_peft_model
@@ -772,18 +792,7 @@ def train(args) -> None:
         opt, lambda s: min(1.0, (s + 1) / max(1, total // 20)) * max(0.0, (total - s) / total))
     ckpt = Path(args.work) / "checkpoint.pt"
     start_epoch = 0
-    init = None
-    if args.init:  # a pre-trained start: only what this run trains (the vocabulary rows differ between packs)
-        state = torch.load(args.init, map_location=device)
-        trained = {n for n, p in net.named_parameters() if p.requires_grad}
-        missing = trained - set(state["net"])
-        if missing:
-            raise SystemExit(f"{args.init} does not fit this run ({len(missing)} trained tensors missing, "
-                             f"e.g. {min(missing)}): use the same --tune, --adapted, --rank and task")
-        net.load_state_dict({n: v for n, v in state["net"].items() if n in trained}, strict=False)
-        init = {"checkpoint_sha256": sha256_file(Path(args.init)), "epochs": state["epoch"] + 1,
-                "synthetic": state.get("synthetic")}
-        print(f"started from {args.init}: {init}")
+    init = load_init(net, Path(args.init), device) if args.init else None
     if args.resume and ckpt.exists():
         state = torch.load(ckpt, map_location=device)
         net.load_state_dict(state["net"])

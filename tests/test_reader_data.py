@@ -249,3 +249,27 @@ def test_reworded_claims_are_the_same_claims_reworded_alike_whatever_their_label
     for v, share in changed.items():  # both labels reworded, at about the rate asked (not all apply)
         assert 0.4 < share <= sc.REWORD + 0.05, (v, share)
     assert abs(changed["supported"] - changed["refuted"]) < 0.1
+
+
+def test_a_pretrained_start_loads_only_the_trained_tensors_and_refuses_a_checkpoint_that_lacks_one(tmp_path):
+    import torch
+
+    class Net(torch.nn.Module):  # a frozen vocabulary (its rows differ between packs) under a trained head
+        def __init__(self, rows: int, trained: bool = True):
+            super().__init__()
+            self.rows = torch.nn.Embedding(rows, 4).requires_grad_(False)
+            self.head = torch.nn.Linear(4, 3) if trained else torch.nn.Identity()
+
+    torch.manual_seed(0)
+    before = Net(9)
+    path = tmp_path / "checkpoint.pt"
+    torch.save({"net": before.state_dict(), "epoch": 0, "synthetic": {"claims": 3}}, path)
+    net = Net(5)
+    rows = net.rows.weight.clone()
+    init = tr.load_init(net, path, torch.device("cpu"))
+    assert torch.equal(net.head.weight, before.head.weight) and torch.equal(net.head.bias, before.head.bias)
+    assert torch.equal(net.rows.weight, rows)  # not loaded: another shape, and frozen
+    assert init["epochs"] == 1 and init["synthetic"] == {"claims": 3} and len(init["checkpoint_sha256"]) == 64
+    torch.save({"net": Net(9, trained=False).state_dict(), "epoch": 0}, path)
+    with pytest.raises(SystemExit, match="2 trained tensors missing, e.g. head.bias"):
+        tr.load_init(Net(5), path, torch.device("cpu"))
