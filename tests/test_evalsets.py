@@ -16,7 +16,7 @@ _spec.loader.exec_module(ce)
 EVAL = REPO / "eval"
 SPLITS = {
     "train": sorted((EVAL / "train").rglob("*.jsonl")),  # pending/: written, not yet trained on
-    "dev": [EVAL / "archive-dev.jsonl", EVAL / "claims-dev.jsonl", EVAL / "claims-dev2.jsonl"],
+    "dev": [EVAL / "archive-dev.jsonl", EVAL / "claims-dev.jsonl", EVAL / "claims-dev2.jsonl", EVAL / "claims-dev3.jsonl"],
     "archive-test": [EVAL / "archive-test.jsonl"],
     "blind-test": [EVAL / "blind-test.jsonl"],
     "claims-test": [EVAL / "claims-test.jsonl"],
