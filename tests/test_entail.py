@@ -50,8 +50,11 @@ TRUE_AND_CHANGED = [  # (a true restatement, the same with one thing changed, th
     ("Bị cáo Nguyễn Văn A bị tuyên án chung thân về tội giết người.",
      "Bị cáo Nguyễn Văn A bị tuyên án tử hình về tội giết người.", SENTENCE),  # a verdict stated in words
 ]
-NOT_YET = ("the head trained on the 2 CPU cores (6 layers, LoRA on all 6, 5 epochs) reads a changed figure as a "
-           "contradiction but not yet a verdict changed in words: README 'Fact-checking'")
+NOT_YET = ("the head trained on the 2 CPU cores (6 layers, LoRA on all 6, 5 epochs) does not yet read a verdict "
+           "changed in words as a contradiction: README 'Fact-checking'")
+FIGURE_UNRELATED = ("the head pre-trained on script-made claims (round 18) reads this changed figure as unrelated "
+                    "(0.97; the round-8 head: contradicts); the rules' figure diff refutes it in the checker "
+                    "(test_a_changed_figure_is_refuted_by_the_rules_whatever_the_head_reads): README 'Round 18'")
 
 
 @pytest.mark.parametrize("true, changed, sentence", TRUE_AND_CHANGED)
@@ -62,7 +65,8 @@ def test_the_head_entails_a_true_claim_more_than_one_with_a_change(head, true, c
 
 
 @pytest.mark.parametrize("true, changed, sentence", [
-    TRUE_AND_CHANGED[0], pytest.param(*TRUE_AND_CHANGED[2], marks=pytest.mark.xfail(strict=True, reason=NOT_YET))])
+    pytest.param(*TRUE_AND_CHANGED[0], marks=pytest.mark.xfail(strict=True, reason=FIGURE_UNRELATED)),
+    pytest.param(*TRUE_AND_CHANGED[2], marks=pytest.mark.xfail(strict=True, reason=NOT_YET))])
 def test_the_head_entails_the_true_claim_and_contradicts_the_changed_one(head, true, changed, sentence):
     assert head.probabilities(true, [sentence])[0].argmax() == ENTAILS
     assert head.probabilities(changed, [sentence])[0].argmax() == CONTRADICTS
@@ -119,6 +123,14 @@ def test_a_contradiction_the_head_reads_on_the_claims_topic_refutes_in_words(rag
     assert "28 dự án" in result.citations[0].sentence and "[1]" in result.explanation
     assert verdict(replace(e, readings=[UNSURE] * CHECK_RULES.read),
                    replace(CHECK_RULES, head_refute=0.9, head_refute_topic=0.3)).verdict != "refuted"
+
+
+def test_a_changed_figure_is_refuted_by_the_rules_whatever_the_head_reads(rag):
+    e = rag.claim_evidence("Lạng Sơn hiện có 38 dự án có vốn đầu tư nước ngoài còn hiệu lực.")
+    for readings in (e.readings, [Reading(0.01, 0.01, 0.98)] * CHECK_RULES.read):  # the shipped head's, then "unrelated"
+        result = verdict(replace(e, readings=readings), CHECK_RULES)
+        assert result.verdict == "refuted" and result.diffs[0].kind == "number"
+        assert (result.diffs[0].claim, result.diffs[0].archive) == ("38", "28 dự án")
 
 
 def test_another_province_stays_nei_whatever_the_head_reads(rag):

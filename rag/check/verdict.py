@@ -92,7 +92,7 @@ class CheckRules:
     head_related: float = 0.5  # ... or least probability of being related (not unrelated) for a support by the
     # rules of a claim with figures (all borne out), however few of the claim's words the sentence shares
     head_refute: float = 0.5  # least contradiction probability for a refutation stated in words
-    head_refute_topic: float = 0.7  # ... of a sentence covering at least this share of the claim's topic
+    head_refute_topic: float = 0.5  # ... of a sentence covering at least this share of the claim's topic
     fact_refute: float = 0.9  # a long claim: least contradiction probability of one of its facts that refutes it
     fact_support: float = 0.0  # ... and least entailment probability each of its facts needs to be supported
 
