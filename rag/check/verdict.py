@@ -44,9 +44,9 @@ contradicted refutes the claim, naming that fact (``ClaimCheck.clause``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Sequence
 
 from rag.answer.extractive import Candidate, cite
 from rag.answer.signals import Idf, coverage
