@@ -86,12 +86,12 @@ def main() -> int:
     claims = "verdict" in rows_a[0]["item"]
     metrics = claims_metrics if claims else question_metrics
     ma, mb = metrics(rows_a), metrics(rows_b)
-    rng = np.random.default_rng(args.seed)
-    samples = [rng.integers(0, len(keys), len(keys)) for _ in range(args.samples)]  # the same resamples for each metric
     everything = np.arange(len(keys))
     for name, fa in ma.items():
         fb = mb[name]
-        low, high = np.percentile([fb(i) - fa(i) for i in samples], [2.5, 97.5])
+        rng = np.random.default_rng(args.seed)  # the same resamples for each metric, drawn again, not kept
+        diffs = [fb(i) - fa(i) for i in (rng.integers(0, len(keys), len(keys)) for _ in range(args.samples))]
+        low, high = np.percentile(diffs, [2.5, 97.5])
         va, vb = fa(everything), fb(everything)
         print(f"{len(keys)} {'claims' if claims else 'questions'}: {name} A {va:.3f}, B {vb:.3f}, B - A {vb - va:+.3f} "
               f"(95 % bootstrap interval {low:+.3f} to {high:+.3f})")
