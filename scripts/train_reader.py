@@ -701,7 +701,8 @@ def load_init(net, path: Path, device) -> dict:
         raise SystemExit(f"{path} does not fit this run ({len(missing)} trained tensors missing, "
                          f"e.g. {min(missing)}): use the same --tune, --adapted, --rank and task")
     net.load_state_dict({n: v for n, v in state["net"].items() if n in trained}, strict=False)
-    init = {"checkpoint_sha256": sha256_file(path), "epochs": state["epoch"] + 1, "synthetic": state.get("synthetic")}
+    init = {"checkpoint_sha256": sha256_file(path), "epochs": state["epoch"] + 1, "synthetic": state.get("synthetic"),
+            "training": state.get("training")}
     print(f"started from {path}: {init}")
     return init
 
@@ -790,6 +791,9 @@ def train(args) -> None:
     total = steps_per_epoch * cfg["epochs"]
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / max(1, total // 20)) * max(0.0, (total - s) / total))
+    # the flags a manifest records, also kept in each checkpoint for a run that starts from it (``--init``)
+    training = {k: cfg[k] for k in ("epochs", "batch", "lr", "head_lr", "negatives", "random", "seed", "dropout",
+                                    "adapted", "loss", "tune", "full_lr", "balance")}
     ckpt = Path(args.work) / "checkpoint.pt"
     start_epoch = 0
     init = load_init(net, Path(args.init), device) if args.init else None
@@ -863,8 +867,7 @@ def train(args) -> None:
             "read": cfg["read"], "threshold": figures.get("threshold"), "margin": figures.get("margin"),
             "thresholds": figures.get("thresholds"),
             "data": meta["hashes"], "derived": meta.get("derived", {}), "script_commit": _commit(),
-            "training": {k: cfg[k] for k in ("epochs", "batch", "lr", "head_lr", "negatives", "random", "seed",
-                                             "dropout", "adapted", "loss", "tune", "full_lr", "balance")}
+            "training": training
             | {"epochs_done": epochs, "device": args.device, "questions": len(train_q)}
             | {k: meta[k] for k in ("swaps", "partial", "synthetic") if meta.get(k)} | ({"init": init} if init else {}),
             "dev": figures,
@@ -890,7 +893,8 @@ def train(args) -> None:
                       flush=True)
         Path(args.work).mkdir(parents=True, exist_ok=True)
         torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                    "rng": rng.getstate(), "epoch": epoch, "synthetic": meta.get("synthetic")}, ckpt)
+                    "rng": rng.getstate(), "epoch": epoch, "synthetic": meta.get("synthetic"),
+                    "training": training}, ckpt)
         figures = evaluate()
         print(f"epoch {epoch + 1} dev: {json.dumps(figures)} ({time.time() - t0:.0f} s)", flush=True)
         save(figures, epoch + 1)

@@ -263,13 +263,14 @@ def test_a_pretrained_start_loads_only_the_trained_tensors_and_refuses_a_checkpo
     torch.manual_seed(0)
     before = Net(9)
     path = tmp_path / "checkpoint.pt"
-    torch.save({"net": before.state_dict(), "epoch": 0, "synthetic": {"claims": 3}}, path)
+    torch.save({"net": before.state_dict(), "epoch": 0, "synthetic": {"claims": 3}, "training": {"adapted": 6}}, path)
     net = Net(5)
     rows = net.rows.weight.clone()
     init = tr.load_init(net, path, torch.device("cpu"))
     assert torch.equal(net.head.weight, before.head.weight) and torch.equal(net.head.bias, before.head.bias)
     assert torch.equal(net.rows.weight, rows)  # not loaded: another shape, and frozen
     assert init["epochs"] == 1 and init["synthetic"] == {"claims": 3} and len(init["checkpoint_sha256"]) == 64
+    assert init["training"] == {"adapted": 6}  # the start's own flags reach the manifest
     torch.save({"net": Net(9, trained=False).state_dict(), "epoch": 0}, path)
     with pytest.raises(SystemExit, match="2 trained tensors missing, e.g. head.bias"):
         tr.load_init(Net(5), path, torch.device("cpu"))
