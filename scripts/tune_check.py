@@ -23,7 +23,8 @@ DEV = (REPO / "eval" / "claims-dev.jsonl", REPO / "eval" / "claims-dev2.jsonl")
 GRIDS = (
     {"head_guard": (0.5, 0.7, 0.9, 1.1), "head_support": (0.6, 0.8, 1.1), "head_related": (0.5, 0.7, 0.9, 1.1),
      "head_refute": (0.5, 0.7, 0.9, 1.1), "head_refute_topic": (0.5, 0.7)},
-    {"fact_refute": (0.5, 0.6, 0.7, 0.8, 0.9, 1.1), "fact_support": (0.0, 0.1, 0.2, 0.3, 0.5)},
+    {"fact_refute": (0.5, 0.6, 0.7, 0.8, 0.9, 1.1), "fact_support": (0.0, 0.1, 0.2, 0.3, 0.5),
+     "fact_join": (0.3, 0.5, 0.7, 0.9, 1.1)},
 )
 MIN_PRECISION = 0.95  # of "supported": the limits chosen keep it at least this on dev
 

@@ -140,6 +140,39 @@ def test_another_province_stays_nei_whatever_the_head_reads(rag):
     assert result.verdict != "supported"
 
 
+def _read_each(e, readings: dict[str, Reading]) -> list[Reading]:
+    """Readings of ``e``'s read sentences: ``readings[words]`` for the sentence holding those words, UNSURE else."""
+    found = [next((r for words, r in readings.items() if words in c.text), UNSURE) for c in e.cands[: CHECK_RULES.read]]
+    assert sum(r is not UNSURE for r in found) == len(readings)  # each sentence is among those read
+    return found
+
+
+def test_a_claim_joining_two_facts_is_supported_by_their_two_sentences_together(rag):
+    from rag.check.claims import facts
+
+    text = "Lạng Sơn thiết lập quan hệ với tỉnh Gangwon của Hàn Quốc; toàn tỉnh hiện có 28 dự án FDI còn hiệu lực."
+    e = rag.claim_evidence(text)
+    first, second = facts(text)
+    sure = Reading(0.9, 0.05, 0.05)
+    parts = ((first, _read_each(e, {"Gangwon": sure})), (second, _read_each(e, {"28 dự án": sure})))
+    unsure = replace(e, readings=[UNSURE] * CHECK_RULES.read, facts=parts)
+    rules = replace(CHECK_RULES, fact_join=0.5)
+    assert verdict(unsure, replace(rules, fact_join=1.1)).verdict == "nei"  # no one sentence bears it out
+    result = verdict(unsure, rules)
+    assert result.verdict == "supported" and len(result.citations) == 2
+    assert {"Gangwon" in c.sentence for c in result.citations} == {True, False}
+    assert "[1]" in result.explanation and "[2]" in result.explanation
+    # a fact read below the limit, and the claim is not supported
+    weak = ((first, parts[0][1]), (second, _read_each(e, {"28 dự án": Reading(0.4, 0.3, 0.3)})))
+    assert verdict(replace(unsure, facts=weak), rules).verdict == "nei"
+    # a changed figure: never supported, whatever the head reads of the facts
+    changed = text.replace("28 dự án", "38 dự án")
+    e = rag.claim_evidence(changed)
+    parts = tuple((f, _read_each(e, {words: sure})) for f, words in zip(facts(changed), ("Gangwon", "28 dự án")))
+    result = verdict(replace(e, readings=[UNSURE] * CHECK_RULES.read, facts=parts), rules)
+    assert result.verdict != "supported"
+
+
 # ------------------------------------------------------------------ the data
 def _articles(path) -> set[str]:
     import json
