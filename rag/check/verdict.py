@@ -462,10 +462,11 @@ def _worst_fact(claim: Claim, result: ClaimCheck, relations: list[Relation],
 
 def _joined(claim: Claim, result: ClaimCheck, relations: list[Relation],
             facts: Sequence[tuple[str, Sequence[Reading]]], rules: CheckRules) -> ClaimCheck | None:
-    """A claim joining facts that no one sentence bears out ("… 20.300 tài khoản …; các nhà đầu tư có tổ
-    chức … gần 39 %"), left nei or refuted in words by the head: supported when the head reads each fact
-    as entailed by one of the read sentences, none of them refuted by the rules or about another place or
-    time, and every figure and date of the claim is stated there, citing those sentences; else None."""
+    """A claim joining facts that no one sentence bears out ("Lạng Sơn thiết lập quan hệ với tỉnh
+    Gangwon …; toàn tỉnh hiện có 28 dự án FDI …"), left nei or refuted in words by the head: supported
+    when the head reads each fact as entailed by one of the read sentences, none of them refuted by the
+    rules or about another place or time, and every figure and date of the claim is stated there,
+    citing those sentences; else None."""
     if len(facts) < 2 or result.verdict not in (Verdict.NEI, Verdict.REFUTED) or any(
             d.kind != "attribute" for d in result.diffs):
         return None
