@@ -4,7 +4,8 @@ with the pure ``verdict``; the rules alone are printed first for comparison.
 
     python scripts/tune_check.py --archive ../shared/archive-sample/vntc --index I
 
-Only the claims dev splits (``eval/claims-dev.jsonl``, ``eval/claims-dev2.jsonl``) are read: the test splits are never tuned on.
+Only the claims dev splits (``eval/claims-dev.jsonl``, ``eval/claims-dev2.jsonl``, ``eval/claims-dev3.jsonl``) are
+read: the test splits are never tuned on.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-DEV = (REPO / "eval" / "claims-dev.jsonl", REPO / "eval" / "claims-dev2.jsonl")
+DEV = tuple(REPO / "eval" / f"{name}.jsonl" for name in ("claims-dev", "claims-dev2", "claims-dev3"))
 # the head's limits on the whole claim first, then (at the best of those) its limits on a long claim's facts
 GRIDS = (
     {"head_guard": (0.5, 0.7, 0.9, 1.1), "head_support": (0.6, 0.8, 1.1), "head_related": (0.5, 0.7, 0.9, 1.1),

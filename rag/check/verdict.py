@@ -86,7 +86,8 @@ class CheckRules:
     direction_words: int = 3  # the words before a figure read for its direction when a sentence states both
     hedge_span: float = 2.0  # "hơn X" / "dưới X" is borne out by values up to 2 X / down to X / 2
     # the reader's entailment head (``Reading`` of each read sentence), when it is given; fitted on the claims
-    # dev splits (claims-dev and claims-dev2) by ``scripts/tune_check.py`` (1.1: off; 0.0: no condition):
+    # dev splits (claims-dev, claims-dev2 and, since round 19, claims-dev3) by ``scripts/tune_check.py`` (1.1: off; 0.0:
+    # no condition):
     head_guard: float = 1.1  # a support by the rules the head reads as unrelated with this probability is none
     head_support: float = 0.6  # least entailment probability for a support the rules' topic share missed
     head_related: float = 0.5  # ... or least probability of being related (not unrelated) for a support by the
