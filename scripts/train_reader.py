@@ -657,10 +657,22 @@ def dev_figures(scores: np.ndarray, labels: np.ndarray, qindex: np.ndarray, prio
 NEGATIVE = {"answer": 0, "entail": 2}  # the label of a sentence that does not answer / is unrelated
 
 
-def claim_dev_figures(probs: np.ndarray, qindex: np.ndarray, questions: list[dict]) -> dict:
+def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float:
+    """The probability that a positive row outscores a negative one (ties count half)."""
+    pos, neg = scores[positive], scores[~positive]
+    if not len(pos) or not len(neg):
+        return float("nan")
+    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return float(wins / (len(pos) * len(neg)))
+
+
+def claim_dev_figures(probs: np.ndarray, labels: np.ndarray, qindex: np.ndarray, questions: list[dict]) -> dict:
     """Per dev claim, over its candidate sentences: supported when one entails it with at least
     ``t_entail``, else refuted when one contradicts it with at least ``t_contra``, else nei. The
-    thresholds chosen give the best macro-F1 at which "supported" is right at least 0.95 of the time."""
+    thresholds chosen give the best macro-F1 at which "supported" is right at least 0.95 of the time.
+    ``auc`` does not depend on thresholds (comparable across heads): how far P(entails) ranks the
+    gold sentences of supported claims above those of refuted ones, on one-sentence claims (not
+    "joined")."""
     per: dict[int, list[int]] = {}
     for i, q in enumerate(qindex):
         per.setdefault(int(q), []).append(i)
@@ -683,7 +695,8 @@ def claim_dev_figures(probs: np.ndarray, qindex: np.ndarray, questions: list[dic
                 best = (key, {"claims": len(claims), "macro_f1": round(sum(f1s) / 3, 4), "accuracy": round(accuracy, 4),
                               "supported_precision": round(precision, 4),
                               "thresholds": {"entails": round(float(te), 2), "contradicts": round(float(tc), 2)}})
-    return best[1]
+    gold = (labels != NEGATIVE["entail"]) & np.array([questions[q]["type"] != "joined" for q in qindex], dtype=bool)
+    return {**best[1], "auc": round(roc_auc(probs[gold, 0], labels[gold] == 0), 4), "auc_pairs": int(gold.sum())}
 
 
 def load_init(net, path: Path, device) -> dict:
@@ -838,7 +851,7 @@ def train(args) -> None:
         if task == "answer":
             return dev_figures(full[sel, 0], labels[sel], qindex[sel], priors[sel], blocked[sel], questions,
                                cfg["read"], cfg["max_false"], cfg["min_refusal"], cfg["margins"])
-        return claim_dev_figures(full[sel], qindex[sel], questions)
+        return claim_dev_figures(full[sel], labels[sel], qindex[sel], questions)
 
     def save(figures: dict, epochs: int) -> None:
         """The adapter and head in float16, beside the other task's (one file for the reader), and the

@@ -274,3 +274,18 @@ def test_a_pretrained_start_loads_only_the_trained_tensors_and_refuses_a_checkpo
     torch.save({"net": Net(9, trained=False).state_dict(), "epoch": 0}, path)
     with pytest.raises(SystemExit, match="2 trained tensors missing, e.g. head.bias"):
         tr.load_init(Net(5), path, torch.device("cpu"))
+
+
+def test_the_dev_auc_ranks_supported_gold_sentences_over_refuted_ones_and_leaves_out_joined_claims():
+    questions = [{"type": "paraphrase", "verdict": "supported"}, {"type": "number", "verdict": "refuted"},
+                 {"type": "joined", "verdict": "supported"}]
+    # rows: gold entails (claim 0), gold contradicts (claim 1), an unrelated one, a joined claim's gold
+    labels = np.array([0, 1, 2, 0])
+    qindex = np.array([0, 1, 1, 2])
+    probs = np.array([[0.9, 0.05, 0.05], [0.2, 0.7, 0.1], [0.95, 0.0, 0.05], [0.1, 0.1, 0.8]], np.float32)
+    figures = tr.claim_dev_figures(probs, labels, qindex, questions)
+    assert figures["auc_pairs"] == 2  # the unrelated row and the joined claim's row are not pairs
+    assert figures["auc"] == 1.0
+    probs[0, 0] = 0.1  # now the supported claim's sentence reads less entailed than the refuted one's
+    assert tr.claim_dev_figures(probs, labels, qindex, questions)["auc"] == 0.0
+    assert tr.roc_auc(np.array([0.5, 0.5]), np.array([True, False])) == 0.5
