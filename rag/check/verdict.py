@@ -486,7 +486,8 @@ def _joined(claim: Claim, result: ClaimCheck, relations: list[Relation],
         return None
     if not claim.dates <= dates(" ".join(f"{c.hit.article.title} {c.hit.article.text}" for c in cited)):
         return None
-    archive = " [{}]; ".join(_clip(c.text) for c in cited).format(*range(1, len(cited)))
+    # "first [1]; second" (the template adds the last number): a sentence's own braces stay text
+    archive = "; ".join([*(f"{_clip(c.text)} [{n}]" for n, c in enumerate(cited[:-1], 1)), _clip(cited[-1].text)])
     return ClaimCheck(claim.text, Verdict.SUPPORTED,
                       EXPLANATIONS[claim.query.language]["supported"].format(archive=archive, n=len(cited)),
                       tuple(cite(n, c) for n, c in enumerate(cited, 1)), language=claim.query.language)
