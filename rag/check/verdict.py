@@ -72,8 +72,8 @@ from rag.text.vietnamese import NAME_RE, YEAR, find_provinces, fold, padded
 
 @dataclass(frozen=True)
 class CheckRules:
-    """The limits of the verdicts: one record, fitted on the claims dev split
-    only (``eval/claims-dev.jsonl``), never on its test split."""
+    """The limits of the verdicts: one record, fitted on the claims dev splits
+    only (``eval/claims-dev*.jsonl``), never on the test splits."""
 
     support_topic: float = 0.7  # least share of the claim's topic a supporting sentence (with its context) covers
     refute_topic: float = 0.8  # ... a refuting one
