@@ -200,7 +200,83 @@ def reword(s: str, rng: random.Random) -> str:
     return s
 
 
+# ``--restate``: meaning-keeping restatements made before either label's change, so that a supported
+# claim is seldom a copy and a difference of form alone never tells the label: a leading phrase or an
+# attribution moved to the end, a parenthesis or meaning-light words dropped, any figure rounded and hedged
+RESTATE = 0.7  # share of claims of each label restated (by one or two changes, as apply)
+LEADING = re.compile(r"(?:Theo|Trong|Tại|Ở|Năm|Ngày|Tháng|Hiện|Hiện nay|Từ|Đến|Tính đến|Sau|Trước|Với|Riêng|"
+                     r"Cùng|Đặc biệt|Ngoài ra|Bên cạnh đó|Trên|Qua|Khi|Nhờ|Do|Vì)\b")
+LIGHT = ("các", "những", "đã", "cũng", "rất", "đều", "vẫn", "đang", "thì", "hiện")
+ORDINAL = re.compile(r"(?:phút|số|ngày|tháng|thứ|giờ|khóa|điều|hạng|lần|vòng|tuổi|quận|phường|đường)\s*$", re.IGNORECASE)
+ATTRIBUTED = re.compile(r"^(?P<who>[^,:;\"“”]{3,60}?) (?P<verb>cho biết|cho hay|nói|khẳng định|thông tin)(?:,|:)? "
+                        r"(?P<said>[^\"“”]{20,})$")
+
+
+def _move(s: str, rng: random.Random) -> str | None:
+    head, sep, rest = s.partition(", ")
+    end = rest[-1] if rest and rest[-1] in ".!" else ""
+    if sep and LEADING.match(head) and len(head.split()) <= 8 and len(rest.split()) >= 6 and "," not in rest[-25:]:
+        return rest[0].upper() + rest[1:len(rest) - len(end)] + ", " + head[0].lower() + head[1:] + (end or ".")
+    m = ATTRIBUTED.match(s.rstrip(".!"))
+    if m and len(m["who"].split()) <= 8:
+        said = m["said"]
+        return said[0].upper() + said[1:] + ", " + m["who"] + " " + m["verb"] + "."
+    return None
+
+
+def _paren(s: str, rng: random.Random) -> str | None:
+    out = re.sub(r"\s*\([^()]{1,60}\)", "", s, count=1)
+    return out if out != s else None
+
+
+def _light(s: str, rng: random.Random) -> str | None:
+    found = [m for w in LIGHT for m in _word(w).finditer(s) if m.start() > 0]
+    if not found:
+        return None
+    drop = sorted(rng.sample(found, min(len(found), rng.choice((1, 2)))), key=lambda m: -m.start())
+    for m in drop:
+        s = s[: m.start()] + s[m.end() :]
+    return re.sub(r"\s{2,}", " ", s).replace(" ,", ",").replace(" .", ".")
+
+
+def _round(s: str, rng: random.Random) -> str | None:
+    """One figure (not a year, not already hedged) rounded to two significant digits and hedged: "khoảng"
+    either way, "gần" when rounded up, "hơn" when rounded down; a figure that is round already gets
+    "khoảng"."""
+    numbers = [n for n in find_numbers(s) if not YEAR.fullmatch(n.text) and n.values and n.values[0] >= 10
+               and not any(s[max(0, n.start - 12) : n.start].lower().rstrip().endswith(h) for h in HEDGES)
+               and not ORDINAL.search(s[max(0, n.start - 12) : n.start])  # "phút 33" is no quantity
+               and s[n.end : n.end + 1] not in "-/" and s[max(0, n.start - 1) : n.start] not in "-/"]
+    if not numbers:
+        return None
+    n = rng.choice(numbers)
+    value = n.values[0]
+    step = 10 ** (len(str(int(value))) - 2)
+    rounded = int(round(value / step) * step)
+    if rounded == value:
+        return s[: n.start] + "khoảng " + s[n.start :]
+    if abs(rounded - value) / value > 0.05:
+        return None
+    hedge = rng.choice(("khoảng", "gần" if rounded > value else "hơn"))
+    return s[: n.start] + hedge + " " + _vn(rounded) + s[n.end :]
+
+
+def restate(s: str, rng: random.Random) -> tuple[str, list[str]]:
+    """``s`` with one or two meaning-keeping restatements (``RESTATED``, as apply), and their kinds."""
+    kinds = []
+    for _ in range(rng.choice((1, 2))):
+        order = [k for k in RESTATED if k not in kinds]
+        rng.shuffle(order)
+        for kind in order:
+            made = RESTATED[kind](s, rng)
+            if made and made != s:
+                s, kinds = made, kinds + [kind]
+                break
+    return s, kinds
+
+
 ENTAILED = {"same": _same, "lead": _lead, "tail": _tail, "hedge": _hedge}
+RESTATED = {"move": _move, "paren": _paren, "light": _light, "round": _round}
 CONTRADICTED = {"figure": _figure, "scale": _scale, "year": _year, "direction": _direction,
                 "negation": _negation, "name": _name, "province": _province}
 
@@ -240,10 +316,12 @@ def free_articles(articles: Iterable[Article], used: set[str]) -> list[Article]:
 
 
 def synthetic_claims(articles: list[Article], count: int, seed: int, reworded: bool = False,
-                     ) -> tuple[list[dict], Counter]:
+                     restated: bool = False) -> tuple[list[dict], Counter]:
     """``count`` claims (half entailed, half contradicted) as ``pack`` reads claims: each with its
     sentence and an unrelated one as candidates; and the count of each kind of change. ``reworded``:
-    each claim, entailed or contradicted alike, is also reworded at the rate ``REWORD``."""
+    each claim, entailed or contradicted alike, is also reworded at the rate ``REWORD``. ``restated``:
+    the sentence each label's change is made on is first restated (``restate``) at the rate
+    ``RESTATE``, on each side apart, and the kind names the restatements ("move+light+figure")."""
     rng = random.Random(seed)
     picks = []
     for a in articles:
@@ -260,9 +338,18 @@ def synthetic_claims(articles: list[Article], count: int, seed: int, reworded: b
             break
         text, names = a.text[s:e], multiword_names(a.text)
         contradictions = {**CONTRADICTED, "name": lambda x, r, names=names: _name(x, r, names)}  # the article's names
-        entailed, contradicted = _first(ENTAILED, text, rng), _first(contradictions, text, rng)
+        bases = {"supported": (text, []), "refuted": (text, [])}
+        if restated:
+            for verdict in bases:
+                own = random.Random(f"{seed}-{a.id}-{s}-restate-{verdict}")
+                if own.random() < RESTATE:
+                    bases[verdict] = restate(text, own)
+        entailed = _first(ENTAILED, bases["supported"][0], rng)
+        contradicted = _first(contradictions, bases["refuted"][0], rng)
         if not contradicted:
             continue
+        entailed, contradicted = ((made, "+".join([*bases[side][1], kind]))
+                                  for side, (made, kind) in (("supported", entailed), ("refuted", contradicted)))
         o0, o1 = rng.choice(others)
         passage = {"s": text, "t": a.title, "p": previous_sentence(a.text, s), "prior": 1.0}
         other = {"s": a.text[o0:o1], "t": a.title, "p": previous_sentence(a.text, o0), "prior": 0.5, "y": UNRELATED}

@@ -6,7 +6,7 @@ question, and whether (task "answer"), from the labelled questions in ``eval/tra
     python scripts/train_reader.py pack    --out /tmp/reader-pack.npz [--swaps]
     python scripts/train_reader.py train   --pack /tmp/reader-pack.npz [--device cpu|cuda] [--resume]
     python scripts/train_reader.py all     --archive ../shared/archive-sample/vntc   # pairs, pack, train
-    python scripts/train_reader.py pack    --task entail --synthetic 7000 [--reword] --archive ... --out S  # script-made
+    python scripts/train_reader.py pack    --task entail --synthetic 7000 [--reword] [--restate] --archive ... --out S  # script-made
     python scripts/train_reader.py train   --pack P --init D/checkpoint.pt  # start from a run on S (pre-training)
 
 ``candidates`` runs the project's own retriever and candidate reader over every training and dev
@@ -486,12 +486,12 @@ def build_pack(args) -> None:
 
         used = used_articles(REPO / "eval")  # kept as the index keeps them, so no near-copy of one stands in
         free = free_articles(load_articles(args.archive, used).values(), used)
-        made, kinds = synthetic_claims(free, args.synthetic, DEFAULTS["seed"], args.reword)
+        made, kinds = synthetic_claims(free, args.synthetic, DEFAULTS["seed"], args.reword, args.restate)
         if len(made) < args.synthetic:
             print(f"the archive gave {len(made)} synthetic claims of the {args.synthetic} asked")
         questions = made + [q for q in questions if q["split"] == "dev"]
         synthetic = {"claims": len(made), "articles": len(free), "kinds": dict(sorted(kinds.items())),
-                     "reworded": args.reword, "sha256": content_sha256(made)}
+                     "reworded": args.reword, "sha256": content_sha256(made)} | ({"restated": True} if args.restate else {})
     swaps = add_swaps(questions) if args.swaps else None
     partial = partial_evidence(questions) if args.partial else None
     seqs, labels, qindex, priors, blocked = [], [], [], [], []
@@ -959,6 +959,9 @@ def main() -> int:
     p.add_argument("--reword", action="store_true",
                    help="pack --synthetic: also reword claims of both labels (synonyms, number formats), so that "
                         "a changed word alone does not tell the label")
+    p.add_argument("--restate", action="store_true",
+                   help="pack --synthetic: restate the sentence before either label's change (a phrase moved, "
+                        "light words or a parenthesis dropped, a figure hedged), so that few supported claims are copies")
     p.add_argument("--init", default=None, metavar="CHECKPOINT",
                    help="train: start the adapter (or layers) and head from another run's checkpoint.pt")
     p.add_argument("--pack", default="/tmp/reader-pack.npz", help="packed data and backbone (pack, train)")
@@ -985,8 +988,8 @@ def main() -> int:
         p.error("--partial is for packing the entail task (pack or all --task entail)")
     if args.synthetic and (args.task != "entail" or args.step not in ("pack", "all")):
         p.error("--synthetic is for packing the entail task (pack or all --task entail)")
-    if args.reword and not args.synthetic:
-        p.error("--reword is for --synthetic")
+    if (args.reword or args.restate) and not args.synthetic:
+        p.error("--reword and --restate are for --synthetic")
     args.layers = args.layers or DEFAULTS["layers"]
     if args.step == "candidates":
         if args.limit is not None:

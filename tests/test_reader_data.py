@@ -251,6 +251,44 @@ def test_reworded_claims_are_the_same_claims_reworded_alike_whatever_their_label
     assert abs(changed["supported"] - changed["refuted"]) < 0.1
 
 
+def test_restatements_keep_the_meaning_and_a_hedged_figure_stays_within_five_percent():
+    rng = tr.random.Random(3)
+    assert sc._move("Trong năm 2023, Lạng Sơn có 28 dự án FDI còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD.",
+                    rng) == "Lạng Sơn có 28 dự án FDI còn hiệu lực với tổng vốn đăng ký hơn 228 triệu USD, trong năm 2023."
+    assert sc._move("Ông Thắng cho biết, công ty đã xuất khẩu 67.950 tấn gạo trong năm nay.", rng) == (
+        "Công ty đã xuất khẩu 67.950 tấn gạo trong năm nay, Ông Thắng cho biết.")
+    assert sc._paren("Cục hàng không dân dụng Mỹ (FAA) dự báo tăng.", rng) == "Cục hàng không dân dụng Mỹ dự báo tăng."
+    assert sc._round("Trận đấu kết thúc ở phút 33.", rng) is None  # a minute is no quantity
+    assert sc._round("Giá bán 500-800 triệu đồng.", rng) is None  # nor a bound of a range
+    for seed in range(30):
+        r = tr.random.Random(seed)
+        hedged = sc._round("Lượng khách sẽ đạt 212,5 triệu lượt.", r)
+        assert hedged in ("Lượng khách sẽ đạt khoảng 210 triệu lượt.", "Lượng khách sẽ đạt hơn 210 triệu lượt."), hedged
+        light = sc._light("Các công ty đã xuất khẩu 67.950 tấn gạo và cũng rất có lãi.", r)
+        assert [n.values[0] for n in find_numbers(light)] == [67950.0] and len(light.split()) < 14, light
+        said, kinds = sc.restate(FDI, r)
+        assert 1 <= len(kinds) <= 2 and said != FDI and "không" not in said and "28" in said, said
+
+
+def test_restated_claims_are_seldom_copies_and_both_labels_are_restated_alike(articles):
+    free = sc.free_articles(articles.values(), sc.used_articles(REPO / "eval"))
+    plain, _ = sc.synthetic_claims(free[:150], 600, 11)
+    claims, _ = sc.synthetic_claims(free[:150], 600, 11, restated=True)
+
+    def copies(rows: list[dict]) -> float:
+        supported = [c for c in rows if c["verdict"] == "supported"]
+        return sum(c["text"] == c["cands"][0]["s"] for c in supported) / len(supported)
+
+    assert copies(plain) > 0.4 and copies(claims) < 0.3
+    restated = {v: sum(c["type"].split("+")[0] in sc.RESTATED for c in claims if c["verdict"] == v) / 300
+                for v in ("supported", "refuted")}
+    for v, share in restated.items():  # each label restated at about the rate asked (not every sentence has one)
+        assert 0.4 < share <= sc.RESTATE + 0.05, (v, share)
+    assert abs(restated["supported"] - restated["refuted"]) < 0.12
+    for c in claims:  # a refuted claim still carries its change: never its sentence, restated or not
+        assert c["verdict"] == "supported" or c["text"] != c["cands"][0]["s"]
+
+
 def test_a_pretrained_start_loads_only_the_trained_tensors_and_refuses_a_checkpoint_that_lacks_one(tmp_path):
     import torch
 
