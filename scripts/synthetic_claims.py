@@ -18,7 +18,10 @@ fragments (a trailing clause cut after "Theo ...," or before "cho biết").
 
 With ``--reword`` (``reword``), claims of both labels are also reworded alike (equivalent words,
 number and date formats, a source moved to the end), so that a changed word alone does not tell the
-label. Only articles that no evaluation set uses are read (``eval/*.jsonl``: dev, test, blind and
+label. With ``--restate`` (``restate``), the sentence each label's change is made on is first restated
+(a leading phrase or an attribution moved to the end, light words or a parenthesis dropped, a figure
+hedged), so that a supported claim is seldom a copy and a copy's absence never tells the label.
+Only articles that no evaluation set uses are read (``eval/*.jsonl``: dev, test, blind and
 seed sets), so dev stays a fair judge of the pre-training.
 """
 
