@@ -177,6 +177,12 @@ def _province(s: str, rng: random.Random) -> str | None:
     return s[: m.start] + rng.choice(others) + s[m.end :]
 
 
+def _to_end(head: str, rest: str) -> str:
+    """"Head, rest." as "Rest, head." (a leading phrase moved to the end)."""
+    end = rest[-1] if rest[-1] in ".!" else ""
+    return rest[0].upper() + rest[1:len(rest) - len(end)] + ", " + head[0].lower() + head[1:] + (end or ".")
+
+
 def _reword_once(s: str, rng: random.Random) -> str | None:
     """One meaning-keeping change of ``s`` (a random one of those that apply), or None."""
     found = [(m, new) for old, new in REWORDINGS for m in [_word(old).search(s)] if m and m.start() > 0]
@@ -187,8 +193,7 @@ def _reword_once(s: str, rng: random.Random) -> str | None:
     found += [(m, m.group(1) + "/" + m.group(2)) for m in re.finditer(r"(?<![\d/-])(\d{1,2})-(\d{1,2})(?![\d/-])", s)]
     head, sep, rest = s.partition(", ")
     if sep and head.startswith("Theo ") and len(head.split()) <= 8 and len(rest.split()) >= 6:
-        end = rest[-1] if rest[-1] in ".!" else ""
-        return rest[0].upper() + rest[1:len(rest) - len(end)] + ", " + head[0].lower() + head[1:] + (end or ".")
+        return _to_end(head, rest)
     if not found:
         return None
     m, new = rng.choice(found)
@@ -217,9 +222,8 @@ ATTRIBUTED = re.compile(r"^(?P<who>[^,:;\"“”]{3,60}?) (?P<verb>cho biết|ch
 
 def _move(s: str, rng: random.Random) -> str | None:
     head, sep, rest = s.partition(", ")
-    end = rest[-1] if rest and rest[-1] in ".!" else ""
     if sep and LEADING.match(head) and len(head.split()) <= 8 and len(rest.split()) >= 6 and "," not in rest[-25:]:
-        return rest[0].upper() + rest[1:len(rest) - len(end)] + ", " + head[0].lower() + head[1:] + (end or ".")
+        return _to_end(head, rest)
     m = ATTRIBUTED.match(s.rstrip(".!"))
     if m and len(m["who"].split()) <= 8:
         said = m["said"]
