@@ -290,7 +290,8 @@ class RAG:
     def claim_evidence(self, claim: str, k: int | None = None, rules: CheckRules = CHECK_RULES) -> Evidence:
         """What ``verdict`` reads for ``claim``: the parsed claim, its candidate sentences, and the
         entailment head's readings of the first ``rules.read`` of them, for the claim and for each fact
-        of a long claim (none when the head is off: ``Settings.entail``)."""
+        of a long claim, and (when ``rules.pair_support`` is on) of pairs of them from one article read as
+        one (none when the head is off: ``Settings.entail``)."""
         check_question(claim)
         check_k(k)
         with self._lock:
@@ -305,7 +306,9 @@ class RAG:
             read = cands[: rules.read]
             parts = facts(query.original)
             return Evidence(parsed, cands, retriever.idf, entail.read(head, query.original, read),
-                            tuple((f, entail.read(head, f, read)) for f in parts) if len(parts) > 1 else ())
+                            tuple((f, entail.read(head, f, read)) for f in parts) if len(parts) > 1 else (),
+                            entail.read_pairs(head, query.original, read, rules.pair_read)
+                            if rules.pair_support <= 1.0 else ())
 
     def entail_reader(self) -> Reader | None:
         """The reader's entailment head, exported on first use; None when it is off."""

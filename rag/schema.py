@@ -166,6 +166,16 @@ class Reading:
 
 
 @dataclass(frozen=True)
+class PairReading:
+    """The entailment head's reading of two candidate sentences of one article read as one passage
+    (``first`` and ``second``: their places among the candidates read)."""
+
+    first: int
+    second: int
+    reading: Reading
+
+
+@dataclass(frozen=True)
 class Diff:
     """Where a claim and the archive differ: ``claim`` "30", ``archive`` "28"."""
 

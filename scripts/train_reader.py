@@ -458,6 +458,46 @@ def partial_evidence(claims: list[dict]) -> int:
     return added
 
 
+def two_sentence_passages(claims: list[dict], rng: random.Random) -> dict[str, int]:
+    """For each training claim, one passage of two sentences of one article, read as one (the checker's
+    ``CheckRules.pair_support``), labelled by what the pair says: a supported claim's one-sentence
+    evidence with another retrieved sentence of its article entails it; one sentence of a joined
+    claim's evidence with another is unrelated (part of the claim only); a refuting sentence with
+    another contradicts; for a nei claim, its most probable candidate with another of that article is
+    unrelated. The two are put in random order, with the first one's previous sentence; each is given
+    the higher of the two priors. Without them, a head trained on joined evidence as its only
+    two-sentence passages reads any two sentences as entailing (round 14). Counts added, by label."""
+    from rag.text.sentences import sentences
+
+    labels = TASKS["entail"]["labels"]
+    added: dict[str, int] = {}
+    for claim in claims:
+        if claim["split"] != "train":
+            continue
+        cands = claim["cands"]
+        gold = cands[0] if cands and cands[0]["y"] != NEGATIVE["entail"] else None
+        if gold is None and claim["verdict"] == "nei" and cands:
+            gold = max(cands, key=lambda c: c["prior"])
+        if gold is None:
+            continue
+        parts = [gold["s"][a:b] for a, b in sentences(gold["s"])] or [gold["s"]]
+        others = [c for c in cands if c is not gold and c["t"] == gold["t"] and c["y"] == NEGATIVE["entail"]
+                  and not c.get("partial") and c["s"] not in gold["s"]]
+        if not others:
+            continue
+        other = rng.choice(others)
+        if claim["verdict"] == "supported":
+            label = "entails" if len(parts) == 1 else "unrelated"
+        else:
+            label = "contradicts" if claim["verdict"] == "refuted" else "unrelated"
+        first = gold if len(parts) == 1 else {**gold, "s": rng.choice(parts)}
+        pair = [first, other] if rng.random() < 0.5 else [other, first]
+        cands.append({"s": " ".join(c["s"] for c in pair), "t": gold["t"], "p": pair[0]["p"],
+                      "prior": max(first["prior"], other["prior"]), "y": labels.index(label), "pair": True})
+        added[label] = added.get(label, 0) + 1
+    return dict(sorted(added.items()))
+
+
 def read_pairs(task: str) -> list[dict]:
     with gzip.open(TASKS[task]["pairs"], "rt", encoding="utf-8") as f:
         return [json.loads(line) for line in f]
@@ -494,6 +534,7 @@ def build_pack(args) -> None:
                      "reworded": args.reword, "sha256": content_sha256(made)} | ({"restated": True} if args.restate else {})
     swaps = add_swaps(questions) if args.swaps else None
     partial = partial_evidence(questions) if args.partial else None
+    two = two_sentence_passages(questions, random.Random(DEFAULTS["seed"])) if args.two_sentence else None
     seqs, labels, qindex, priors, blocked = [], [], [], [], []
     meta_q = []
     for qi, q in enumerate(questions):
@@ -522,14 +563,15 @@ def build_pack(args) -> None:
             "max_positions": img.max_positions, "type_vocab": img.type_vocab, "special": img.special,
             "vocab_rows": len(used), "questions": meta_q, "limits": limits, "hashes": data_hashes(args.task),
             "derived": derived_hashes(args.task),
-            "task": args.task, "swaps": swaps, "partial": partial, "synthetic": synthetic,
+            "task": args.task, "swaps": swaps, "partial": partial, "two_sentence": two, "synthetic": synthetic,
             "q4": sorted(n for n, t in img.tensors.items() if t.dtype == np.uint8)}
     np.savez_compressed(args.out, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), tokens=flat,
                         lengths=lengths, labels=np.array(labels, np.int8), qindex=np.array(qindex, np.int32),
                         priors=np.array(priors, np.float32), blocked=np.array(blocked, bool), **arrays)
     print(f"wrote {args.out}: {len(questions)} questions, {len(seqs)} pairs, {len(used)} vocabulary rows, "
           f"{os.path.getsize(args.out) / 1e6:.1f} MB" + (f"; swapped negatives {swaps}" if swaps else "")
-          + (f"; partial evidence {partial}" if partial else "") + (f"; synthetic {synthetic}" if synthetic else ""))
+          + (f"; partial evidence {partial}" if partial else "") + (f"; two-sentence passages {two}" if two else "")
+          + (f"; synthetic {synthetic}" if synthetic else ""))
 
 
 def load_backbone(pack, meta: dict, layers: int):
@@ -882,7 +924,7 @@ def train(args) -> None:
             "data": meta["hashes"], "derived": meta.get("derived", {}), "script_commit": _commit(),
             "training": training
             | {"epochs_done": epochs, "device": args.device, "questions": len(train_q)}
-            | {k: meta[k] for k in ("swaps", "partial", "synthetic") if meta.get(k)} | ({"init": init} if init else {}),
+            | {k: meta[k] for k in ("swaps", "partial", "two_sentence", "synthetic") if meta.get(k)} | ({"init": init} if init else {}),
             "dev": figures,
         }
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
@@ -953,6 +995,9 @@ def main() -> int:
                    help="pack: add swapped negatives (the asked province, year or name replaced) to training questions")
     p.add_argument("--partial", action="store_true",
                    help="pack: add each sentence of a joined claim's evidence alone, as unrelated (entail task)")
+    p.add_argument("--two-sentence", action="store_true",
+                   help="pack: add one passage of two sentences of one article per training claim, labelled by "
+                        "what the pair says (entail task; the checker's pair reading)")
     p.add_argument("--synthetic", type=int, default=None, metavar="N",
                    help="pack: N script-made claims from articles no eval set uses, instead of the written "
                         "training claims (entail pre-training; scripts/synthetic_claims.py)")
@@ -986,6 +1031,8 @@ def main() -> int:
         p.error("--swaps is for packing the answer task (pack or all --task answer)")
     if args.partial and (args.task != "entail" or args.step not in ("pack", "all")):
         p.error("--partial is for packing the entail task (pack or all --task entail)")
+    if args.two_sentence and (args.task != "entail" or args.step not in ("pack", "all")):
+        p.error("--two-sentence is for packing the entail task (pack or all --task entail)")
     if args.synthetic and (args.task != "entail" or args.step not in ("pack", "all")):
         p.error("--synthetic is for packing the entail task (pack or all --task entail)")
     if (args.reword or args.restate) and not args.synthetic:

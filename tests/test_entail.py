@@ -13,9 +13,10 @@ import pytest
 
 from rag.answer.reader import Passage, Reader
 from rag.api import RAG
+from rag.check import entail
 from rag.check.verdict import CHECK_RULES, verdict
 from rag.models.embedder import E5Embedder
-from rag.schema import Reading
+from rag.schema import PairReading, Reading
 from rag.settings import Settings
 
 LANG_SON_28 = Passage(
@@ -171,6 +172,37 @@ def test_a_claim_joining_two_facts_is_supported_by_their_two_sentences_together(
     parts = tuple((f, _read_each(e, {words: sure})) for f, words in zip(facts(changed), ("Gangwon", "28 dự án")))
     result = verdict(replace(e, readings=[UNSURE] * CHECK_RULES.read, facts=parts), rules)
     assert result.verdict != "supported"
+
+
+def _pairs_as(e, text: str, words: tuple[str, str], reading: Reading, rag) -> tuple[PairReading, ...]:
+    """The head's pairs of ``e``'s read sentences (really read), with ``reading`` for the pair holding both
+    ``words`` and UNSURE for the others."""
+    read = e.cands[: CHECK_RULES.read]
+    pairs = entail.read_pairs(rag.entail_reader(), text, read, CHECK_RULES.pair_read)
+    assert pairs and all(read[p.first].hit.article.id == read[p.second].hit.article.id for p in pairs)
+    hit = [{a in read[p.first].text + read[p.second].text for a in words} == {True} for p in pairs]
+    assert sum(hit) == 1
+    return tuple(replace(p, reading=reading if h else UNSURE) for p, h in zip(pairs, hit))
+
+
+def test_a_claim_joining_two_sentences_is_supported_by_the_two_read_as_one(rag):
+    text = "Lạng Sơn thiết lập quan hệ với tỉnh Gangwon của Hàn Quốc và hiện có 28 dự án FDI còn hiệu lực."
+    e = rag.claim_evidence(text)
+    assert e.pairs == ()  # not read while the limit is off
+    sure = Reading(0.9, 0.05, 0.05)
+    unsure = replace(e, readings=[UNSURE] * CHECK_RULES.read, facts=(),
+                     pairs=_pairs_as(e, text, ("Gangwon", "28 dự án"), sure, rag))
+    rules = replace(CHECK_RULES, pair_support=0.5)
+    assert verdict(unsure, CHECK_RULES).verdict == "nei"  # off: no one sentence bears it out
+    result = verdict(unsure, rules)
+    assert result.verdict == "supported" and len(result.citations) == 2
+    assert {"Gangwon" in c.sentence for c in result.citations} == {True, False}
+    assert verdict(unsure, replace(rules, pair_support=0.95)).verdict == "nei"  # read below the limit
+    # a changed figure: never supported, whatever the head reads of the pair
+    changed = text.replace("28 dự án", "38 dự án")
+    e = rag.claim_evidence(changed)
+    pairs = _pairs_as(e, changed, ("Gangwon", "28 dự án"), sure, rag)
+    assert verdict(replace(e, readings=[UNSURE] * CHECK_RULES.read, facts=(), pairs=pairs), rules).verdict != "supported"
 
 
 # ------------------------------------------------------------------ the data

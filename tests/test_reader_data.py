@@ -164,6 +164,33 @@ def test_partial_evidence_adds_each_sentence_of_a_joined_claims_evidence_as_unre
     assert len(single["cands"]) == len(dev["cands"]) == len(refuted["cands"]) == 1  # one sentence, dev, refuted: none
 
 
+def test_two_sentence_passages_are_labelled_by_what_the_pair_says():
+    title = "Thể Công chót bảng"
+    one = {"s": "Thể Công hòa Đà Nẵng 0-0 trên sân Hàng Đẫy.", "t": title, "p": "Chiều nay có ba trận đấu.",
+           "prior": 1.0, "y": 0}
+    other = {"s": "Đà Nẵng lên thứ ba.", "t": title, "p": "", "prior": 0.4, "y": 2}
+    elsewhere = {"s": "Hà Nội thắng 2-1.", "t": "Hà Nội thắng", "p": "", "prior": 0.9, "y": 2}
+    joined = {**one, "s": one["s"] + " Sau lượt đi, Thể Công xếp chót bảng với 7 điểm."}
+
+    def claim(verdict, gold, split="train"):
+        return {"split": split, "verdict": verdict, "cands": [*([gold] if gold else []), other, elsewhere]}
+
+    claims = [claim("supported", one), claim("supported", joined), claim("refuted", {**one, "y": 1}),
+              claim("nei", None), claim("supported", one, "dev")]
+    claims[3]["cands"].insert(0, {**one, "y": 2, "prior": 0.95})  # a nei claim's most probable candidate
+    added = tr.two_sentence_passages(claims, tr.random.Random(1))
+    assert added == {"contradicts": 1, "entails": 1, "unrelated": 2}
+    pairs = [c["cands"][-1] for c in claims[:4]]
+    assert all(c.get("pair") for c in pairs) and len(claims[4]["cands"]) == 3  # dev claims: none
+    assert [p["y"] for p in pairs] == [0, 2, 1, 2]
+    # two sentences of the claim's article (never the other article's), either order
+    assert pairs[0]["s"] in (f"{one['s']} {other['s']}", f"{other['s']} {one['s']}")
+    assert pairs[3]["s"] in (f"{one['s']} {other['s']}", f"{other['s']} {one['s']}")
+    assert other["s"] in pairs[1]["s"] and joined["s"] not in pairs[1]["s"]  # one of the joined evidence's sentences
+    assert all(elsewhere["s"] not in p["s"] and p["t"] == title for p in pairs)
+    assert pairs[1]["prior"] == 1.0 and pairs[3]["prior"] == 0.95  # the higher of the two priors
+
+
 @pytest.mark.parametrize("task", ["answer", "entail"])
 def test_the_shipped_head_was_trained_on_the_pairs_the_committed_data_gives(task, archive_dir):
     manifest = json.loads(MANIFEST_FILE.read_text(encoding="utf-8"))["tasks"][task]

@@ -52,7 +52,7 @@ from rag.answer.extractive import Candidate, cite
 from rag.answer.signals import Idf, coverage
 from rag.check.claims import Claim, clause_words
 from rag.retrieve.query import Query
-from rag.schema import ClaimCheck, Diff, Reading, Verdict
+from rag.schema import ClaimCheck, Diff, PairReading, Reading, Verdict
 from rag.text.figures import (
     Figure,
     agrees,
@@ -99,6 +99,9 @@ class CheckRules:
     fact_join: float = 0.3  # a claim of several facts no one sentence bears out: least entailment probability of
     # each fact by one of the read sentences for the claim to be supported by them together (1.1: off; round 19,
     # on all 1,270 dev claims: 0.3 / 0.5 / 0.7 / 0.9 gain 7 / 6 / 5 / 2 true claims and lose none)
+    pair_read: int = 6  # pairs of read sentences of one article the head reads as one passage (the most probable)
+    pair_support: float = 1.1  # a claim left nei or refuted only in words by the head: least entailment probability
+    # of such a pair for the claim to be supported by the two together (1.1: off; round 22)
 
 
 CHECK_RULES = CheckRules()
@@ -386,6 +389,7 @@ class Evidence:
     idf: Idf
     readings: tuple[Reading, ...] = ()  # the entailment head's reading of the first ``read`` of them (none: rules alone)
     facts: tuple[tuple[str, tuple[Reading, ...]], ...] = ()  # a long claim's facts, each with the head's readings
+    pairs: tuple[PairReading, ...] = ()  # the head's readings of two read sentences of one article as one
 
 
 def verdict(evidence: Evidence, rules: CheckRules = CHECK_RULES) -> ClaimCheck:
@@ -404,7 +408,8 @@ def weigh(evidence: Evidence, ruled: list[Relation], rules: CheckRules = CHECK_R
     claim, cands = evidence.claim, evidence.cands
     read = [_read(claim, r, h, rules, _siblings(r.candidate, cands)) for r, h in zip(ruled, evidence.readings)]
     read += ruled[len(read):]
-    return _worst_fact(claim, _decide(claim, read, rules), read, evidence.facts, rules)
+    result = _decide(claim, read, rules)
+    return _worst_fact(claim, _paired(claim, result, read, evidence.pairs, rules) or result, read, evidence.facts, rules)
 
 
 def _decide(claim: Claim, relations: list[Relation], rules: CheckRules) -> ClaimCheck:
@@ -468,8 +473,7 @@ def _joined(claim: Claim, result: ClaimCheck, relations: list[Relation],
     when the head reads each fact as entailed by one of the read sentences, none of them refuted by the
     rules or about another place or time, and every figure and date of the claim is stated there,
     citing those sentences; else None."""
-    if len(facts) < 2 or result.verdict not in (Verdict.NEI, Verdict.REFUTED) or any(
-            d.kind != "attribute" for d in result.diffs):
+    if len(facts) < 2 or not _in_words(result):
         return None
     cited: list[Candidate] = []
     for _, readings in facts:
@@ -481,6 +485,38 @@ def _joined(claim: Claim, result: ClaimCheck, relations: list[Relation],
             return None
         if r.candidate not in cited:
             cited.append(r.candidate)
+    return _together(claim, cited, rules)
+
+
+def _in_words(result: ClaimCheck) -> bool:
+    """Left nei, or refuted by the head alone (every diff stated in words): a verdict a joint reading may turn."""
+    return result.verdict == Verdict.NEI or (
+        result.verdict == Verdict.REFUTED and all(d.kind == "attribute" for d in result.diffs))
+
+
+def _paired(claim: Claim, result: ClaimCheck, relations: list[Relation], pairs: Sequence[PairReading],
+            rules: CheckRules) -> ClaimCheck | None:
+    """A claim left nei or refuted only in words by the head, which the head reads as entailed by two
+    read sentences of one article read as one: supported by the two together when neither is refuted by
+    the rules or about another place or time and every figure and date of the claim is stated there
+    (``_together``); else None."""
+    if not _in_words(result):
+        return None
+    for pair in sorted(pairs, key=lambda p: -p.reading.entails):
+        if pair.reading.entails < rules.pair_support:
+            break
+        two = [relations[pair.first], relations[pair.second]]
+        if any(r.kind in OTHER_SCOPE or (r.kind == "refutes" and not r.head) for r in two):
+            continue
+        together = _together(claim, [r.candidate for r in two], rules)
+        if together is not None:
+            return together
+    return None
+
+
+def _together(claim: Claim, cited: list[Candidate], rules: CheckRules) -> ClaimCheck | None:
+    """"supported", citing ``cited`` together, when every figure of the claim agrees with one they state
+    and its dates are in their articles; else None."""
     stated = [g for c in cited for g in _figures_of(c.text)]
     if not all(any(f.same_unit(g) and agrees(f, g, rules.hedge_span) for g in stated) for f in claim.figures):
         return None
