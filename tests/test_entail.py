@@ -14,7 +14,7 @@ import pytest
 from rag.answer.reader import Passage, Reader
 from rag.api import RAG
 from rag.check import entail
-from rag.check.verdict import CHECK_RULES, verdict
+from rag.check.verdict import CHECK_RULES, relations, verdict
 from rag.models.embedder import E5Embedder
 from rag.schema import PairReading, Reading
 from rag.settings import Settings
@@ -198,11 +198,17 @@ def test_a_claim_joining_two_sentences_is_supported_by_the_two_read_as_one(rag):
     assert result.verdict == "supported" and len(result.citations) == 2
     assert {"Gangwon" in c.sentence for c in result.citations} == {True, False}
     assert verdict(unsure, replace(rules, pair_support=0.95)).verdict == "nei"  # read below the limit
-    # a changed figure: never supported, whatever the head reads of the pair
-    changed = text.replace("28 dự án", "38 dự án")
-    e = rag.claim_evidence(changed)
-    pairs = _pairs_as(e, changed, ("Gangwon", "28 dự án"), sure, rag)
-    assert verdict(replace(e, readings=[UNSURE] * CHECK_RULES.read, facts=(), pairs=pairs), rules).verdict != "supported"
+    # a changed figure, or one the two sentences do not state: never supported, whatever the head reads
+    for changed in (text.replace("28 dự án", "38 dự án"), text.replace("hiệu lực.", "hiệu lực tại 15 khu công nghiệp.")):
+        e = rag.claim_evidence(changed)
+        pairs = _pairs_as(e, changed, ("Gangwon", "28 dự án"), sure, rag)
+        result = verdict(replace(e, readings=[UNSURE] * CHECK_RULES.read, facts=(), pairs=pairs), rules)
+        assert result.verdict != "supported", changed
+    # the second: left nei, and the pair's sentences neither refuted by the rules nor out of scope, so the
+    # figure is what keeps it from support
+    assert result.verdict == "nei"
+    ruled = relations(e)
+    assert all(ruled[i].kind in ("supports", "none") for p in pairs if p.reading == sure for i in (p.first, p.second))
 
 
 # ------------------------------------------------------------------ the data

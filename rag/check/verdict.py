@@ -38,7 +38,9 @@ shares; a sentence the head reads as entailing the claim supports it when
 the claim's figures and dates are borne out; a sentence on the claim's topic
 it reads as contradicting the claim refutes it in words. A long claim is
 also read fact by fact (``claims.facts``): a fact the head reads as
-contradicted refutes the claim, naming that fact (``ClaimCheck.clause``).
+contradicted refutes the claim, naming that fact (``ClaimCheck.clause``). A
+claim joining what two sentences of one article say may be supported by the
+head's reading of the two as one passage (``Evidence.pairs``, ``_paired``).
 """
 
 from __future__ import annotations
@@ -404,7 +406,8 @@ def relations(evidence: Evidence, rules: CheckRules = CHECK_RULES) -> list[Relat
 
 
 def weigh(evidence: Evidence, ruled: list[Relation], rules: CheckRules = CHECK_RULES) -> ClaimCheck:
-    """The verdict from the rules' ``relations`` and the head's readings of the same sentences."""
+    """The verdict from the rules' ``relations`` and the head's readings of the same sentences (one by
+    one, two of one article as one, and a long claim's facts)."""
     claim, cands = evidence.claim, evidence.cands
     read = [_read(claim, r, h, rules, _siblings(r.candidate, cands)) for r, h in zip(ruled, evidence.readings)]
     read += ruled[len(read):]
@@ -471,8 +474,8 @@ def _joined(claim: Claim, result: ClaimCheck, relations: list[Relation],
     """A claim joining facts that no one sentence bears out ("Lạng Sơn thiết lập quan hệ với tỉnh
     Gangwon …; toàn tỉnh hiện có 28 dự án FDI …"), left nei or refuted in words by the head: supported
     when the head reads each fact as entailed by one of the read sentences, none of them refuted by the
-    rules or about another place or time, and every figure and date of the claim is stated there,
-    citing those sentences; else None."""
+    rules or about another place or time, every figure of the claim is stated in them and its dates in
+    their articles, citing those sentences; else None."""
     if len(facts) < 2 or not _in_words(result):
         return None
     cited: list[Candidate] = []
@@ -498,13 +501,15 @@ def _paired(claim: Claim, result: ClaimCheck, relations: list[Relation], pairs: 
             rules: CheckRules) -> ClaimCheck | None:
     """A claim left nei or refuted only in words by the head, which the head reads as entailed by two
     read sentences of one article read as one: supported by the two together when neither is refuted by
-    the rules or about another place or time and every figure and date of the claim is stated there
-    (``_together``); else None."""
+    the rules or about another place or time, every figure of the claim is stated in them and its dates
+    in their article (``_together``); else None."""
     if not _in_words(result):
         return None
     for pair in sorted(pairs, key=lambda p: -p.reading.entails):
         if pair.reading.entails < rules.pair_support:
             break
+        if pair.second >= len(relations):  # read beyond the sentences these rules weigh
+            continue
         two = [relations[pair.first], relations[pair.second]]
         if any(r.kind in OTHER_SCOPE or (r.kind == "refutes" and not r.head) for r in two):
             continue
@@ -515,7 +520,7 @@ def _paired(claim: Claim, result: ClaimCheck, relations: list[Relation], pairs: 
 
 
 def _together(claim: Claim, cited: list[Candidate], rules: CheckRules) -> ClaimCheck | None:
-    """"supported", citing ``cited`` together, when every figure of the claim agrees with one they state
+    """A support citing ``cited`` together, when every figure of the claim agrees with one they state
     and its dates are in their articles; else None."""
     stated = [g for c in cited for g in _figures_of(c.text)]
     if not all(any(f.same_unit(g) and agrees(f, g, rules.hedge_span) for g in stated) for f in claim.figures):
