@@ -76,6 +76,8 @@ def main() -> int:
 
     print("rules alone:", score(CHECK_RULES, with_head=False, confusion=True))
     print("shipped limits:", score(CHECK_RULES))
+    for value in GRIDS[-1]["pair_support"][:-1]:  # the pair reading alone, on the shipped limits
+        print(f"shipped limits, pair_support {value}:", score(replace(CHECK_RULES, pair_support=value)))
     rules = replace(CHECK_RULES, fact_refute=1.1, fact_support=0.0)  # the whole claim first, facts not read
     for grid in GRIDS:
         results = []
