@@ -45,7 +45,15 @@ def main() -> int:
     p.add_argument("--archive", action="append", default=[], help="archive folder indexed with the seeds")
     p.add_argument("--index", default="index", help="index of the seeds + archive")
     p.add_argument("--top", type=int, default=12, help="combinations printed")
+    p.add_argument("--fix", action="append", default=[], metavar="LIMIT=VALUE",
+                   help="hold a limit at this value instead of searching it (one a seed test needs)")
     args = p.parse_args()
+    fixed = {}
+    for item in args.fix:
+        name, _, value = item.partition("=")
+        if not any(name in grid for grid in GRIDS) or not value:
+            p.error(f"--fix takes LIMIT=VALUE with a searched limit ({', '.join(k for g in GRIDS for k in g)}): {item}")
+        fixed[name] = float(value)
     rag = RAG(Settings(index_dir=Path(args.index), archives=tuple(Path(a) for a in args.archive), reader="off"),
               auto_index=False)
     articles = rag.load().backend.articles
@@ -79,7 +87,9 @@ def main() -> int:
     for value in GRIDS[-1]["pair_support"][:-1]:  # the pair reading alone, on the shipped limits
         print(f"shipped limits, pair_support {value}:", score(replace(CHECK_RULES, pair_support=value)))
     rules = replace(CHECK_RULES, fact_refute=1.1, fact_support=0.0)  # the whole claim first, facts not read
+    rules = replace(rules, **fixed)
     for grid in GRIDS:
+        grid = {k: v for k, v in grid.items() if k not in fixed}
         results = []
         for values in tqdm(list(itertools.product(*grid.values())), desc="limits", unit="set"):
             limits = dict(zip(grid, values))

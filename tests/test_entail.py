@@ -51,8 +51,6 @@ TRUE_AND_CHANGED = [  # (a true restatement, the same with one thing changed, th
     ("Bị cáo Nguyễn Văn A bị tuyên án chung thân về tội giết người.",
      "Bị cáo Nguyễn Văn A bị tuyên án tử hình về tội giết người.", SENTENCE),  # a verdict stated in words
 ]
-NOT_YET = ("the head trained on the 2 CPU cores (6 layers, LoRA on all 6, 5 epochs) does not yet read a verdict "
-           "changed in words as a contradiction: README 'Fact-checking'")
 FIGURE_UNRELATED = ("the head pre-trained on script-made claims (round 18) reads this changed figure as unrelated "
                     "(0.97; the round-8 head: contradicts); the rules' figure diff refutes it in the checker "
                     "(test_a_changed_figure_is_refuted_by_the_rules_whatever_the_head_reads): README 'Round 18'")
@@ -67,7 +65,7 @@ def test_the_head_entails_a_true_claim_more_than_one_with_a_change(head, true, c
 
 @pytest.mark.parametrize("true, changed, sentence", [
     pytest.param(*TRUE_AND_CHANGED[0], marks=pytest.mark.xfail(strict=True, reason=FIGURE_UNRELATED)),
-    pytest.param(*TRUE_AND_CHANGED[2], marks=pytest.mark.xfail(strict=True, reason=NOT_YET))])
+    TRUE_AND_CHANGED[2]])  # a verdict changed in words ("chung thân" -> "tử hình"): read so since round 22
 def test_the_head_entails_the_true_claim_and_contradicts_the_changed_one(head, true, changed, sentence):
     assert head.probabilities(true, [sentence])[0].argmax() == ENTAILS
     assert head.probabilities(changed, [sentence])[0].argmax() == CONTRADICTS
@@ -187,13 +185,14 @@ def _pairs_as(e, text: str, words: tuple[str, str], reading: Reading, rag) -> tu
 
 def test_a_claim_joining_two_sentences_is_supported_by_the_two_read_as_one(rag):
     text = "Lạng Sơn thiết lập quan hệ với tỉnh Gangwon của Hàn Quốc và hiện có 28 dự án FDI còn hiệu lực."
+    off = replace(CHECK_RULES, pair_support=1.1)
+    assert rag.claim_evidence(text, rules=off).pairs == ()  # not read while the limit is off
     e = rag.claim_evidence(text)
-    assert e.pairs == ()  # not read while the limit is off
     sure = Reading(0.9, 0.05, 0.05)
     unsure = replace(e, readings=[UNSURE] * CHECK_RULES.read, facts=(),
                      pairs=_pairs_as(e, text, ("Gangwon", "28 dự án"), sure, rag))
     rules = replace(CHECK_RULES, pair_support=0.5)
-    assert verdict(unsure, CHECK_RULES).verdict == "nei"  # off: no one sentence bears it out
+    assert verdict(unsure, off).verdict == "nei"  # off: no one sentence bears it out
     result = verdict(unsure, rules)
     assert result.verdict == "supported" and len(result.citations) == 2
     assert {"Gangwon" in c.sentence for c in result.citations} == {True, False}
