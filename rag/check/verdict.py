@@ -101,7 +101,7 @@ class CheckRules:
     fact_join: float = 0.3  # a claim of several facts no one sentence bears out: least entailment probability of
     # each fact by one of the read sentences for the claim to be supported by them together (1.1: off; round 19,
     # on all 1,270 dev claims: 0.3 / 0.5 / 0.7 / 0.9 gain 7 / 6 / 5 / 2 true claims and lose none)
-    pair_read: int = 6  # pairs of read sentences of one article the head reads as one passage (the most probable)
+    pair_read: int = 6  # pairs of read sentences of one article the head reads as one passage (best-ranked first)
     pair_support: float = 0.8  # a claim left nei or refuted only in words by the head: least entailment probability
     # of such a pair for the claim to be supported by the two together (1.1: off; round 22, on all 1,270 dev claims
     # with the head trained on two-sentence passages, the other limits as here: off 0.676, 0.8 0.703)
