@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import pickle
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -38,6 +39,8 @@ from rag.evaluate.claims import GOLD_VERDICTS as VERDICTS  # noqa: E402
 from rag.evaluate.questions import has_name, has_number  # noqa: E402
 from rag.ingest.corpus import load_corpus  # noqa: E402
 from rag.schema import DIFF_KINDS  # noqa: E402
+from rag.text.lang import STOPWORDS  # noqa: E402
+from rag.text.vietnamese import fold, words  # noqa: E402
 
 DEFAULT_ARCHIVE = Path(os.environ.get("RAG_ARCHIVE_SAMPLE", REPO.parent / "shared" / "archive-sample" / "vntc"))
 # The least share of each kind a training or test set is written with (issues "A reader
@@ -149,6 +152,23 @@ def mix_errors(shares: dict[str, float], least: dict[str, float]) -> list[str]:
     return [f"type mix: {k} is {shares.get(k, 0):.0%} of the set, at least {v:.0%} asked" for k, v in least.items() if shares.get(k, 0) < v]
 
 
+def evidence_overlap(question: str, evidence: str) -> float:
+    """The share of the question's ordinary words (not names, figures or ``STOPWORDS``; accents ignored)
+    that its evidence also uses: how far a paraphrase kept to the article's wording."""
+    tokens = re.findall(r"\w+", question)  # a capital is a name's, except the question's first word
+    asked = [fold(w) for i, w in enumerate(tokens) if not (w[0].isdigit() or (i and w[0].isupper()))]
+    asked = [w for w in asked if w not in STOPWORDS]
+    said = set(words(evidence))
+    return sum(w in said for w in asked) / len(asked) if asked else 0.0
+
+
+def paraphrase_overlap(items: list[dict]) -> tuple[int, float] | None:
+    """How many paraphrases have gold evidence, and the median of their ``evidence_overlap``."""
+    shares = sorted(evidence_overlap(d["question"], " ".join(d["gold_evidence"]))
+                    for d in items if d.get("type") == "paraphrase" and d.get("gold_evidence"))
+    return (len(shares), shares[len(shares) // 2]) if shares else None
+
+
 def _articles(corpus: Path, archive: Path) -> dict:
     """The cleaned articles, cached in the temp folder while the cleaning code
     and the folders are unchanged (the checker is run again and again)."""
@@ -238,6 +258,9 @@ def main() -> int:
     errors, warnings = (check_claims if claims else check)(items, articles)
     shares = mix(items, claims)
     print("type mix:", ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
+    overlap = None if claims else paraphrase_overlap(items)
+    if overlap:
+        print(f"paraphrases: a median {overlap[1]:.0%} of their ordinary words are the evidence's ({overlap[0]} rows)")
     if args.training:
         errors += mix_errors(shares, CLAIM_MIX if claims else QUESTION_MIX)
     for w in warnings:

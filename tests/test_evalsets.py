@@ -42,3 +42,20 @@ def test_disjoint_refuses_an_option_among_its_files_in_one_line():
     assert run.returncode == 2
     assert run.stdout.strip() == "error: --disjoint takes only eval set files (groups split by --); not a file: --archive"
     assert "Traceback" not in run.stderr
+
+
+def test_evidence_overlap_measures_how_far_a_paraphrase_left_the_articles_wording():
+    evidence = ("Các khách sạn sang trọng trên bãi biển Haeundae của Busan gần nơi diễn ra hội nghị đắt khách nhất "
+                "và có thể chứa 10.000 khách liên quan đến các cuộc họp kéo dài một tuần của APEC.")
+    source = "Các khách sạn sang trọng trên bãi biển Haeundae của Busan có thể chứa bao nhiêu khách dự APEC?"
+    reworded = "Các khu lưu trú cao cấp dọc bờ Haeundae (Busan) đủ chỗ cho bao nhiêu người đến dự APEC?"
+    assert ce.evidence_overlap(source, evidence) > 0.8
+    assert ce.evidence_overlap(reworded, evidence) < 0.3
+    # names and figures are what a question is about: they never count; accents do not matter
+    assert ce.evidence_overlap("Ở Haeundae Busan, APEC 10.000?", evidence) == 0.0
+    assert ce.evidence_overlap(source, evidence) == ce.evidence_overlap("cac khach san sang trong tren bai bien "
+                                                                         "Haeundae cua Busan co the chua bao nhieu "
+                                                                         "khach du APEC?", evidence)
+    rows = [{"type": "paraphrase", "question": q, "gold_evidence": [evidence]} for q in (source, reworded, reworded)]
+    assert ce.paraphrase_overlap(rows) == (3, ce.evidence_overlap(reworded, evidence))
+    assert ce.paraphrase_overlap([{**rows[0], "type": "figure"}]) is None
