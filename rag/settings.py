@@ -114,7 +114,7 @@ class Settings:
     # in "second", the reader's score (its probability less its manifest's margin times the next sentence's) from
     # which a question the scorer refused is answered (dev: the least with at most 4 % false answers,
     # scripts/tune_second_reading.py)
-    reader_second_threshold: float = 0.48
+    reader_second_threshold: float = 0.6
     # the reader's entailment head reads a claim's evidence sentences beside the checker's rules (RAG_ENTAIL=0: rules alone)
     entail: bool = field(default_factory=lambda: os.environ.get("RAG_ENTAIL", "1") == "1")
 
