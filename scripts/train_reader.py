@@ -851,6 +851,9 @@ def train(args) -> None:
                                     "adapted", "loss", "tune", "full_lr", "balance")}
     ckpt = Path(args.work) / "checkpoint.pt"
     start_epoch = 0
+    # the --epochs each finished epoch ran under: a run resumed with more epochs restarts the learning rate's
+    # decay from where it stands, so [1, 2, 3] (three resumed runs) is not one --epochs 3 run
+    schedule: list[int] = []
     init = load_init(net, Path(args.init), device) if args.init else None
     if args.resume and ckpt.exists():
         state = torch.load(ckpt, map_location=device)
@@ -859,6 +862,7 @@ def train(args) -> None:
         sched.load_state_dict(state["sched"])
         rng.setstate(state["rng"])
         start_epoch = state["epoch"] + 1
+        schedule = state.get("schedule", [])
         print(f"resumed after epoch {start_epoch}")
     bce, ce = torch.nn.BCEWithLogitsLoss(), torch.nn.CrossEntropyLoss()
     if cfg["balance"]:
@@ -923,7 +927,7 @@ def train(args) -> None:
             "thresholds": figures.get("thresholds"),
             "data": meta["hashes"], "derived": meta.get("derived", {}), "script_commit": _commit(),
             "training": training
-            | {"epochs_done": epochs, "device": args.device, "questions": len(train_q)}
+            | {"epochs_done": epochs, "schedule": schedule, "device": args.device, "questions": len(train_q)}
             | {k: meta[k] for k in ("swaps", "partial", "two_sentence", "synthetic") if meta.get(k)} | ({"init": init} if init else {}),
             "dev": figures,
         }
@@ -949,7 +953,8 @@ def train(args) -> None:
         Path(args.work).mkdir(parents=True, exist_ok=True)
         torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
                     "rng": rng.getstate(), "epoch": epoch, "synthetic": meta.get("synthetic"),
-                    "training": training}, ckpt)
+                    "training": training, "schedule": schedule + [cfg["epochs"]]}, ckpt)
+        schedule.append(cfg["epochs"])
         figures = evaluate()
         print(f"epoch {epoch + 1} dev: {json.dumps(figures)} ({time.time() - t0:.0f} s)", flush=True)
         save(figures, epoch + 1)
