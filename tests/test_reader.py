@@ -39,7 +39,7 @@ def reader(tmp_path_factory):
 EVEN = [0.5, 0.5, 0.5]  # the scorer's probabilities, equal: what tells the passages apart is the reading
 
 
-NOT_YET = ("the reader trained on the 2 CPU cores (6 layers, LoRA on the top 3, 2 epochs) leans on the scorer's "
+NOT_YET = ("the reader trained on the 2 CPU cores (6 layers, LoRA on the top 3) leans on the scorer's "
            "probability and does not yet tell these passages apart by reading: README 'The reader'")
 
 
