@@ -951,10 +951,10 @@ def train(args) -> None:
                 print(f"epoch {epoch + 1} batch {b}/{len(batches)} loss {run:.4f} {seen / (time.time() - t0):.1f} pairs/s",
                       flush=True)
         Path(args.work).mkdir(parents=True, exist_ok=True)
+        schedule.append(cfg["epochs"])
         torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
                     "rng": rng.getstate(), "epoch": epoch, "synthetic": meta.get("synthetic"),
-                    "training": training, "schedule": schedule + [cfg["epochs"]]}, ckpt)
-        schedule.append(cfg["epochs"])
+                    "training": training, "schedule": schedule}, ckpt)
         figures = evaluate()
         print(f"epoch {epoch + 1} dev: {json.dumps(figures)} ({time.time() - t0:.0f} s)", flush=True)
         save(figures, epoch + 1)
