@@ -1029,7 +1029,7 @@ def main() -> int:
     p.add_argument("--tune", choices=["lora", "full"], default=None, help=f"default {DEFAULTS['tune']}")
     p.add_argument("--balance", action="store_true", default=None,
                    help="entail: weight entails to count as much as contradictions on one-sentence pairs")
-    for k in ("lr", "full_lr", "alpha", "max_false", "min_refusal"):
+    for k in ("lr", "head_lr", "full_lr", "alpha", "max_false", "min_refusal"):
         p.add_argument(f"--{k.replace('_', '-')}", dest=k, type=float, default=None, help=f"default {DEFAULTS[k]}")
     args = p.parse_args()
     if args.swaps and (args.task != "answer" or args.step not in ("pack", "all")):
