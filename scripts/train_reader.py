@@ -863,6 +863,7 @@ def train(args) -> None:
         rng.setstate(state["rng"])
         start_epoch = state["epoch"] + 1
         schedule = state.get("schedule", [])
+        init = init or state.get("init")  # a resumed run keeps the start it was given
         print(f"resumed after epoch {start_epoch}")
     bce, ce = torch.nn.BCEWithLogitsLoss(), torch.nn.CrossEntropyLoss()
     if cfg["balance"]:
@@ -954,7 +955,7 @@ def train(args) -> None:
         schedule.append(cfg["epochs"])
         torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
                     "rng": rng.getstate(), "epoch": epoch, "synthetic": meta.get("synthetic"),
-                    "training": training, "schedule": schedule}, ckpt)
+                    "training": training, "schedule": schedule, "init": init}, ckpt)
         figures = evaluate()
         print(f"epoch {epoch + 1} dev: {json.dumps(figures)} ({time.time() - t0:.0f} s)", flush=True)
         save(figures, epoch + 1)
