@@ -498,6 +498,36 @@ def two_sentence_passages(claims: list[dict], rng: random.Random) -> dict[str, i
     return dict(sorted(added.items()))
 
 
+def restated_copies(claims: list[dict], seed: int) -> dict[str, int]:
+    """For each written refuted training claim, its refuting sentence made into a supported claim as
+    pre-training makes one (``synthetic_claims``: the sentence itself, its lead or tail dropped, a figure
+    hedged; first restated at the rate ``RESTATE``), with that sentence labelled entails and the claim's
+    retrieved one-sentence negatives as unrelated: the written refutations are near-copies of their sentence
+    with one change, and a head trained on them alone reads a near-copy without one as contradicted too
+    (round 26: "... đạt hơn 23,6 tỷ USD" against "... đạt 23.630,9 triệu USD", contradicts 0.70). Counts
+    of the copies, by kind."""
+    from synthetic_claims import ENTAILED, RESTATE, _first, restate
+
+    labels = TASKS["entail"]["labels"]
+    added: dict[str, int] = {}
+    for claim in list(claims):
+        cands = claim["cands"]
+        if (claim["split"] != "train" or claim["verdict"] != "refuted" or claim.get("generated") or not cands
+                or cands[0]["y"] != labels.index("contradicts") or cands[0].get("pair")):
+            continue
+        rng = random.Random(f"{seed}-{claim['set']}-{claim['id']}-copy")
+        base, kinds = restate(cands[0]["s"], rng) if rng.random() < RESTATE else (cands[0]["s"], [])
+        made = _first(ENTAILED, base, rng)
+        if made is None:
+            continue
+        kind = "+".join([*kinds, made[1]])
+        negatives = [c for c in cands[1:] if c["y"] == NEGATIVE["entail"] and not c.get("pair")]
+        claims.append({**claim, "id": claim["id"] + "-copy", "type": kind, "verdict": "supported", "generated": True,
+                       "text": made[0], "cands": [{**cands[0], "y": labels.index("entails")}, *negatives]})
+        added[kind] = added.get(kind, 0) + 1
+    return dict(sorted(added.items()))
+
+
 def read_pairs(task: str) -> list[dict]:
     with gzip.open(TASKS[task]["pairs"], "rt", encoding="utf-8") as f:
         return [json.loads(line) for line in f]
@@ -535,6 +565,7 @@ def build_pack(args) -> None:
     swaps = add_swaps(questions) if args.swaps else None
     partial = partial_evidence(questions) if args.partial else None
     two = two_sentence_passages(questions, random.Random(DEFAULTS["seed"])) if args.two_sentence else None
+    copies = restated_copies(questions, DEFAULTS["seed"]) if args.copies else None
     seqs, labels, qindex, priors, blocked = [], [], [], [], []
     meta_q = []
     for qi, q in enumerate(questions):
@@ -563,7 +594,8 @@ def build_pack(args) -> None:
             "max_positions": img.max_positions, "type_vocab": img.type_vocab, "special": img.special,
             "vocab_rows": len(used), "questions": meta_q, "limits": limits, "hashes": data_hashes(args.task),
             "derived": derived_hashes(args.task),
-            "task": args.task, "swaps": swaps, "partial": partial, "two_sentence": two, "synthetic": synthetic,
+            "task": args.task, "swaps": swaps, "partial": partial, "two_sentence": two, "copies": copies,
+            "synthetic": synthetic,
             "q4": sorted(n for n, t in img.tensors.items() if t.dtype == np.uint8)}
     np.savez_compressed(args.out, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), tokens=flat,
                         lengths=lengths, labels=np.array(labels, np.int8), qindex=np.array(qindex, np.int32),
@@ -571,7 +603,7 @@ def build_pack(args) -> None:
     print(f"wrote {args.out}: {len(questions)} questions, {len(seqs)} pairs, {len(used)} vocabulary rows, "
           f"{os.path.getsize(args.out) / 1e6:.1f} MB" + (f"; swapped negatives {swaps}" if swaps else "")
           + (f"; partial evidence {partial}" if partial else "") + (f"; two-sentence passages {two}" if two else "")
-          + (f"; synthetic {synthetic}" if synthetic else ""))
+          + (f"; restated copies {copies}" if copies else "") + (f"; synthetic {synthetic}" if synthetic else ""))
 
 
 def load_backbone(pack, meta: dict, layers: int):
@@ -929,7 +961,7 @@ def train(args) -> None:
             "data": meta["hashes"], "derived": meta.get("derived", {}), "script_commit": _commit(),
             "training": training
             | {"epochs_done": epochs, "schedule": schedule, "device": args.device, "questions": len(train_q)}
-            | {k: meta[k] for k in ("swaps", "partial", "two_sentence", "synthetic") if meta.get(k)} | ({"init": init} if init else {}),
+            | {k: meta[k] for k in ("swaps", "partial", "two_sentence", "copies", "synthetic") if meta.get(k)} | ({"init": init} if init else {}),
             "dev": figures,
         }
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
@@ -1004,6 +1036,9 @@ def main() -> int:
     p.add_argument("--two-sentence", action="store_true",
                    help="pack: add one passage of two sentences of one article per training claim, labelled by "
                         "what the pair says (entail task; the checker's pair reading)")
+    p.add_argument("--copies", action="store_true",
+                   help="pack: add each written refuted training claim's sentence, restated, as a supported claim "
+                        "(entail task; scripts/synthetic_claims.py)")
     p.add_argument("--synthetic", type=int, default=None, metavar="N",
                    help="pack: N script-made claims from articles no eval set uses, instead of the written "
                         "training claims (entail pre-training; scripts/synthetic_claims.py)")
@@ -1039,6 +1074,8 @@ def main() -> int:
         p.error("--partial is for packing the entail task (pack or all --task entail)")
     if args.two_sentence and (args.task != "entail" or args.step not in ("pack", "all")):
         p.error("--two-sentence is for packing the entail task (pack or all --task entail)")
+    if args.copies and (args.task != "entail" or args.step not in ("pack", "all") or args.synthetic):
+        p.error("--copies is for packing the entail task's written claims (pack or all --task entail, no --synthetic)")
     if args.synthetic and (args.task != "entail" or args.step not in ("pack", "all")):
         p.error("--synthetic is for packing the entail task (pack or all --task entail)")
     if (args.reword or args.restate) and not args.synthetic:
