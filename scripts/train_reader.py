@@ -503,9 +503,10 @@ def restated_copies(claims: list[dict], seed: int) -> dict[str, int]:
     pre-training makes one (``synthetic_claims``: the sentence itself, its lead or tail dropped, a figure
     hedged; first restated at the rate ``RESTATE``), with that sentence labelled entails and the claim's
     retrieved one-sentence negatives as unrelated: the written refutations are near-copies of their sentence
-    with one change, and a head trained on them alone reads a near-copy without one as contradicted too
-    (round 26: "... đạt hơn 23,6 tỷ USD" against "... đạt 23.630,9 triệu USD", contradicts 0.70). Counts
-    of the copies, by kind."""
+    with one change, the written supports paraphrases. Counts of the copies, by kind. Tried in round 26 and
+    not shipped (eval/report.md): one more epoch with them, dev AUC 0.861 -> 0.856; the true claims the head
+    read as contradicted named what their sentence leaves to its article (the province), not copies:
+    ``pack --task entail --two-sentence --copies``."""
     from synthetic_claims import ENTAILED, RESTATE, _first, restate
 
     labels = TASKS["entail"]["labels"]

@@ -191,6 +191,28 @@ def test_two_sentence_passages_are_labelled_by_what_the_pair_says():
     assert pairs[1]["prior"] == 1.0 and pairs[3]["prior"] == 0.95  # the higher of the two priors
 
 
+def test_restated_copies_make_a_written_refutations_sentence_a_supported_claim():
+    title = "Xuất nhập khẩu qua Lạng Sơn"
+    sentence = ("Trong 6 tháng đầu năm 2024, tổng kim ngạch xuất nhập khẩu của tất cả các loại hình đạt 23.630,9 "
+                "triệu USD, tăng 28,65% so với cùng kỳ năm 2023.")
+    refuting = {"s": sentence, "t": title, "p": "", "prior": 1.0, "y": 1}
+    pair = {**refuting, "s": sentence + " Lạng Sơn có 28 dự án FDI.", "pair": True}
+    other = {"s": "Lạng Sơn có 28 dự án FDI.", "t": title, "p": "", "prior": 0.4, "y": 2}
+    written = {"id": "c1-001", "set": "claims-c1.jsonl", "split": "train", "verdict": "refuted", "type": "number",
+               "text": "… đạt 33.630,9 triệu USD …", "cands": [refuting, pair, other]}
+    claims = [written, {**written, "id": "c1-002", "generated": True}, {**written, "id": "d-001", "split": "dev"},
+              {**written, "id": "c1-003", "verdict": "supported", "cands": [{**refuting, "y": 0}, other]}]
+    added = tr.restated_copies(claims, 1)
+    assert sum(added.values()) == 1 and len(claims) == 5  # the written training refutation only
+    copy = claims[-1]
+    assert copy["id"] == "c1-001-copy" and copy["verdict"] == "supported" and copy["split"] == "train"
+    assert copy["cands"] == [{**refuting, "y": 0}, other]  # its sentence entails it; no two-sentence passage
+    assert written["cands"] == [refuting, pair, other]  # the refutation itself is unchanged
+    said = set(sentence.lower().split())
+    assert len(said & set(copy["text"].lower().split())) >= 0.6 * len(set(copy["text"].split()))
+    assert tr.restated_copies([dict(written)], 1) == added  # the same copy each time
+
+
 @pytest.mark.parametrize("task", ["answer", "entail"])
 def test_the_shipped_head_was_trained_on_the_pairs_the_committed_data_gives(task, archive_dir):
     manifest = json.loads(MANIFEST_FILE.read_text(encoding="utf-8"))["tasks"][task]
