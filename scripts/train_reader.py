@@ -514,7 +514,7 @@ def restated_copies(claims: list[dict], seed: int) -> dict[str, int]:
     for claim in list(claims):
         cands = claim["cands"]
         if (claim["split"] != "train" or claim["verdict"] != "refuted" or claim.get("generated") or not cands
-                or cands[0]["y"] != labels.index("contradicts") or cands[0].get("pair")):
+                or cands[0]["y"] != labels.index("contradicts")):
             continue
         rng = random.Random(f"{seed}-{claim['set']}-{claim['id']}-copy")
         base, kinds = restate(cands[0]["s"], rng) if rng.random() < RESTATE else (cands[0]["s"], [])
